@@ -1,0 +1,13 @@
+import type { Article } from "../article/article.js";
+
+/**
+ * One delivery target. `preview` is pure (what would be sent, for `test-hook`); `send` does the I/O and
+ * throws on failure so that the dispatcher can retry; it never swallows an error.
+ */
+export interface Notifier {
+  /** Short label for logs, e.g. "webhook http://127.0.0.1:8080/hook". Never contains secrets. */
+  readonly label: string;
+  /** The exact payload `send` would deliver (JSON-able), for dry runs. */
+  preview(article: Article): unknown;
+  send(article: Article, signal?: AbortSignal): Promise<void>;
+}
