@@ -1,0 +1,83 @@
+import { constants } from "node:fs";
+import { open, realpath } from "node:fs/promises";
+import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface ReadOptions {
+  /** Read at most this many bytes of a huge article. */
+  maxBytes: number;
+  /** Give up waiting for the file to be complete after this long. */
+  timeoutMs: number;
+  /** A file that is not in wire format counts as complete once its size holds this long. */
+  settleMs?: number;
+}
+
+export interface StoredArticle {
+  raw: Buffer;
+  /** Size of the file when read. */
+  bytes: number;
+  truncated: boolean;
+  /** False when the wait ran out and we read what was there. */
+  complete: boolean;
+  waitedMs: number;
+}
+
+const WIRE_END = Buffer.from("\r\n.\r\n");
+
+/**
+ * Reads an article file that innd has just created (empty at first): waits until it ends with the
+ * wire-format terminator, or its size stops changing, within a bounded time. The file must be a
+ * regular file whose real directory is inside `spool` (no symlinks out of the spool).
+ */
+export async function readWhenComplete(
+  path: string,
+  spool: string,
+  opts: ReadOptions,
+): Promise<StoredArticle> {
+  const dir = await realpath(dirname(path));
+  if (dir !== spool && !dir.startsWith(`${spool}/`)) {
+    throw new Error(`${path}: resolves outside the spool ${spool} (${dir})`);
+  }
+  const settleMs = opts.settleMs ?? 250;
+  const started = Date.now();
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    let lastSize = -1;
+    let sizeSince = started;
+    // Poll fast at first (innd writes an article in one writev), then back off.
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error(`${path}: not a regular file`);
+      const now = Date.now();
+      if (st.size !== lastSize) {
+        lastSize = st.size;
+        sizeSince = now;
+      }
+      const wireDone = st.size >= WIRE_END.length && (await tail(fh, st.size)).equals(WIRE_END);
+      const settled = st.size > 0 && now - sizeSince >= settleMs;
+      const timedOut = now - started >= opts.timeoutMs;
+      if (wireDone || settled || timedOut) {
+        if (st.size === 0) throw new Error(`${path}: still empty after ${opts.timeoutMs} ms`);
+        const n = Math.min(st.size, opts.maxBytes);
+        const raw = Buffer.alloc(n);
+        const { bytesRead } = await fh.read(raw, 0, n, 0);
+        return {
+          raw: raw.subarray(0, bytesRead),
+          bytes: st.size,
+          truncated: st.size > opts.maxBytes,
+          complete: wireDone || settled,
+          waitedMs: now - started,
+        };
+      }
+      await sleep(delay);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function tail(fh: import("node:fs/promises").FileHandle, size: number): Promise<Buffer> {
+  const buf = Buffer.alloc(WIRE_END.length);
+  await fh.read(buf, 0, buf.length, size - buf.length);
+  return buf;
+}

@@ -1,0 +1,93 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { release } from "node:os";
+import { promisify } from "node:util";
+import type { KernelFacts } from "./mode.js";
+
+const run = promisify(execFile);
+
+export const TRACEFS = "/sys/kernel/tracing";
+
+/** Reads what the running kernel offers for tracing. Only reads; mounting is `ensureTracefs`. */
+export async function kernelFacts(): Promise<KernelFacts> {
+  const kprobes =
+    existsSync("/sys/bus/event_source/devices/kprobe") || existsSync(`${TRACEFS}/kprobe_events`);
+  return {
+    release: release(),
+    kprobes,
+    lockdown: await lockdown(),
+    btf: existsSync("/sys/kernel/btf/vmlinux"),
+    traceable: kprobes ? await traceableFunctions() : null,
+  };
+}
+
+async function lockdown(): Promise<KernelFacts["lockdown"]> {
+  try {
+    const text = await readFile("/sys/kernel/security/lockdown", "utf8");
+    const active = /\[(\w+)\]/.exec(text)?.[1];
+    if (active === "none" || active === "integrity" || active === "confidentiality") return active;
+  } catch {
+    // securityfs not mounted or no LSM lockdown: cannot tell.
+  }
+  return "unknown";
+}
+
+async function traceableFunctions(): Promise<KernelFacts["traceable"]> {
+  try {
+    const text = await readFile(`${TRACEFS}/available_filter_functions`, "utf8");
+    return {
+      security_inode_create: /^security_inode_create\b/m.test(text),
+      vfs_create: /^vfs_create\b/m.test(text),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** True when the syscall tracepoints bpftrace needs are visible (tracefs mounted). */
+export function tracefsMounted(): boolean {
+  return existsSync(`${TRACEFS}/events/syscalls`);
+}
+
+/** bpftrace's version line, or null when it cannot be run. */
+export async function bpftraceVersion(argv: readonly string[]): Promise<string | null> {
+  const [cmd, ...pre] = argv;
+  if (!cmd) return null;
+  try {
+    const { stdout } = await run(cmd, [...pre, "--version"], { timeout: 10_000 });
+    return stdout.trim();
+  } catch {
+    return null;
+  }
+}
+
+/** PIDs of processes whose kernel comm is `name`. */
+export async function pidsNamed(name: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if ((await readFile(`/proc/${entry}/comm`, "utf8")).trim() === name) pids.push(Number(entry));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** Whether the open and creat syscalls exist here (x86_64 yes; arm64 has only openat/openat2). */
+export function legacySyscalls(): { open: boolean; creat: boolean } {
+  if (!tracefsMounted()) return { open: process.arch === "x64", creat: process.arch === "x64" };
+  return {
+    open: existsSync(`${TRACEFS}/events/syscalls/sys_enter_open`),
+    creat: existsSync(`${TRACEFS}/events/syscalls/sys_enter_creat`),
+  };
+}
+
+/** bpftrace needs tracefs for tracepoints and kprobes; a fresh boot of some systems lacks it. */
+export async function ensureTracefs(): Promise<string | null> {
+  if (tracefsMounted()) return null;
+  await run("mount", ["-t", "tracefs", "tracefs", TRACEFS], { timeout: 10_000 });
+  return `mounted tracefs at ${TRACEFS} (bpftrace needs it)`;
+}

@@ -1,0 +1,62 @@
+import { createInterface } from "node:readline";
+import { execa, type ResultPromise } from "execa";
+import { classifyStderr } from "./protocol.js";
+
+/** str() buffer size for the generated program: bpftrace 0.17's practical maximum. */
+export const STRLEN = 200;
+
+export interface BpftraceOptions {
+  /** argv prefix that runs bpftrace, e.g. ["bpftrace"] or ["sudo", "-n", "bpftrace"]. */
+  command: readonly string[];
+  program: string;
+  /** One line per stderr line that is worth a log line (known noise is dropped). */
+  onStderr: (level: "info" | "warn" | "error", text: string) => void;
+}
+
+/** A running bpftrace: its stdout lines (JSON, one object each), and how to stop it. */
+export interface BpftraceRun {
+  readonly pid: number | undefined;
+  lines(): AsyncIterable<string>;
+  /** Resolves when bpftrace has exited; never rejects. */
+  readonly exited: Promise<{ code: number | null; signal: string | null; stderrTail: string[] }>;
+  /** SIGINT (bpftrace detaches and runs END), then SIGKILL after a grace period. */
+  stop(): Promise<void>;
+}
+
+export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
+  const [cmd, ...pre] = opts.command;
+  if (!cmd) throw new Error("bpftrace command is empty");
+  const child: ResultPromise = execa(cmd, [...pre, "-f", "json", "-e", opts.program], {
+    env: { BPFTRACE_STRLEN: String(STRLEN) },
+    stdin: "ignore",
+    buffer: false,
+    reject: false,
+    killSignal: "SIGINT",
+    forceKillAfterDelay: 5_000,
+  });
+  const stderrTail: string[] = [];
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 20) stderrTail.shift();
+      const c = classifyStderr(line);
+      if (c) opts.onStderr(c.level, c.text);
+    });
+  }
+  const exited = child.then(
+    (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null, stderrTail }),
+    (e: unknown) => ({ code: null, signal: null, stderrTail: [...stderrTail, String(e)] }),
+  );
+  return {
+    pid: child.pid,
+    lines: () => {
+      if (!child.stdout) throw new Error("bpftrace has no stdout");
+      return createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    },
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** A bounded set that remembers the most recently added keys: for "have we seen this already?". */
+export class RecentSet {
+  readonly #keys = new Set<string>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** Adds key; returns false when it was already there (a duplicate). */
+  add(key: string): boolean {
+    if (this.#keys.has(key)) return false;
+    this.#keys.add(key);
+    if (this.#keys.size > this.capacity) {
+      const oldest = this.#keys.values().next().value as string;
+      this.#keys.delete(oldest);
+    }
+    return true;
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+}
