@@ -1,0 +1,219 @@
+/** The config file (YAML or JSON): one schema with a description and default per key, all problems at once. */
+import { readFile } from "node:fs/promises";
+import { posix } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { describeIssue } from "./config/problems.js";
+import { ConfigError } from "./errors.js";
+
+/** Defaults that come from INN (`innconfval`), read by the caller. */
+export interface ConfigDefaults {
+  spool: string;
+  activeFile: string;
+}
+
+/** Absolute, and safe to put inside a double-quoted bpftrace string. */
+const absolutePath = z
+  .string()
+  .refine((p) => posix.isAbsolute(p), "expected an absolute path")
+  .refine(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+    (p) => !/["\\\u0000-\u001f\u007f]/.test(p),
+    "must not contain a double quote, a backslash or a control character",
+  );
+
+const timeoutMs = (fallback: number) =>
+  z
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(fallback)
+    .describe(`Timeout in milliseconds (default ${fallback}).`);
+
+const stdoutNotifier = z
+  .strictObject({
+    type: z.literal("stdout"),
+    json: z
+      .boolean()
+      .default(false)
+      .describe("Print the JSON payload, one line per article, instead of a readable line."),
+  })
+  .describe("Print one line per article on standard output.");
+
+const webhookNotifier = z
+  .strictObject({
+    type: z.literal("webhook"),
+    url: z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+      .describe("Where to POST the JSON payload."),
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "expected an HTTP header name"),
+        z
+          .string()
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: header values must not smuggle line breaks
+          .regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, "must not contain control characters"),
+      )
+      .optional()
+      .describe("Extra request headers, e.g. Authorization. Never logged."),
+    timeoutMs: timeoutMs(10_000),
+  })
+  .describe("POST the JSON payload to a URL.");
+
+const execNotifier = z
+  .strictObject({
+    type: z.literal("exec"),
+    command: z
+      .array(z.string())
+      .min(1, "expected a non-empty argv array, e.g. [/usr/local/bin/on-article, --quiet]")
+      .refine((argv) => argv.every((arg) => !arg.includes("\0")), "must not contain NUL")
+      .refine((argv) => (argv[0] ?? "x") !== "", "argv[0] must name a program")
+      .describe(
+        "Program and arguments (argv, never run through a shell); the JSON payload is its stdin.",
+      ),
+    timeoutMs: timeoutMs(30_000),
+  })
+  .describe("Run a program with the JSON payload on its standard input.");
+
+export const notifierSchema = z.discriminatedUnion("type", [
+  stdoutNotifier,
+  webhookNotifier,
+  execNotifier,
+]);
+
+const notifierShapes: Record<string, string[]> = {
+  stdout: Object.keys(stdoutNotifier.shape),
+  webhook: Object.keys(webhookNotifier.shape),
+  exec: Object.keys(execNotifier.shape),
+};
+
+/** The schema; INN's paths are its defaults, and they are validated like values from the file. */
+export function configSchema(defaults: ConfigDefaults) {
+  return z.strictObject({
+    mode: z
+      .enum(["auto", "kprobe", "tracepoint"])
+      .default("auto")
+      .describe(
+        "How to see innd create files: kprobe, tracepoint, or auto (kprobe when it can attach).",
+      ),
+    process: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9._+-]{1,15}$/,
+        "expected a process name (comm): 1 to 15 characters from A-Z a-z 0-9 . _ + -",
+      )
+      .default("innd")
+      .describe("Process name (comm) of innd; goes into the bpftrace program."),
+    spool: absolutePath
+      .prefault(defaults.spool)
+      .describe("INN's article spool (innconfval patharticles)."),
+    activeFile: absolutePath
+      .prefault(defaults.activeFile)
+      .describe("INN's active file (innconfval pathdb + /active)."),
+    bpftrace: z
+      .array(z.string().min(1, "must not be empty"))
+      .min(1, 'expected a non-empty argv prefix, e.g. ["sudo", "-n", "bpftrace"]')
+      .default(["bpftrace"])
+      .describe('Argv prefix that runs bpftrace, e.g. ["sudo", "-n", "bpftrace"].'),
+    depthMargin: z
+      .int()
+      .min(1)
+      .max(50)
+      .default(4)
+      .describe("Directory levels traced beyond the deepest group in the active file."),
+    snippetChars: z
+      .int()
+      .min(0)
+      .max(4000)
+      .default(300)
+      .describe("Characters of body text in the snippet."),
+    maxArticleBytes: z
+      .int()
+      .min(4096)
+      .max(1 << 30)
+      .default(1_048_576)
+      .describe("Read at most this many bytes of an article; the rest is marked truncated."),
+    completeTimeoutMs: z
+      .int()
+      .min(1)
+      .max(3_600_000)
+      .default(5000)
+      .describe("How long to wait for innd to finish writing a created article file."),
+    notifiers: z
+      .array(notifierSchema)
+      .min(1, "expected at least one notifier (leave the key out for the default stdout one)")
+      .default([{ type: "stdout", json: false }])
+      .describe("Where each article goes, each with its own retrying queue."),
+  });
+}
+
+export type Config = z.output<ReturnType<typeof configSchema>>;
+export type NotifierConfig = z.output<typeof notifierSchema>;
+
+/** Reads, parses and validates `file` (YAML or JSON); no file means all defaults. Throws ConfigError. */
+export async function loadConfig(
+  file: string | undefined,
+  defaults: ConfigDefaults,
+): Promise<Config> {
+  if (file === undefined) return parseConfig({}, defaults, "<defaults>");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read: ${(error as Error).message}`], { cause: error });
+  }
+  return parseConfig(parseYaml(text, file), defaults, file);
+}
+
+/** YAML is a superset of JSON, so one parser serves both; syntax errors carry line and column. */
+function parseYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return `${file}: line ${line}, column ${col}: ${firstLine(error.message)}`;
+      }),
+    );
+  }
+  try {
+    return doc.toJS() ?? {};
+  } catch (error) {
+    throw new ConfigError([`${file}: ${firstLine((error as Error).message)}`], { cause: error });
+  }
+}
+
+function parseConfig(input: unknown, defaults: ConfigDefaults, file: string): Config {
+  const result = configSchema(defaults).safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const keysAt = (path: PropertyKey[]) => knownKeys(path, input);
+  const problems = result.error.issues.flatMap((issue) =>
+    describeIssue(issue, keysAt).map((line) => `${file}: ${line}${fromInn(issue.path, input)}`),
+  );
+  throw new ConfigError(problems, { cause: result.error });
+}
+
+/** A bad spool or activeFile the file did not set came from innconfval: say so, and how to fix it. */
+function fromInn(path: PropertyKey[], input: unknown): string {
+  const key = path[0];
+  if (path.length !== 1 || (key !== "spool" && key !== "activeFile")) return "";
+  if (typeof input === "object" && input !== null && key in input) return "";
+  return ` (default from INN's innconfval; set ${key} in the config file)`;
+}
+
+/** The keys the object at `path` may have: top level, or a notifier of the type the file gave it. */
+function knownKeys(path: PropertyKey[], input: unknown): string[] {
+  if (path.length === 0) return Object.keys(configSchema({ spool: "/", activeFile: "/" }).shape);
+  if (path.length === 2 && path[0] === "notifiers") {
+    const entry = (input as { notifiers?: Record<PropertyKey, { type?: unknown }> }).notifiers?.[
+      path[1] as number
+    ];
+    return notifierShapes[String(entry?.type)] ?? [];
+  }
+  return [];
+}
+
+function firstLine(message: string): string {
+  return message.split("\n", 1)[0] ?? message;
+}

@@ -1,0 +1,24 @@
+/** Errors that reach the one error boundary at the CLI entry: printed as their message, without a stack. */
+
+/** A problem the user can fix; the message says what to do. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "UserError";
+  }
+}
+
+/** An invalid config file: every problem at once, one `FILE: dotted.key: problem` line each. */
+export class ConfigError extends UserError {
+  readonly problems: string[];
+
+  constructor(problems: string[], options?: ErrorOptions) {
+    super(problems.join("\n"), 2, options);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
