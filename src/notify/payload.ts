@@ -1,0 +1,57 @@
+import type { Article } from "../article/article.js";
+
+/**
+ * The JSON contract: the webhook body, the exec notifier's stdin and the `stdout --json` line.
+ * Fields keep this order; add new ones at the end.
+ */
+export interface ArticlePayload {
+  messageId: string;
+  newsgroups: string[];
+  from: { name: string; address: string };
+  subject: string;
+  date: string | null;
+  path: string;
+  snippet: string;
+  group: string;
+  number: number;
+  xref: { group: string; number: number }[];
+  references: string[];
+  control: string | null;
+  organization: string | null;
+  userAgent: string | null;
+  bytes: number;
+  truncated: boolean;
+}
+
+/** A fresh object (no shared arrays) with the contract's fields in the contract's order. */
+export function articlePayload(a: Article): ArticlePayload {
+  return {
+    messageId: a.messageId,
+    newsgroups: [...a.newsgroups],
+    from: { name: a.from.name, address: a.from.address },
+    subject: a.subject,
+    date: a.date,
+    path: a.path,
+    snippet: a.snippet,
+    group: a.group,
+    number: a.number,
+    xref: a.xref.map(({ group, number }) => ({ group, number })),
+    references: [...a.references],
+    control: a.control,
+    organization: a.organization,
+    userAgent: a.userAgent,
+    bytes: a.bytes,
+    truncated: a.truncated,
+  };
+}
+
+/**
+ * The payload as one line of JSON. Beyond JSON.stringify's escapes, DEL, C1 controls and Unicode line
+ * and direction controls are escaped too, so that the line is safe to print on a terminal.
+ */
+export function payloadJson(a: Article): string {
+  return JSON.stringify(articlePayload(a)).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

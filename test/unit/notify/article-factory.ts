@@ -1,0 +1,35 @@
+import type { Article } from "../../../src/article/article.js";
+
+let serial = 0;
+
+/** A plausible Article; override any field. Each call gets a fresh Message-ID and article number. */
+export function makeArticle(overrides: Partial<Article> = {}): Article {
+  serial++;
+  return {
+    messageId: `<test-${serial}@example.net>`,
+    newsgroups: ["local.test"],
+    from: { name: "Ada Lovelace", address: "ada@example.net" },
+    subject: `Test article ${serial}`,
+    date: "2026-11-24T12:00:00.000Z",
+    path: `/var/spool/news/articles/local/test/${serial}`,
+    snippet: "Hello,\nthis is a test.\n",
+    group: "local.test",
+    number: serial,
+    xref: [{ group: "local.test", number: serial }],
+    references: [],
+    control: null,
+    organization: null,
+    userAgent: null,
+    bytes: 512,
+    truncated: false,
+    ...overrides,
+  };
+}
+
+/** True when `text` has a C0 or C1 control character or DEL (raw, as a terminal would see it). */
+export function hasControl(text: string): boolean {
+  return [...text].some((c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  });
+}

@@ -1,0 +1,38 @@
+import { PassThrough } from "node:stream";
+import { expect, test } from "vitest";
+import { buildNotifiers } from "../../../src/notify/build.js";
+import { ExecNotifier } from "../../../src/notify/exec.js";
+import { StdoutNotifier } from "../../../src/notify/stdout.js";
+import { WebhookNotifier } from "../../../src/notify/webhook.js";
+import { makeArticle } from "./article-factory.js";
+
+test("one notifier per config entry, in order", () => {
+  const notifiers = buildNotifiers([
+    { type: "stdout", json: false },
+    {
+      type: "webhook",
+      url: "https://hooks.example.net/news",
+      headers: { Authorization: "x" },
+      timeoutMs: 5,
+    },
+    { type: "exec", command: ["/usr/local/bin/on-article"], timeoutMs: 5 },
+  ]);
+  expect(notifiers.map((n) => n.constructor)).toEqual([
+    StdoutNotifier,
+    WebhookNotifier,
+    ExecNotifier,
+  ]);
+  expect(notifiers.map((n) => n.label)).toEqual([
+    "stdout",
+    "webhook https://hooks.example.net/news",
+    "exec /usr/local/bin/on-article",
+  ]);
+});
+
+test("stdout notifiers write to the given stream", async () => {
+  const stream = new PassThrough();
+  const [notifier] = buildNotifiers([{ type: "stdout", json: true }], { stdout: stream });
+  const article = makeArticle();
+  await notifier?.send(article);
+  expect(JSON.parse(String(stream.read())).messageId).toBe(article.messageId);
+});

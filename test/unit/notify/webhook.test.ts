@@ -1,0 +1,130 @@
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { Dispatcher } from "../../../src/notify/dispatch.js";
+import { articlePayload } from "../../../src/notify/payload.js";
+import { redactUrl, WebhookNotifier } from "../../../src/notify/webhook.js";
+import { type Receiver, startReceiver } from "../../helpers/receiver.js";
+import { makeArticle } from "./article-factory.js";
+
+let rx: Receiver;
+beforeEach(async () => {
+  rx = await startReceiver();
+});
+afterEach(() => rx.close());
+
+describe("WebhookNotifier", () => {
+  test("POSTs the payload as JSON with the configured headers", async () => {
+    const article = makeArticle({ subject: "Grüße \u001b[31m" });
+    const hook = new WebhookNotifier({
+      url: `${rx.url}/hook?k=1`,
+      headers: { Authorization: "Bearer s3cret", "X-Extra": "yes" },
+    });
+    await hook.send(article);
+    const [req] = await rx.waitFor(1);
+    expect(req?.method).toBe("POST");
+    expect(req?.path).toBe("/hook?k=1");
+    expect(req?.headers["content-type"]).toBe("application/json");
+    expect(req?.headers.authorization).toBe("Bearer s3cret");
+    expect(req?.headers["x-extra"]).toBe("yes");
+    expect(req?.body).toEqual(articlePayload(article));
+    expect(Object.keys(req?.body as object)).toEqual(Object.keys(articlePayload(article)));
+  });
+
+  test("a configured Content-Type replaces ours", async () => {
+    const hook = new WebhookNotifier({
+      url: rx.url,
+      headers: { "Content-Type": "application/x-test+json" },
+    });
+    await hook.send(makeArticle());
+    const [req] = await rx.waitFor(1);
+    expect(req?.headers["content-type"]).toBe("application/x-test+json");
+  });
+
+  test("an error status throws with status and URL, never a header", async () => {
+    rx.reply({ status: 503, body: "try later\u001b[2J" });
+    const hook = new WebhookNotifier({
+      url: `${rx.url}/hook`,
+      headers: { Authorization: "Bearer s3cret" },
+    });
+    const error = (await hook.send(makeArticle()).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      `HTTP 503 Service Unavailable from ${rx.url}/hook: try later\\x1b[2J`,
+    );
+    expect(error.message).not.toContain("s3cret");
+    expect(rx.requests).toHaveLength(1);
+  });
+
+  test("a slow receiver times out", async () => {
+    rx.reply({ status: 200, delayMs: 3000 });
+    const hook = new WebhookNotifier({ url: `${rx.url}/slow`, timeoutMs: 200 });
+    await expect(hook.send(makeArticle())).rejects.toThrow(
+      `no answer from ${rx.url}/slow within 200 ms`,
+    );
+  });
+
+  test("nobody listening", async () => {
+    const url = `${rx.url}/gone`;
+    await rx.close();
+    await expect(new WebhookNotifier({ url }).send(makeArticle())).rejects.toThrow(
+      `cannot reach ${url}: ECONNREFUSED`,
+    );
+  });
+
+  test("an abort passes the signal's reason through", async () => {
+    rx.reply({ status: 200, delayMs: 3000 });
+    const controller = new AbortController();
+    const sending = new WebhookNotifier({ url: rx.url }).send(makeArticle(), controller.signal);
+    await rx.waitFor(1);
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await expect(sending).rejects.toBe(reason);
+  });
+
+  test("label and preview", () => {
+    const article = makeArticle();
+    const hook = new WebhookNotifier({ url: "https://hooks.example.net/news" });
+    expect(hook.label).toBe("webhook https://hooks.example.net/news");
+    expect(hook.preview(article)).toEqual(articlePayload(article));
+  });
+});
+
+test.each([
+  ["http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook"],
+  ["https://user:pw@example.net/hook", "https://example.net/hook"],
+  ["https://example.net/hook?token=abc", "https://example.net/hook?…"],
+  [
+    "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "https://hooks.slack.com/services/T00000000/B00000000/XXXX…",
+  ],
+  [
+    "https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz0123456789",
+    "https://discord.com/api/webhooks/123456789012345678/abcd…",
+  ],
+])("redactUrl(%s)", (url, expected) => {
+  expect(redactUrl(url)).toBe(expected);
+});
+
+test("503, 503, then 200 through the Dispatcher: one success, two retries logged", async () => {
+  rx.reply(503, 503);
+  const log: string[] = [];
+  const url = `${rx.url}/hook`;
+  const dispatcher = new Dispatcher([new WebhookNotifier({ url })], {
+    log: (line) => log.push(line),
+    retry: { initialMs: 20, maxMs: 100 },
+  });
+  const article = makeArticle();
+  dispatcher.dispatch(article);
+  expect(await dispatcher.drain(5000)).toBe(0);
+  expect(rx.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+  expect(
+    rx.requests.every((r) => (r.body as { messageId: string }).messageId === article.messageId),
+  ).toBe(true);
+  expect(log).toHaveLength(3);
+  expect(log[0]).toMatch(
+    new RegExp(
+      `^webhook ${url}: attempt 1 failed: HTTP 503 Service Unavailable from ${url}; retrying in \\d+ms$`,
+    ),
+  );
+  expect(log[1]).toMatch(/^webhook .*: attempt 2 failed: HTTP 503 .*; retrying in \d+ms$/);
+  expect(log[2]).toBe(`webhook ${url}: delivered ${article.messageId} on attempt 3`);
+  await dispatcher.close();
+});
