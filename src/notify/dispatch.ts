@@ -1,0 +1,171 @@
+import type { Article } from "../article/article.js";
+import type { Notifier } from "./notifier.js";
+import { printable } from "./stdout.js";
+
+export interface RetryPolicy {
+  /** Delay after the first failure; doubles on each further failure. */
+  initialMs: number;
+  /** Upper bound of one delay. */
+  maxMs: number;
+  /** Give up on an article after this many attempts; undefined = retry forever (the default). */
+  maxAttempts?: number;
+}
+
+export interface DispatcherOptions {
+  /** One line per failed attempt, give-up or late success. */
+  log: (line: string) => void;
+  retry?: RetryPolicy;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 60_000 };
+
+/**
+ * Delivers each article to every notifier. Each notifier has its own queue, delivered in order, so an
+ * outage of one (retried with exponential backoff, never dropped unless maxAttempts says so) does not
+ * hold up the others.
+ */
+export class Dispatcher {
+  readonly #lanes: Lane[];
+  readonly #abort = new AbortController();
+  readonly #waiters = new Set<() => void>();
+
+  constructor(notifiers: Notifier[], opts: DispatcherOptions) {
+    const retry = opts.retry ?? DEFAULT_RETRY;
+    const changed = () => {
+      for (const wake of this.#waiters) wake();
+    };
+    this.#lanes = notifiers.map((n) => new Lane(n, retry, opts.log, this.#abort.signal, changed));
+  }
+
+  /** Queues one delivery per notifier and returns at once. */
+  dispatch(article: Article): void {
+    if (this.#abort.signal.aborted) throw new Error("dispatcher is closed");
+    for (const lane of this.#lanes) lane.push(article);
+  }
+
+  /** Deliveries queued or in flight, over all notifiers. */
+  pending(): number {
+    return this.#lanes.reduce((sum, lane) => sum + lane.size, 0);
+  }
+
+  /** Resolves with the number still pending once everything is delivered or `timeoutMs` has passed. */
+  drain(timeoutMs: number): Promise<number> {
+    if (this.pending() === 0) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(this.pending());
+      };
+      const check = () => {
+        if (this.pending() === 0) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Aborts in-flight sends and backoff waits; resolves when every queue has stopped. Undelivered stay pending. */
+  async close(): Promise<void> {
+    this.#abort.abort(new Error("dispatcher closed"));
+    await Promise.all(this.#lanes.map((lane) => lane.stopped()));
+  }
+}
+
+/** One notifier's ordered queue and its delivery loop. */
+class Lane {
+  readonly #queue: Article[] = [];
+  #running: Promise<void> = Promise.resolve();
+  #active = false;
+
+  constructor(
+    readonly notifier: Notifier,
+    readonly retry: RetryPolicy,
+    readonly log: (line: string) => void,
+    readonly signal: AbortSignal,
+    readonly changed: () => void,
+  ) {}
+
+  get size(): number {
+    return this.#queue.length;
+  }
+
+  push(article: Article): void {
+    this.#queue.push(article);
+    if (this.#active) return;
+    this.#active = true;
+    this.#running = this.#run();
+  }
+
+  stopped(): Promise<void> {
+    return this.#running;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (let article = this.#queue[0]; article; article = this.#queue[0]) {
+        if (!(await this.#deliver(article))) return;
+        this.#queue.shift();
+        this.changed();
+      }
+    } finally {
+      // Synchronous with the last emptiness check, so a concurrent push always starts a new loop.
+      this.#active = false;
+    }
+  }
+
+  /** True when the article is done with (delivered or given up on); false when closed meanwhile. */
+  async #deliver(article: Article): Promise<boolean> {
+    const { label } = this.notifier;
+    for (let attempt = 1; ; attempt++) {
+      if (this.signal.aborted) return false;
+      try {
+        await this.notifier.send(article, this.signal);
+        if (attempt > 1)
+          this.log(`${label}: delivered ${printable(article.messageId)} on attempt ${attempt}`);
+        return true;
+      } catch (error) {
+        if (this.signal.aborted) return false;
+        const failed = `${label}: attempt ${attempt} failed: ${describe(error)}`;
+        if (this.retry.maxAttempts !== undefined && attempt >= this.retry.maxAttempts) {
+          this.log(`${failed}; giving up on ${printable(article.messageId)}`);
+          return true;
+        }
+        const delay = backoff(this.retry, attempt);
+        this.log(`${failed}; retrying in ${formatDelay(delay)}`);
+        if (!(await sleep(delay, this.signal))) return false;
+      }
+    }
+  }
+}
+
+/** Exponential, capped, with ±20% jitter so that many queues don't retry in lockstep. */
+export function backoff(retry: RetryPolicy, attempt: number, random = Math.random): number {
+  const base = Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1));
+  return Math.round(Math.min(retry.maxMs, base * (0.8 + 0.4 * random())));
+}
+
+function formatDelay(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  return `${Number((ms / 1000).toFixed(1))}s`;
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return printable(message.replace(/\s*\n\s*/g, " | "));
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

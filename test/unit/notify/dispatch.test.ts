@@ -1,0 +1,166 @@
+import { describe, expect, test } from "vitest";
+import type { Article } from "../../../src/article/article.js";
+import { backoff, Dispatcher } from "../../../src/notify/dispatch.js";
+import type { Notifier } from "../../../src/notify/notifier.js";
+import { makeArticle } from "./article-factory.js";
+
+const FAST = { initialMs: 5, maxMs: 20 };
+
+/** A notifier in memory: records deliveries; `failures` makes the next sends throw. */
+class FakeNotifier implements Notifier {
+  readonly delivered: string[] = [];
+  attempts = 0;
+  constructor(
+    readonly label: string,
+    public failures = 0,
+  ) {}
+  preview(article: Article): unknown {
+    return article.messageId;
+  }
+  async send(article: Article): Promise<void> {
+    this.attempts++;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error("HTTP 503 Service Unavailable\nsecond line");
+    }
+    this.delivered.push(article.messageId);
+  }
+}
+
+/** Never finishes a send until aborted. */
+class HangingNotifier implements Notifier {
+  readonly label = "hanging";
+  aborted = 0;
+  preview(): unknown {
+    return null;
+  }
+  send(_article: Article, signal?: AbortSignal): Promise<void> {
+    return new Promise((_resolve, reject) => {
+      signal?.addEventListener("abort", () => {
+        this.aborted++;
+        reject(signal.reason);
+      });
+    });
+  }
+}
+
+describe("Dispatcher", () => {
+  test("delivers every article to every notifier, in order", async () => {
+    const a = new FakeNotifier("a");
+    const b = new FakeNotifier("b");
+    const dispatcher = new Dispatcher([a, b], { log: () => {}, retry: FAST });
+    const articles = [makeArticle(), makeArticle(), makeArticle()];
+    for (const article of articles) dispatcher.dispatch(article);
+    expect(dispatcher.pending()).toBe(6);
+    expect(await dispatcher.drain(2000)).toBe(0);
+    const ids = articles.map((x) => x.messageId);
+    expect(a.delivered).toEqual(ids);
+    expect(b.delivered).toEqual(ids);
+  });
+
+  test("dispatch returns at once", () => {
+    const hanging = new HangingNotifier();
+    const dispatcher = new Dispatcher([hanging], { log: () => {} });
+    dispatcher.dispatch(makeArticle());
+    dispatcher.dispatch(makeArticle());
+    expect(dispatcher.pending()).toBe(2);
+    return dispatcher.close();
+  });
+
+  test("retries a failing send, one log line per failure, keeping order", async () => {
+    const flaky = new FakeNotifier("flaky", 3);
+    const log: string[] = [];
+    const dispatcher = new Dispatcher([flaky], { log: (line) => log.push(line), retry: FAST });
+    const first = makeArticle();
+    const second = makeArticle();
+    dispatcher.dispatch(first);
+    dispatcher.dispatch(second);
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(flaky.delivered).toEqual([first.messageId, second.messageId]);
+    expect(flaky.attempts).toBe(5);
+    expect(log).toHaveLength(4);
+    expect(log[0]).toMatch(
+      /^flaky: attempt 1 failed: HTTP 503 Service Unavailable \| second line; retrying in \d+ms$/,
+    );
+    expect(log[2]).toMatch(/^flaky: attempt 3 failed: /);
+    expect(log[3]).toBe(`flaky: delivered ${first.messageId} on attempt 4`);
+  });
+
+  test("an outage of one notifier does not hold up the others", async () => {
+    const down = new FakeNotifier("down", Number.POSITIVE_INFINITY);
+    const up = new FakeNotifier("up");
+    const dispatcher = new Dispatcher([down, up], { log: () => {}, retry: FAST });
+    const articles = [makeArticle(), makeArticle()];
+    for (const article of articles) dispatcher.dispatch(article);
+    expect(await dispatcher.drain(300)).toBe(2);
+    expect(up.delivered).toEqual(articles.map((x) => x.messageId));
+    expect(down.delivered).toEqual([]);
+    expect(down.attempts).toBeGreaterThan(5);
+    down.failures = 0;
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(down.delivered).toEqual(articles.map((x) => x.messageId));
+  });
+
+  test("maxAttempts gives up on an article and goes on to the next", async () => {
+    const flaky = new FakeNotifier("flaky", 2);
+    const log: string[] = [];
+    const dispatcher = new Dispatcher([flaky], {
+      log: (line) => log.push(line),
+      retry: { ...FAST, maxAttempts: 2 },
+    });
+    const lost = makeArticle();
+    const next = makeArticle();
+    dispatcher.dispatch(lost);
+    dispatcher.dispatch(next);
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(flaky.delivered).toEqual([next.messageId]);
+    expect(log[1]).toMatch(
+      new RegExp(`^flaky: attempt 2 failed: .*; giving up on ${lost.messageId}$`),
+    );
+  });
+
+  test("close aborts in-flight sends and backoff waits; undelivered stay pending", async () => {
+    const hanging = new HangingNotifier();
+    const down = new FakeNotifier("down", Number.POSITIVE_INFINITY);
+    const log: string[] = [];
+    const dispatcher = new Dispatcher([hanging, down], {
+      log: (line) => log.push(line),
+      retry: { initialMs: 60_000, maxMs: 60_000 },
+    });
+    dispatcher.dispatch(makeArticle());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const logged = log.length;
+    await dispatcher.close();
+    expect(hanging.aborted).toBe(1);
+    expect(dispatcher.pending()).toBe(2);
+    expect(log).toHaveLength(logged);
+    expect(() => dispatcher.dispatch(makeArticle())).toThrow("dispatcher is closed");
+  });
+
+  test("drain resolves at once when nothing is pending", async () => {
+    expect(await new Dispatcher([], { log: () => {} }).drain(10_000)).toBe(0);
+  });
+
+  test("an article dispatched while the queue is emptying is still delivered", async () => {
+    const a = new FakeNotifier("a");
+    const dispatcher = new Dispatcher([a], { log: () => {}, retry: FAST });
+    const second = makeArticle();
+    dispatcher.dispatch(makeArticle());
+    await dispatcher.drain(1000).then(() => dispatcher.dispatch(second));
+    expect(await dispatcher.drain(1000)).toBe(0);
+    expect(a.delivered.at(-1)).toBe(second.messageId);
+  });
+});
+
+test.each([
+  [1, 0.5, 1000],
+  [2, 0.5, 2000],
+  [3, 0.5, 4000],
+  [3, 0, 3200],
+  [3, 1, 4800],
+  [10, 0.5, 60_000],
+  [10, 1, 60_000],
+])("backoff(attempt %i, random %d) = %i ms", (attempt, random, expected) => {
+  expect(backoff({ initialMs: 1000, maxMs: 60_000 }, attempt, () => random)).toBe(expected);
+});
