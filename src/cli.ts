@@ -1,0 +1,90 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { doctor } from "./commands/doctor.js";
+import { script } from "./commands/script.js";
+import { testHook } from "./commands/test-hook.js";
+import { watch } from "./commands/watch.js";
+import { ConfigError, UserError } from "./errors.js";
+import { stderrLog } from "./log.js";
+
+const DEFAULT_CONFIG_HINT =
+  "config file (YAML or JSON); without one, INN's own paths and a stdout notifier are used";
+
+function program(): Command {
+  const cli = new Command("newsnotify")
+    .description(
+      "Notify Slack, Discord, a webhook or your own program the moment INN's innd files an article.\n" +
+        "It traces innd's file creation with bpftrace (kprobe or syscall tracepoints) and reads the new article.",
+    )
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)");
+
+  cli
+    .command("watch")
+    .description("trace innd and notify each new article, in the foreground until SIGINT/SIGTERM (needs root)")
+    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .action(async (o: { config?: string }) => {
+      const log = stderrLog();
+      await watch({ config: o.config, log, stopSignal: stopSignal() });
+    });
+
+  cli
+    .command("test-hook")
+    .description("dry run on one stored article: show the parsed article and what each notifier would send")
+    .argument("<file>", "an article file, e.g. /var/spool/news/articles/local/test/1")
+    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .option("--send", "really send it to every notifier and report each result", false)
+    .action(async (file: string, o: { config?: string; send: boolean }) => {
+      const ok = await testHook({ file, config: o.config, send: o.send, out: process.stdout });
+      if (!ok) process.exitCode = 1;
+    });
+
+  cli
+    .command("doctor")
+    .description("show what this machine offers (bpftrace, kprobes, lockdown, innd, spool) and the mode watch would use")
+    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .action(async (o: { config?: string }) => {
+      if (!(await doctor({ config: o.config, out: process.stdout }))) process.exitCode = 1;
+    });
+
+  cli
+    .command("script")
+    .description("print the bpftrace program watch would run here")
+    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .addOption(new Option("-m, --mode <mode>", "trace mode").choices(["auto", "kprobe", "tracepoint"]))
+    .option("--depth <n>", "unroll depth (default: computed from the spool and the active file)", depthArg)
+    .action(async (o: { config?: string; mode?: "auto" | "kprobe" | "tracepoint"; depth?: number }) => {
+      await script({ config: o.config, mode: o.mode, depth: o.depth, out: process.stdout });
+    });
+  return cli;
+}
+
+function depthArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 4 || n > 100) throw new InvalidArgumentError("an integer from 4 to 100");
+  return n;
+}
+
+/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve(sig));
+  });
+}
+
+/** The one error boundary: user errors print their message; anything else is a bug, with its stack. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`newsnotify: invalid config:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
+      process.exitCode = e.exitCode;
+    } else if (e instanceof UserError) {
+      process.stderr.write(`newsnotify: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(`newsnotify: unexpected error (a bug; please report it):\n${e instanceof Error ? e.stack : e}\n`);
+      process.exitCode = 70;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { readFile, realpath } from "node:fs/promises";
+import { parseArticle } from "../article/parse.js";
+import { UserError } from "../errors.js";
+import { buildNotifiers } from "../notify/build.js";
+import { articlePayload } from "../notify/payload.js";
+import { loadSetup } from "../setup.js";
+import { locateArticle } from "../spool/locate.js";
+
+export interface TestHookOptions {
+  file: string;
+  config?: string;
+  send: boolean;
+  out: NodeJS.WritableStream;
+}
+
+/**
+ * `newsnotify test-hook FILE`: a dry run on one stored article: the parsed article, then what each
+ * notifier would send. With `send`, really sends and reports each result. Returns false on a failure.
+ */
+export async function testHook(opts: TestHookOptions): Promise<boolean> {
+  const setup = await loadSetup(opts.config);
+  const { config } = setup;
+  let raw: Buffer;
+  let path: string;
+  try {
+    path = await realpath(opts.file);
+    raw = await readFile(path);
+  } catch (e) {
+    throw new UserError(`cannot read ${opts.file}: ${e instanceof Error ? e.message : e}`);
+  }
+  const truncated = raw.length > config.maxArticleBytes;
+  const where = locateArticle(path, setup.spool) ?? { group: "", number: 0 };
+  const article = parseArticle(truncated ? raw.subarray(0, config.maxArticleBytes) : raw, {
+    path,
+    group: where.group,
+    number: where.number,
+    snippetChars: config.snippetChars,
+    truncated,
+    bytes: raw.length,
+  });
+  // Outside the spool (a saved copy), the first Xref entry says where innd filed it.
+  if (!where.group && article.xref[0]) Object.assign(article, article.xref[0]);
+
+  const out = opts.out;
+  out.write(`article ${path}\n${JSON.stringify(articlePayload(article), null, 2)}\n`);
+  // Notifiers print to our stream too, so that a stdout notifier's line shows in the dry run.
+  const notifiers = buildNotifiers(config.notifiers, { stdout: out });
+  let ok = true;
+  for (const n of notifiers) {
+    out.write(`\n== ${n.label}\nwould send:\n${JSON.stringify(n.preview(article), null, 2)}\n`);
+    if (!opts.send) continue;
+    try {
+      await n.send(article, AbortSignal.timeout(60_000));
+      out.write("sent: ok\n");
+    } catch (e) {
+      ok = false;
+      out.write(`sent: FAILED: ${e instanceof Error ? e.message : e}\n`);
+    }
+  }
+  if (!opts.send) out.write("\n(dry run: nothing sent; add --send to send)\n");
+  return ok;
+}

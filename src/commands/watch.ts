@@ -1,0 +1,122 @@
+import { watchFile, unwatchFile } from "node:fs";
+import { UserError } from "../errors.js";
+import type { Log } from "../pipeline.js";
+import { ArticleFlow } from "../pipeline.js";
+import { Dispatcher } from "../notify/dispatch.js";
+import { buildNotifiers } from "../notify/build.js";
+import { activeDepth, buildProgram, loadSetup } from "../setup.js";
+import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
+import { chooseMode } from "../system/mode.js";
+import { unrollDepth } from "../trace/generate.js";
+import { TraceSupervisor } from "../trace/supervisor.js";
+
+export interface WatchOptions {
+  config?: string;
+  log: Log;
+  /** Resolves when the watcher should stop (SIGINT/SIGTERM at the CLI). */
+  stopSignal: Promise<string>;
+  stdout?: NodeJS.WritableStream;
+}
+
+/** `newsnotify watch`: trace innd, turn created articles into notifications, until told to stop. */
+export async function watch(opts: WatchOptions): Promise<void> {
+  const { log } = opts;
+  const setup = await loadSetup(opts.config);
+  const { config } = setup;
+  await preflight(config.bpftrace, log);
+  const kernel = await kernelFacts();
+  const chosen = chooseMode(config.mode, kernel);
+  if ((await pidsNamed(config.process)).length === 0) {
+    log("warn", `no process named ${config.process} is running yet; articles appear once it starts`);
+  }
+
+  const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout });
+  const dispatcher = new Dispatcher(notifiers, { log: (line) => log("warn", line) });
+  let supervisor: TraceSupervisor | null = null;
+  const flow = new ArticleFlow({
+    spool: setup.spool,
+    activeFile: config.activeFile,
+    read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
+    snippetChars: config.snippetChars,
+    log,
+    deliver: (article) => dispatcher.dispatch(article),
+    onShortfall: () => void raiseDepth("a path walk ran out of depth"),
+  });
+
+  let raising = false;
+  const raiseDepth = async (reason: string) => {
+    const current = supervisor?.choice;
+    if (raising || !supervisor || current?.mode !== "kprobe") return;
+    const need = unrollDepth(setup.spool, await activeDepth(config.activeFile), config.depthMargin);
+    if (need <= current.depth) return;
+    raising = true;
+    try {
+      await supervisor.handover(`${reason}; depth ${current.depth} → ${need}`);
+    } finally {
+      raising = false;
+    }
+  };
+
+  let readyOnce = false;
+  supervisor = new TraceSupervisor({
+    command: config.bpftrace,
+    mayFallBack: config.mode === "auto",
+    makeProgram: async (fallback) => {
+      const mode = fallback ? "tracepoint" : chosen.mode;
+      return { mode, ...(await buildProgram(setup, mode, kernel)) };
+    },
+    onEvent: (ev) => void flow.handle(ev),
+    onAttached: (choice, restarts) => {
+      const why = choice.mode === chosen.mode ? chosen.reason : "kprobe attach failed";
+      const depth = choice.mode === "kprobe" ? `, walk depth ${choice.depth}` : "";
+      const what = restarts === 0 && !readyOnce ? "ready" : "re-attached";
+      readyOnce = true;
+      log(
+        "info",
+        `${what}: ${choice.mode} mode (${why})${depth}; watching ${config.process} → ${setup.spool}; ` +
+          `notifying ${notifiers.map((n) => n.label).join(", ")}`,
+      );
+    },
+    log,
+  });
+
+  // A group added while we run may be deeper than the walk: regenerate before its first article.
+  const onActive = () => void raiseDepth("the active file changed");
+  watchFile(config.activeFile, { interval: 2000 }, onActive);
+
+  const running = supervisor.run();
+  const signal = await Promise.race([opts.stopSignal, running.then(() => null)]);
+  unwatchFile(config.activeFile, onActive);
+  if (signal) log("info", `${signal}: stopping`);
+  await supervisor.stop();
+  await running;
+  const left = await dispatcher.drain(5000);
+  if (left > 0) log("warn", `${left} notification(s) still undelivered at exit`);
+  await dispatcher.close();
+}
+
+/** Fails early, with what to do, when bpftrace cannot run at all. */
+async function preflight(command: readonly string[], log: Log): Promise<void> {
+  const version = await bpftraceVersion(command);
+  if (!version) {
+    throw new UserError(
+      `cannot run ${command.join(" ")} --version. Install bpftrace (Debian/Ubuntu: apt-get install bpftrace), ` +
+        `or set "bpftrace:" in the config to the command that runs it.`,
+      3,
+    );
+  }
+  const viaSudo = command[0] === "sudo" || command[0] === "doas";
+  if (!viaSudo && process.getuid?.() !== 0) {
+    throw new UserError(
+      `bpftrace needs root (CAP_BPF and CAP_PERFMON). Run newsnotify as root, or set ` +
+        `bpftrace: [sudo, -n, bpftrace] in the config (see the README for the sudoers line).`,
+      4,
+    );
+  }
+  if (!viaSudo) {
+    const mounted = await ensureTracefs().catch((e: unknown) => {
+      throw new UserError(`tracefs is not mounted and mounting it failed: ${e instanceof Error ? e.message : e}`, 3);
+    });
+    if (mounted) log("info", mounted);
+  }
+}
