@@ -64,10 +64,21 @@ function depthArg(v: string): number {
   return n;
 }
 
-/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+/**
+ * Resolves with the signal's name on the first SIGINT or SIGTERM; a second one exits at once. The
+ * listeners stay installed (not `once`): execa's signal-exit kills the process when it sees itself
+ * as the last listener of a signal.
+ */
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve(sig));
+    let seen = false;
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      process.on(sig, () => {
+        if (seen) process.exit(130);
+        seen = true;
+        resolve(sig);
+      });
+    }
   });
 }
 

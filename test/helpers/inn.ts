@@ -1,0 +1,71 @@
+/**
+ * The real innd for end-to-end tests. Nothing here installs packages (scripts/test.sh does that,
+ * as root): a missing prerequisite fails loudly with what to run, it never skips.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+
+export const INNBIN = "/usr/lib/news/bin";
+
+/** Throws with a clear message unless we are root with bpftrace and inn2 installed. */
+export function requirePrerequisites(): void {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push("root (bpftrace needs it)");
+  if (spawnSync("bpftrace", ["--version"]).status !== 0) missing.push("bpftrace (apt-get install bpftrace)");
+  if (!existsSync(`${INNBIN}/innd`)) missing.push("inn2 (apt-get install inn2)");
+  if (!existsSync("/usr/bin/inews")) missing.push("inews (from inn2)");
+  if (missing.length > 0) {
+    throw new Error(
+      `end-to-end prerequisites missing: ${missing.join(", ")}. Run the suite with \`sudo scripts/test.sh\`, ` +
+        "which installs and configures them.",
+    );
+  }
+}
+
+function innconfval(key: string): string {
+  return execFileSync(`${INNBIN}/innconfval`, [key], { encoding: "utf8" }).trim();
+}
+
+export function spool(): string {
+  return innconfval("patharticles");
+}
+
+export function activeFile(): string {
+  return `${innconfval("pathdb")}/active`;
+}
+
+/** Starts innd as news (per INN's rc.news) unless it runs already; waits until it answers. */
+export function ensureInnd(): void {
+  if (spawnSync("pgrep", ["-x", "innd"]).status !== 0) {
+    mkdirSync("/run/news", { recursive: true });
+    execFileSync("chown", ["news:news", "/run/news"]);
+    // rc.news's helpers keep inherited pipes open forever: give it none.
+    spawnSync("su", ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news >/dev/null 2>&1 </dev/null`], {
+      stdio: "ignore",
+    });
+  }
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], { stdio: "ignore" }).status === 0) return;
+    spawnSync("sleep", ["0.2"]);
+  }
+  throw new Error("innd did not start (see /var/log/news/news.err)");
+}
+
+/** Creates a group unless the active file has it. */
+export function ensureGroup(name: string): void {
+  const active = readFileSync(activeFile(), "utf8");
+  if (active.split("\n").some((l) => l.startsWith(`${name} `))) return;
+  execFileSync(`${INNBIN}/ctlinnd`, ["newgroup", name, "y"], { stdio: "ignore" });
+}
+
+/** A Message-ID no earlier run used (innd rejects a Message-ID it has seen). */
+export function newMessageId(tag: string): string {
+  return `<${tag}.${Date.now()}.${randomBytes(6).toString("hex")}@e2e.newsnotify.test>`;
+}
+
+/** Posts an article (headers + blank line + body, "\n" line ends) with inews; throws on rejection. */
+export function post(article: string): void {
+  const r = spawnSync("inews", ["-h"], { input: article, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`inews failed (${r.status}): ${r.stderr}`);
+}
