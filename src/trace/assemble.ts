@@ -52,6 +52,8 @@ export class Assembler {
         return [{ kind: "lost", count: record.count }];
       case "attached":
         return [{ kind: "attached", probes: record.probes }];
+      case "heartbeat":
+        return [];
       case "message":
         return [{ kind: "message", text: record.text }];
     }

@@ -32,6 +32,8 @@ export type TraceRecord =
       path: string;
     }
   | { kind: "attached"; probes: number }
+  /** bpftrace's periodic sign of life (and our way to notice a dead reader: SIGPIPE). */
+  | { kind: "heartbeat" }
   | { kind: "lost"; count: number }
   /** Anything else bpftrace said (warnings, errors, unknown objects), kept for the log. */
   | { kind: "message"; text: string };
@@ -88,6 +90,7 @@ export function parsePrintf(data: string): TraceRecord {
       probe: m[7] ?? "",
     };
   }
+  if (/^H \d+$/.test(text)) return { kind: "heartbeat" };
   m = OPEN.exec(text);
   if (m) {
     return {

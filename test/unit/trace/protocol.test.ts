@@ -28,6 +28,7 @@ describe("parseLine", () => {
       printf("O 4924 4925 551655386644 -100 193 32 /var/spool/news/articles/local/test/2\n"),
       { kind: "open", pid: 4924, tid: 4925, ns: 551655386644n, dirfd: -100, flags: 193, path: "/var/spool/news/articles/local/test/2" },
     ],
+    ["heartbeat", printf("H 123456\n"), { kind: "heartbeat" }],
     ["attached", '{"type": "attached_probes", "data": {"probes": 9}}', { kind: "attached", probes: 9 }],
     ["lost", '{"type": "lost_events", "data": {"events": 12}}', { kind: "lost", count: 12 }],
     ["text, not JSON", "Lost 3 events", { kind: "message", text: "Lost 3 events" }],
