@@ -1,0 +1,127 @@
+import { readFile, stat } from "node:fs/promises";
+import type { Article } from "./article/article.js";
+import { parseArticle } from "./article/parse.js";
+import { type ActiveGroup, parseActive, resolveShortfall } from "./spool/active.js";
+import { locateArticle } from "./spool/locate.js";
+import { type ReadOptions, readWhenComplete } from "./spool/read.js";
+import type { TraceEvent } from "./trace/assemble.js";
+import { candidatePaths, type ResolveIO } from "./trace/resolve.js";
+import { RecentSet } from "./util/recent.js";
+
+export type LogLevel = "info" | "warn" | "error";
+export type Log = (level: LogLevel, message: string) => void;
+
+export interface FlowOptions {
+  /** Real path of the spool root (tradspool). */
+  spool: string;
+  activeFile: string;
+  read: ReadOptions;
+  snippetChars: number;
+  log: Log;
+  /** Called once per new article (never twice for one Message-ID). */
+  deliver: (article: Article) => void;
+  /** A walk ran out of depth: the program should be regenerated deeper. */
+  onShortfall?: () => void;
+  resolveIO?: ResolveIO;
+}
+
+/**
+ * The middle of the data path: trace events → created paths → spool articles → parsed articles.
+ * `handle` never throws: every problem is one log line and the flow goes on.
+ */
+export class ArticleFlow {
+  /** Both kprobes can fire for one file: a path is handled once. */
+  readonly #paths = new RecentSet(16_384);
+  /** A crosspost is one file plus links, but a Message-ID is the article's true identity. */
+  readonly #ids = new RecentSet(16_384);
+  #active: { mtimeMs: number; groups: ActiveGroup[] } | null = null;
+
+  constructor(private readonly o: FlowOptions) {}
+
+  async handle(ev: TraceEvent): Promise<void> {
+    try {
+      await this.#handle(ev);
+    } catch (e) {
+      this.o.log("error", `internal error on ${ev.kind} event: ${e instanceof Error ? e.stack : e}`);
+    }
+  }
+
+  async #handle(ev: TraceEvent): Promise<void> {
+    switch (ev.kind) {
+      case "walk":
+      case "open": {
+        const { paths, reason } = await candidatePaths(ev, this.o.resolveIO);
+        if (reason) this.o.log("warn", `created file not resolved: ${reason}`);
+        const path = paths.find((p) => locateArticle(p, this.o.spool));
+        // Files outside the spool (history, overview, logs) are innd's business, not ours.
+        if (path) await this.#article(path);
+        return;
+      }
+      case "shortfall": {
+        this.o.onShortfall?.();
+        const path = resolveShortfall(this.o.spool, ev.segments, await this.#groups());
+        const tail = ev.segments.join("/");
+        if (!path) {
+          this.o.log("warn", `path walk ran out of depth at …/${tail}; no unique group matches, skipped`);
+          return;
+        }
+        this.o.log("warn", `path walk ran out of depth at …/${tail}; recovered ${path} from the active file`);
+        await this.#article(path);
+        return;
+      }
+      case "broken":
+        this.o.log("warn", `incomplete trace event ${ev.key}: ${ev.reason}`);
+        return;
+      case "lost":
+        this.o.log("warn", `bpftrace lost ${ev.count} events: articles filed then may be missed`);
+        return;
+      case "attached":
+        return;
+      case "message":
+        this.o.log("warn", `bpftrace: ${ev.text}`);
+        return;
+    }
+  }
+
+  async #article(path: string): Promise<void> {
+    const loc = locateArticle(path, this.o.spool);
+    if (!loc || !this.#paths.add(path)) return;
+    let stored: Awaited<ReturnType<typeof readWhenComplete>>;
+    try {
+      stored = await readWhenComplete(path, this.o.spool, this.o.read);
+    } catch (e) {
+      this.o.log("warn", `${path}: not read: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    if (!stored.complete) this.o.log("warn", `${path}: still growing after ${stored.waitedMs} ms; read as is`);
+    let article: Article;
+    try {
+      article = parseArticle(stored.raw, {
+        path,
+        group: loc.group,
+        number: loc.number,
+        snippetChars: this.o.snippetChars,
+        truncated: stored.truncated,
+        bytes: stored.bytes,
+      });
+    } catch (e) {
+      this.o.log("warn", `${path}: unparsable article: ${e instanceof Error ? e.message : e}`);
+      return;
+    }
+    if (!this.#ids.add(article.messageId)) return;
+    this.o.deliver(article);
+  }
+
+  async #groups(): Promise<ActiveGroup[]> {
+    try {
+      const st = await stat(this.o.activeFile);
+      if (this.#active?.mtimeMs !== st.mtimeMs) {
+        this.#active = { mtimeMs: st.mtimeMs, groups: parseActive(await readFile(this.o.activeFile, "utf8")) };
+      }
+      return this.#active.groups;
+    } catch (e) {
+      this.o.log("warn", `cannot read active file ${this.o.activeFile}: ${e instanceof Error ? e.message : e}`);
+      return [];
+    }
+  }
+}
