@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# setup.sh — install what newsnotify needs on Debian/Ubuntu, build it, and optionally run it.
+#
+# USAGE: sudo scripts/setup.sh            install bpftrace, npm dependencies, build
+#        sudo scripts/setup.sh watch ...  the same, then run `newsnotify watch ...` in the foreground
+#
+# It does not install or touch INN: newsnotify watches the innd you already run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/scripts/lib.sh"
+
+need_root "$@"
+need_node
+apt_install bpftrace
+node_deps "$here"
+log "ready: $here/bin/newsnotify (try: $here/bin/newsnotify doctor)"
+if [ $# -gt 0 ]; then exec "$here/bin/newsnotify" "$@"; fi
