@@ -1,0 +1,42 @@
+import { MimeNode } from "emailjs-mime-parser";
+
+export type { MimeNode };
+
+/** The MIME tree of an article's lines ("binary" strings, one char per byte) by emailjs-mime-parser. */
+export function mimeTree(lines: readonly string[]): MimeNode {
+  const root = new MimeNode();
+  for (const line of lines) {
+    // A malformed part (or the parser's 999-node cap) costs that part, never the article.
+    try {
+      root.writeLine(line);
+    } catch {}
+  }
+  try {
+    root.finalize();
+  } catch {}
+  return root;
+}
+
+/** Content-Type value, lowercased ("text/plain" when absent, per RFC 2045); undefined while the node has no header end. */
+export function mediaType(node: MimeNode): string | undefined {
+  return node.contentType?.value;
+}
+
+/** The declared charset, read from the header as written: the parser rewrites params.charset to "utf-8". */
+export function declaredCharset(node: MimeNode): string | undefined {
+  const contentType = node.headers["content-type"]?.[0]?.initial ?? "";
+  return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+}
+
+export function isAttachment(node: MimeNode): boolean {
+  const disposition = node.headers["content-disposition"]?.[0]?.value;
+  return typeof disposition === "string" && disposition.trim().toLowerCase() === "attachment";
+}
+
+/** The node's body lines, from its raw text (the parser's own decoded content garbles base64 in 8-bit charsets). */
+export function bodyLines(node: MimeNode): string[] {
+  const lines = node.raw.split("\n");
+  const headerLines = node.header.reduce((n, field) => n + field.split("\n").length, 0);
+  // raw drops leading empty lines, so a node without a header has no separator line either.
+  return headerLines === 0 ? lines : lines.slice(headerLines + 1);
+}
