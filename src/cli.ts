@@ -20,7 +20,9 @@ function program(): Command {
 
   cli
     .command("watch")
-    .description("trace innd and notify each new article, in the foreground until SIGINT/SIGTERM (needs root)")
+    .description(
+      "trace innd and notify each new article, in the foreground until SIGINT/SIGTERM (needs root)",
+    )
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .action(async (o: { config?: string }) => {
       const log = stderrLog();
@@ -29,7 +31,9 @@ function program(): Command {
 
   cli
     .command("test-hook")
-    .description("dry run on one stored article: show the parsed article and what each notifier would send")
+    .description(
+      "dry run on one stored article: show the parsed article and what each notifier would send",
+    )
     .argument("<file>", "an article file, e.g. /var/spool/news/articles/local/test/1")
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .option("--send", "really send it to every notifier and report each result", false)
@@ -40,7 +44,9 @@ function program(): Command {
 
   cli
     .command("doctor")
-    .description("show what this machine offers (bpftrace, kprobes, lockdown, innd, spool) and the mode watch would use")
+    .description(
+      "show what this machine offers (bpftrace, kprobes, lockdown, innd, spool) and the mode watch would use",
+    )
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .action(async (o: { config?: string }) => {
       if (!(await doctor({ config: o.config, out: process.stdout }))) process.exitCode = 1;
@@ -50,17 +56,26 @@ function program(): Command {
     .command("script")
     .description("print the bpftrace program watch would run here")
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
-    .addOption(new Option("-m, --mode <mode>", "trace mode").choices(["auto", "kprobe", "tracepoint"]))
-    .option("--depth <n>", "unroll depth (default: computed from the spool and the active file)", depthArg)
-    .action(async (o: { config?: string; mode?: "auto" | "kprobe" | "tracepoint"; depth?: number }) => {
-      await script({ config: o.config, mode: o.mode, depth: o.depth, out: process.stdout });
-    });
+    .addOption(
+      new Option("-m, --mode <mode>", "trace mode").choices(["auto", "kprobe", "tracepoint"]),
+    )
+    .option(
+      "--depth <n>",
+      "unroll depth (default: computed from the spool and the active file)",
+      depthArg,
+    )
+    .action(
+      async (o: { config?: string; mode?: "auto" | "kprobe" | "tracepoint"; depth?: number }) => {
+        await script({ config: o.config, mode: o.mode, depth: o.depth, out: process.stdout });
+      },
+    );
   return cli;
 }
 
 function depthArg(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 4 || n > 100) throw new InvalidArgumentError("an integer from 4 to 100");
+  if (!Number.isInteger(n) || n < 4 || n > 100)
+    throw new InvalidArgumentError("an integer from 4 to 100");
   return n;
 }
 
@@ -88,13 +103,17 @@ export async function main(argv: string[]): Promise<void> {
     await program().parseAsync(argv);
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`newsnotify: invalid config:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`);
+      process.stderr.write(
+        `newsnotify: invalid config:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`,
+      );
       process.exitCode = e.exitCode;
     } else if (e instanceof UserError) {
       process.stderr.write(`newsnotify: ${e.message}\n`);
       process.exitCode = e.exitCode;
     } else {
-      process.stderr.write(`newsnotify: unexpected error (a bug; please report it):\n${e instanceof Error ? e.stack : e}\n`);
+      process.stderr.write(
+        `newsnotify: unexpected error (a bug; please report it):\n${e instanceof Error ? e.stack : e}\n`,
+      );
       process.exitCode = 70;
     }
   }

@@ -42,7 +42,10 @@ export class ArticleFlow {
     try {
       await this.#handle(ev);
     } catch (e) {
-      this.o.log("error", `internal error on ${ev.kind} event: ${e instanceof Error ? e.stack : e}`);
+      this.o.log(
+        "error",
+        `internal error on ${ev.kind} event: ${e instanceof Error ? e.stack : e}`,
+      );
     }
   }
 
@@ -62,10 +65,16 @@ export class ArticleFlow {
         const path = resolveShortfall(this.o.spool, ev.segments, await this.#groups());
         const tail = ev.segments.join("/");
         if (!path) {
-          this.o.log("warn", `path walk ran out of depth at …/${tail}; no unique group matches, skipped`);
+          this.o.log(
+            "warn",
+            `path walk ran out of depth at …/${tail}; no unique group matches, skipped`,
+          );
           return;
         }
-        this.o.log("warn", `path walk ran out of depth at …/${tail}; recovered ${path} from the active file`);
+        this.o.log(
+          "warn",
+          `path walk ran out of depth at …/${tail}; recovered ${path} from the active file`,
+        );
         await this.#article(path);
         return;
       }
@@ -93,7 +102,8 @@ export class ArticleFlow {
       this.o.log("warn", `${path}: not read: ${e instanceof Error ? e.message : e}`);
       return;
     }
-    if (!stored.complete) this.o.log("warn", `${path}: still growing after ${stored.waitedMs} ms; read as is`);
+    if (!stored.complete)
+      this.o.log("warn", `${path}: still growing after ${stored.waitedMs} ms; read as is`);
     let article: Article;
     try {
       article = parseArticle(stored.raw, {
@@ -116,11 +126,17 @@ export class ArticleFlow {
     try {
       const st = await stat(this.o.activeFile);
       if (this.#active?.mtimeMs !== st.mtimeMs) {
-        this.#active = { mtimeMs: st.mtimeMs, groups: parseActive(await readFile(this.o.activeFile, "utf8")) };
+        this.#active = {
+          mtimeMs: st.mtimeMs,
+          groups: parseActive(await readFile(this.o.activeFile, "utf8")),
+        };
       }
       return this.#active.groups;
     } catch (e) {
-      this.o.log("warn", `cannot read active file ${this.o.activeFile}: ${e instanceof Error ? e.message : e}`);
+      this.o.log(
+        "warn",
+        `cannot read active file ${this.o.activeFile}: ${e instanceof Error ? e.message : e}`,
+      );
       return [];
     }
   }

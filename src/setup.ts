@@ -5,7 +5,13 @@ import { type InnPaths, innPaths } from "./inn/innconf.js";
 import { deepestGroup, parseActive } from "./spool/active.js";
 import { legacySyscalls } from "./system/facts.js";
 import type { KernelFacts } from "./system/mode.js";
-import { generateProgram, readTemplate, type TraceMode, unrollDepth, vfsCreateDentryArg } from "./trace/generate.js";
+import {
+  generateProgram,
+  readTemplate,
+  type TraceMode,
+  unrollDepth,
+  vfsCreateDentryArg,
+} from "./trace/generate.js";
 
 export interface Setup {
   config: Config;

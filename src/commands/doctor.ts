@@ -1,6 +1,6 @@
 import { access, constants } from "node:fs/promises";
-import { activeDepth, loadSetup } from "../setup.js";
 import { readStorageMethods } from "../inn/innconf.js";
+import { activeDepth, loadSetup } from "../setup.js";
 import { bpftraceVersion, kernelFacts, pidsNamed, tracefsMounted } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
 import { unrollDepth } from "../trace/generate.js";
@@ -29,10 +29,16 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
   );
   const depth = unrollDepth(setup.spool, await activeDepth(config.activeFile), config.depthMargin);
   const problems: string[] = [];
-  if (!bpf) problems.push(`bpftrace cannot be run (${config.bpftrace.join(" ")}): apt-get install bpftrace`);
-  if (!root && config.bpftrace[0] !== "sudo") problems.push("not root: bpftrace needs root, or configure sudo");
+  if (!bpf)
+    problems.push(
+      `bpftrace cannot be run (${config.bpftrace.join(" ")}): apt-get install bpftrace`,
+    );
+  if (!root && config.bpftrace[0] !== "sudo")
+    problems.push("not root: bpftrace needs root, or configure sudo");
   if (methods && !methods.includes("tradspool") && !methods.includes("timehash")) {
-    problems.push(`storage methods ${methods.join(", ")} keep no file per article: nothing to trace`);
+    problems.push(
+      `storage methods ${methods.join(", ")} keep no file per article: nothing to trace`,
+    );
   }
   const lines: [string, string][] = [
     ["kernel", k.release],
@@ -48,9 +54,15 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     ["BTF", k.btf ? "yes" : "no"],
     ["tracefs", tracefsMounted() ? "mounted" : "not mounted (watch mounts it)"],
     ["running as root", root ? "yes" : "no"],
-    ["innd", innd.length > 0 ? `running (pid ${innd.join(", ")})` : `no process named ${config.process}`],
+    [
+      "innd",
+      innd.length > 0 ? `running (pid ${innd.join(", ")})` : `no process named ${config.process}`,
+    ],
     ["INN paths from", inn.source],
-    ["spool", `${config.spool}${setup.spool !== config.spool ? ` (real path ${setup.spool})` : ""}`],
+    [
+      "spool",
+      `${config.spool}${setup.spool !== config.spool ? ` (real path ${setup.spool})` : ""}`,
+    ],
     ["active file", `${config.activeFile}${activeReadable ? "" : " (NOT READABLE)"}`],
     ["storage methods", methods ? methods.join(", ") || "none found" : "storage.conf not readable"],
     ["mode", `${chosen.mode} (${chosen.reason})`],

@@ -1,9 +1,9 @@
-import { watchFile, unwatchFile } from "node:fs";
+import { unwatchFile, watchFile } from "node:fs";
 import { UserError } from "../errors.js";
+import { buildNotifiers } from "../notify/build.js";
+import { Dispatcher } from "../notify/dispatch.js";
 import type { Log } from "../pipeline.js";
 import { ArticleFlow } from "../pipeline.js";
-import { Dispatcher } from "../notify/dispatch.js";
-import { buildNotifiers } from "../notify/build.js";
 import { activeDepth, buildProgram, loadSetup } from "../setup.js";
 import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
@@ -27,7 +27,10 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const kernel = await kernelFacts();
   const chosen = chooseMode(config.mode, kernel);
   if ((await pidsNamed(config.process)).length === 0) {
-    log("warn", `no process named ${config.process} is running yet; articles appear once it starts`);
+    log(
+      "warn",
+      `no process named ${config.process} is running yet; articles appear once it starts`,
+    );
   }
 
   const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout });
@@ -115,7 +118,10 @@ async function preflight(command: readonly string[], log: Log): Promise<void> {
   }
   if (!viaSudo) {
     const mounted = await ensureTracefs().catch((e: unknown) => {
-      throw new UserError(`tracefs is not mounted and mounting it failed: ${e instanceof Error ? e.message : e}`, 3);
+      throw new UserError(
+        `tracefs is not mounted and mounting it failed: ${e instanceof Error ? e.message : e}`,
+        3,
+      );
     });
     if (mounted) log("info", mounted);
   }

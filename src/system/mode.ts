@@ -16,7 +16,10 @@ export interface KernelFacts {
 export type ModeSetting = TraceMode | "auto";
 
 /** Pure: the configured mode and the kernel's facts → the mode to run, and why. */
-export function chooseMode(setting: ModeSetting, k: KernelFacts): { mode: TraceMode; reason: string } {
+export function chooseMode(
+  setting: ModeSetting,
+  k: KernelFacts,
+): { mode: TraceMode; reason: string } {
   if (setting !== "auto") return { mode: setting, reason: "set in config" };
   if (!k.kprobes) {
     return { mode: "tracepoint", reason: "this kernel has no kprobes (CONFIG_KPROBES off)" };
@@ -28,10 +31,16 @@ export function chooseMode(setting: ModeSetting, k: KernelFacts): { mode: TraceM
     };
   }
   if (!k.btf) {
-    return { mode: "tracepoint", reason: "no kernel BTF (/sys/kernel/btf/vmlinux) to type struct dentry" };
+    return {
+      mode: "tracepoint",
+      reason: "no kernel BTF (/sys/kernel/btf/vmlinux) to type struct dentry",
+    };
   }
   if (k.traceable && !k.traceable.security_inode_create && !k.traceable.vfs_create) {
-    return { mode: "tracepoint", reason: "neither security_inode_create nor vfs_create is traceable" };
+    return {
+      mode: "tracepoint",
+      reason: "neither security_inode_create nor vfs_create is traceable",
+    };
   }
   return { mode: "kprobe", reason: `kprobes available, lockdown ${k.lockdown}, BTF present` };
 }

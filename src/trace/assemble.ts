@@ -46,7 +46,13 @@ export class Assembler {
         return [this.#finish(record)];
       case "open":
         return [
-          { kind: "open", pid: record.pid, tid: record.tid, dirfd: record.dirfd, path: record.path },
+          {
+            kind: "open",
+            pid: record.pid,
+            tid: record.tid,
+            dirfd: record.dirfd,
+            path: record.path,
+          },
         ];
       case "lost":
         return [{ kind: "lost", count: record.count }];

@@ -86,7 +86,10 @@ function selectSections(template: string, sections: Set<string>, flags: Set<stri
     if (ifFlag !== null && !flags.has(ifFlag)) continue;
     out.push(line);
   }
-  return out.join("\n").replace(/\n{3,}/g, "\n\n").trim() + "\n";
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()}\n`;
 }
 
 /**

@@ -36,7 +36,11 @@ export function splitKernelDev(dev: number): { major: number; minor: number } {
  * file is visible, one per mount of that filesystem that contains it. A spool on its own disk
  * walks only up to that disk's root; this puts the mount point back in front.
  */
-export function pathsOnMounts(dev: number, segments: readonly string[], mounts: readonly Mount[]): string[] {
+export function pathsOnMounts(
+  dev: number,
+  segments: readonly string[],
+  mounts: readonly Mount[],
+): string[] {
   const { major, minor } = splitKernelDev(dev);
   const inFs = `/${segments.join("/")}`;
   const out: string[] = [];

@@ -107,7 +107,9 @@ export function parsePrintf(data: string): TraceRecord {
 }
 
 /** Parses one stderr line of bpftrace into a log-worthy message, or null for known noise. */
-export function classifyStderr(line: string): { level: "info" | "warn" | "error"; text: string } | null {
+export function classifyStderr(
+  line: string,
+): { level: "info" | "warn" | "error"; text: string } | null {
   const t = line.trim();
   if (t === "") return null;
   // bpftrace 0.17 prints this at start on kernels that account BPF memory by cgroup: harmless.

@@ -33,7 +33,10 @@ export async function candidatePaths(
       const dir = await io.readlink(base);
       return { paths: [posix.resolve(dir, ev.path)] };
     } catch (e) {
-      return { paths: [], reason: `relative path ${JSON.stringify(ev.path)}: cannot read ${base}: ${errText(e)}` };
+      return {
+        paths: [],
+        reason: `relative path ${JSON.stringify(ev.path)}: cannot read ${base}: ${errText(e)}`,
+      };
     }
   }
   const mounts = await readMounts(ev.pid, io);

@@ -76,14 +76,20 @@ export class TraceSupervisor {
       const tail = exit.stderrTail.filter((l) => !l.includes("RLIMIT_MEMLOCK")).slice(-5);
       if (!ok && live.choice.mode === "kprobe" && this.o.mayFallBack && !this.#fallback) {
         this.#fallback = true;
-        this.o.log("warn", `kprobe program did not attach; falling back to tracepoint mode. ${why}: ${tail.join(" | ")}`);
+        this.o.log(
+          "warn",
+          `kprobe program did not attach; falling back to tracepoint mode. ${why}: ${tail.join(" | ")}`,
+        );
         continue;
       }
       if (!everAttached && !ok) {
         throw new Error(`${why} before attaching:\n${tail.join("\n") || "(no output)"}`);
       }
       if (Date.now() - startedAt > 60_000) delay = backoff.initialMs;
-      this.o.log("error", `${why}; restarting in ${Math.round(delay / 1000)} s. ${tail.join(" | ")}`);
+      this.o.log(
+        "error",
+        `${why}; restarting in ${Math.round(delay / 1000)} s. ${tail.join(" | ")}`,
+      );
       this.#restarts++;
       const wake = new AbortController();
       this.#wake = () => wake.abort();

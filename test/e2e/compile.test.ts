@@ -9,12 +9,35 @@ import { requirePrerequisites } from "../helpers/inn.js";
 // Every variant the generator can produce, compiled by the real bpftrace against this kernel's BTF
 // (--emit-elf: type-checks struct dentry accesses without attaching, so kprobe variants too).
 const VARIANTS: [string, ProgramParams][] = [
-  ["kprobe, both probes, vfs_create dentry arg2 (Linux >= 5.12)", { mode: "kprobe", comm: "innd", depth: 18, vfsCreateDentryArg: "arg2" }],
-  ["kprobe, both probes, vfs_create dentry arg1 (Linux < 5.12)", { mode: "kprobe", comm: "innd", depth: 18, vfsCreateDentryArg: "arg1" }],
-  ["kprobe, security_inode_create only", { mode: "kprobe", comm: "innd", depth: 4, kprobes: ["security_inode_create"] }],
-  ["kprobe, vfs_create only, deepest unroll", { mode: "kprobe", comm: "innd", depth: 100, kprobes: ["vfs_create"] }],
-  ["tracepoint, x86_64 syscalls", { mode: "tracepoint", comm: "innd", depth: 18, legacySyscalls: { open: true, creat: true } }],
-  ["tracepoint, openat/openat2 only (arm64)", { mode: "tracepoint", comm: "my-innd_2.7", depth: 18, legacySyscalls: { open: false, creat: false } }],
+  [
+    "kprobe, both probes, vfs_create dentry arg2 (Linux >= 5.12)",
+    { mode: "kprobe", comm: "innd", depth: 18, vfsCreateDentryArg: "arg2" },
+  ],
+  [
+    "kprobe, both probes, vfs_create dentry arg1 (Linux < 5.12)",
+    { mode: "kprobe", comm: "innd", depth: 18, vfsCreateDentryArg: "arg1" },
+  ],
+  [
+    "kprobe, security_inode_create only",
+    { mode: "kprobe", comm: "innd", depth: 4, kprobes: ["security_inode_create"] },
+  ],
+  [
+    "kprobe, vfs_create only, deepest unroll",
+    { mode: "kprobe", comm: "innd", depth: 100, kprobes: ["vfs_create"] },
+  ],
+  [
+    "tracepoint, x86_64 syscalls",
+    { mode: "tracepoint", comm: "innd", depth: 18, legacySyscalls: { open: true, creat: true } },
+  ],
+  [
+    "tracepoint, openat/openat2 only (arm64)",
+    {
+      mode: "tracepoint",
+      comm: "my-innd_2.7",
+      depth: 18,
+      legacySyscalls: { open: false, creat: false },
+    },
+  ],
 ];
 
 describe("generated programs compile with the real bpftrace", () => {

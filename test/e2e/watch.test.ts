@@ -7,10 +7,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { type ResultPromise, execa } from "execa";
+import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ensureGroup,
+  ensureInnd,
+  newMessageId,
+  post,
+  requirePrerequisites,
+  spool,
+} from "../helpers/inn.js";
 import { type ReceivedRequest, type Receiver, startReceiver } from "../helpers/receiver.js";
-import { ensureGroup, ensureInnd, newMessageId, post, requirePrerequisites, spool } from "../helpers/inn.js";
 
 const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
 const DEEP = "a.b.c.d.e.f.g.h.i";
@@ -25,7 +32,12 @@ interface Case {
 const cases: Case[] = [];
 function add(name: string, headers: string, body: string, check: Case["expect"]): void {
   const id = newMessageId(name);
-  cases.push({ name, id, article: `Message-ID: ${id}\n${headers.trim()}\n\n${body}`, expect: check });
+  cases.push({
+    name,
+    id,
+    article: `Message-ID: ${id}\n${headers.trim()}\n\n${body}`,
+    expect: check,
+  });
 }
 
 add(
@@ -66,7 +78,7 @@ add(
 add(
   "multipart",
   'From: carol@example.net\nNewsgroups: local.test\nSubject: Multipart\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary="XYZ"',
-  '--XYZ\nContent-Type: text/html; charset=utf-8\n\n<p>HTML part</p>\n--XYZ\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nPlain part: caf=E9\n--XYZ--\n',
+  "--XYZ\nContent-Type: text/html; charset=utf-8\n\n<p>HTML part</p>\n--XYZ\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\nPlain part: caf=E9\n--XYZ--\n",
   (b) => {
     expect(b.snippet).toBe("Plain part: café");
     expect(b.from).toEqual({ name: "", address: "carol@example.net" });
@@ -97,10 +109,18 @@ describe("newsnotify watch on a real innd", () => {
     const dir = mkdtempSync(join(tmpdir(), "newsnotify-e2e-"));
     const config = join(dir, "config.yaml");
     writeFileSync(config, `mode: auto\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`);
-    watcher = execa(BIN, ["watch", "--config", config], { reject: false, all: true, stdin: "ignore" });
+    watcher = execa(BIN, ["watch", "--config", config], {
+      reject: false,
+      all: true,
+      stdin: "ignore",
+    });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${log.join("\n")}`)), 60_000);
-      createInterface({ input: watcher.all! }).on("line", (line) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ready line in 60 s:\n${log.join("\n")}`)),
+        60_000,
+      );
+      if (!watcher.all) throw new Error("no output stream from watch");
+      createInterface({ input: watcher.all }).on("line", (line) => {
         log.push(line);
         if (/ready: /.test(line)) {
           clearTimeout(timer);
@@ -132,18 +152,23 @@ describe("newsnotify watch on a real innd", () => {
     expect(log.join("\n")).toMatch(/ready: (kprobe|tracepoint) mode \(.+\)/);
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))("%s: exactly one webhook with the contract's fields", (_n, c) => {
-    const got = byId.get(c.id) ?? [];
-    expect(got, `notifications for ${c.id}`).toHaveLength(1);
-    const req = got[0]!;
-    expect(req.method).toBe("POST");
-    expect(req.path).toBe("/hook");
-    expect(req.headers["content-type"]).toMatch(/^application\/json/);
-    const body = req.body as Record<string, unknown>;
-    expect(body.messageId).toBe(c.id);
-    for (const key of ["newsgroups", "from", "subject", "date", "path", "snippet"]) expect(body).toHaveProperty(key);
-    c.expect(body);
-  });
+  it.each(cases.map((c) => [c.name, c] as const))(
+    "%s: exactly one webhook with the contract's fields",
+    (_n, c) => {
+      const got = byId.get(c.id) ?? [];
+      expect(got, `notifications for ${c.id}`).toHaveLength(1);
+      const [req] = got;
+      if (!req) return;
+      expect(req.method).toBe("POST");
+      expect(req.path).toBe("/hook");
+      expect(req.headers["content-type"]).toMatch(/^application\/json/);
+      const body = req.body as Record<string, unknown>;
+      expect(body.messageId).toBe(c.id);
+      for (const key of ["newsgroups", "from", "subject", "date", "path", "snippet"])
+        expect(body).toHaveProperty(key);
+      c.expect(body);
+    },
+  );
 
   it("sent nothing else", () => {
     expect(rx.requests).toHaveLength(cases.length);

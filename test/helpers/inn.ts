@@ -3,8 +3,8 @@
  * as root): a missing prerequisite fails loudly with what to run, it never skips.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 
 export const INNBIN = "/usr/lib/news/bin";
 
@@ -12,7 +12,8 @@ export const INNBIN = "/usr/lib/news/bin";
 export function requirePrerequisites(): void {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push("root (bpftrace needs it)");
-  if (spawnSync("bpftrace", ["--version"]).status !== 0) missing.push("bpftrace (apt-get install bpftrace)");
+  if (spawnSync("bpftrace", ["--version"]).status !== 0)
+    missing.push("bpftrace (apt-get install bpftrace)");
   if (!existsSync(`${INNBIN}/innd`)) missing.push("inn2 (apt-get install inn2)");
   if (!existsSync("/usr/bin/inews")) missing.push("inews (from inn2)");
   if (missing.length > 0) {
@@ -41,12 +42,17 @@ export function ensureInnd(): void {
     mkdirSync("/run/news", { recursive: true });
     execFileSync("chown", ["news:news", "/run/news"]);
     // rc.news's helpers keep inherited pipes open forever: give it none.
-    spawnSync("su", ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news >/dev/null 2>&1 </dev/null`], {
-      stdio: "ignore",
-    });
+    spawnSync(
+      "su",
+      ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news >/dev/null 2>&1 </dev/null`],
+      {
+        stdio: "ignore",
+      },
+    );
   }
   for (let i = 0; i < 100; i++) {
-    if (spawnSync(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], { stdio: "ignore" }).status === 0) return;
+    if (spawnSync(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], { stdio: "ignore" }).status === 0)
+      return;
     spawnSync("sleep", ["0.2"]);
   }
   throw new Error("innd did not start (see /var/log/news/news.err)");

@@ -35,7 +35,13 @@ broken-line
 describe("active file", () => {
   const groups = parseActive(ACTIVE);
   it("parses groups and skips malformed lines", () => {
-    expect(groups.map((g) => g.name)).toEqual(["control", "junk", "local.test", "a.b.c.d.e.f.g.h.i", "x.y.c.d.e.f.g.h.i"]);
+    expect(groups.map((g) => g.name)).toEqual([
+      "control",
+      "junk",
+      "local.test",
+      "a.b.c.d.e.f.g.h.i",
+      "x.y.c.d.e.f.g.h.i",
+    ]);
     expect(groups[2]).toEqual({ name: "local.test", high: 2, low: 1, flag: "y" });
   });
   it("finds the deepest group", () => {
@@ -45,8 +51,16 @@ describe("active file", () => {
   it.each([
     ["unique tail", ["test", "3"], `${SPOOL}/local/test/3`],
     ["tail shared by two groups", ["h", "i", "3"], null],
-    ["tail long enough to tell them apart", ["b", "c", "d", "e", "f", "g", "h", "i", "3"], `${SPOOL}/a/b/c/d/e/f/g/h/i/3`],
-    ["tail reaching into the spool path", ["articles", "a", "b", "c", "d", "e", "f", "g", "h", "i", "3"], `${SPOOL}/a/b/c/d/e/f/g/h/i/3`],
+    [
+      "tail long enough to tell them apart",
+      ["b", "c", "d", "e", "f", "g", "h", "i", "3"],
+      `${SPOOL}/a/b/c/d/e/f/g/h/i/3`,
+    ],
+    [
+      "tail reaching into the spool path",
+      ["articles", "a", "b", "c", "d", "e", "f", "g", "h", "i", "3"],
+      `${SPOOL}/a/b/c/d/e/f/g/h/i/3`,
+    ],
     ["not an article number", ["test", "x"], null],
     ["no such group", ["nope", "1"], null],
   ])("resolveShortfall: %s", (_name, tail, want) => {

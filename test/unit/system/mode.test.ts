@@ -13,12 +13,42 @@ const debian: KernelFacts = {
 describe("chooseMode", () => {
   it.each<[string, "auto" | "kprobe" | "tracepoint", Partial<KernelFacts>, string, RegExp]>([
     ["stock Debian kernel", "auto", {}, "kprobe", /kprobes available/],
-    ["this CI machine: no kprobes", "auto", { kprobes: false, lockdown: "confidentiality" }, "tracepoint", /no kprobes/],
-    ["lockdown confidentiality", "auto", { lockdown: "confidentiality" }, "tracepoint", /confidentiality/],
-    ["lockdown integrity still allows reading", "auto", { lockdown: "integrity" }, "kprobe", /integrity/],
-    ["lockdown unknown: try kprobe (watch falls back)", "auto", { lockdown: "unknown" }, "kprobe", /unknown/],
+    [
+      "this CI machine: no kprobes",
+      "auto",
+      { kprobes: false, lockdown: "confidentiality" },
+      "tracepoint",
+      /no kprobes/,
+    ],
+    [
+      "lockdown confidentiality",
+      "auto",
+      { lockdown: "confidentiality" },
+      "tracepoint",
+      /confidentiality/,
+    ],
+    [
+      "lockdown integrity still allows reading",
+      "auto",
+      { lockdown: "integrity" },
+      "kprobe",
+      /integrity/,
+    ],
+    [
+      "lockdown unknown: try kprobe (watch falls back)",
+      "auto",
+      { lockdown: "unknown" },
+      "kprobe",
+      /unknown/,
+    ],
     ["no BTF", "auto", { btf: false }, "tracepoint", /BTF/],
-    ["nothing traceable", "auto", { traceable: { security_inode_create: false, vfs_create: false } }, "tracepoint", /traceable/],
+    [
+      "nothing traceable",
+      "auto",
+      { traceable: { security_inode_create: false, vfs_create: false } },
+      "tracepoint",
+      /traceable/,
+    ],
     ["forced tracepoint", "tracepoint", {}, "tracepoint", /config/],
     ["forced kprobe, even without kprobes", "kprobe", { kprobes: false }, "kprobe", /config/],
   ])("%s", (_name, setting, facts, mode, reason) => {
@@ -31,7 +61,10 @@ describe("chooseMode", () => {
 describe("storageMethods", () => {
   it.each([
     ["method tradspool {\n    newsgroups: *\n    class: 0\n}\n", ["tradspool"]],
-    ["# method cnfs {\nmethod timehash {\n newsgroups: *\n}\nmethod cnfs {\n newsgroups: alt.*\n}", ["timehash", "cnfs"]],
+    [
+      "# method cnfs {\nmethod timehash {\n newsgroups: *\n}\nmethod cnfs {\n newsgroups: alt.*\n}",
+      ["timehash", "cnfs"],
+    ],
     ["", []],
   ])("%j", (text, want) => {
     expect(storageMethods(text)).toEqual(want);

@@ -29,7 +29,11 @@ describe("generateProgram", () => {
   });
 
   it.each([
-    ["x86_64", { open: true, creat: true }, ["sys_enter_open ", "sys_enter_creat", "sys_exit_open,", "sys_exit_creat"]],
+    [
+      "x86_64",
+      { open: true, creat: true },
+      ["sys_enter_open ", "sys_enter_creat", "sys_exit_open,", "sys_exit_creat"],
+    ],
     ["arm64 (no open/creat)", { open: false, creat: false }, []],
   ])("tracepoint mode on %s", (_arch, legacy, present) => {
     const prog = gen({ mode: "tracepoint", legacySyscalls: legacy });
