@@ -34,7 +34,15 @@ log "lint + typecheck"
 npm run --silent lint
 npm run --silent typecheck
 log "unit and end-to-end tests"
-npx vitest run
+results=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" || status=$?
+# One plain closing line, whatever the runner's own summary looks like.
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` +
+    (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));' "$results" || true
+rm -f "$results"
+[ $status = 0 ] || die "tests failed"
 if [ $vm = 1 ]; then
   log "kprobe VM lane"
   npm run --silent test:vm
