@@ -139,6 +139,31 @@ export function configSchema(defaults: ConfigDefaults) {
       .max(3_600_000)
       .default(5000)
       .describe("How long to wait for innd to finish writing a created article file."),
+    stateDir: absolutePath
+      .default("/var/lib/newsnotify")
+      .describe("Where the outbox and the per-group high-water marks live (created 0700)."),
+    catchUp: z
+      .strictObject({
+        maxArticles: z
+          .int()
+          .min(0)
+          .max(1_000_000)
+          .default(1000)
+          .describe("Notify at most this many missed articles per catch-up (the newest)."),
+        maxAgeMinutes: z
+          .int()
+          .min(1)
+          .default(1440)
+          .describe("Missed articles older than this are not notified."),
+        intervalSeconds: z
+          .int()
+          .min(5)
+          .max(86_400)
+          .default(60)
+          .describe("How often the spool is reconciled against what was traced."),
+      })
+      .prefault({})
+      .describe("Catch-up of articles filed while newsnotify was stopped or bpftrace lost events."),
     notifiers: z
       .array(notifierSchema)
       .min(1, "expected at least one notifier (leave the key out for the default stdout one)")

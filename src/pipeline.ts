@@ -18,8 +18,13 @@ export interface FlowOptions {
   read: ReadOptions;
   snippetChars: number;
   log: Log;
-  /** Called once per new article (never twice for one Message-ID). */
-  deliver: (article: Article) => void;
+  /**
+   * Called once per new article (never twice for one Message-ID in a run); resolves once the
+   * article is safely queued (journaled) for its notifiers.
+   */
+  deliver: (article: Article) => void | Promise<void>;
+  /** bpftrace dropped events: the spool should be reconciled. */
+  onLost?: () => void;
   /** A walk ran out of depth: the program should be regenerated deeper. */
   onShortfall?: () => void;
   resolveIO?: ResolveIO;
@@ -34,6 +39,8 @@ export class ArticleFlow {
   readonly #paths = new RecentSet(16_384);
   /** A crosspost is one file plus links, but a Message-ID is the article's true identity. */
   readonly #ids = new RecentSet(16_384);
+  /** group:number of every article handled (its Xref entries included): catch-up skips them. */
+  readonly #numbers = new RecentSet(131_072);
   #active: { mtimeMs: number; groups: ActiveGroup[] } | null = null;
 
   constructor(private readonly o: FlowOptions) {}
@@ -57,7 +64,7 @@ export class ArticleFlow {
         if (reason) this.o.log("warn", `created file not resolved: ${reason}`);
         const path = paths.find((p) => locateArticle(p, this.o.spool));
         // Files outside the spool (history, overview, logs) are innd's business, not ours.
-        if (path) await this.#article(path);
+        if (path) await this.article(path);
         return;
       }
       case "shortfall": {
@@ -75,14 +82,15 @@ export class ArticleFlow {
           "warn",
           `path walk ran out of depth at …/${tail}; recovered ${path} from the active file`,
         );
-        await this.#article(path);
+        await this.article(path);
         return;
       }
       case "broken":
         this.o.log("warn", `incomplete trace event ${ev.key}: ${ev.reason}`);
         return;
       case "lost":
-        this.o.log("warn", `bpftrace lost ${ev.count} events: articles filed then may be missed`);
+        this.o.log("warn", `bpftrace lost ${ev.count} events; reconciling with the spool`);
+        this.o.onLost?.();
         return;
       case "attached":
         return;
@@ -92,9 +100,16 @@ export class ArticleFlow {
     }
   }
 
-  async #article(path: string): Promise<void> {
+  /** Whether this run has handled group:number (traced, caught up, or named in an Xref). */
+  seen(group: string, number: number): boolean {
+    return this.#numbers.has(`${group}:${number}`);
+  }
+
+  /** Reads, parses and delivers one spool article, once per path and Message-ID. Never throws. */
+  async article(path: string): Promise<void> {
     const loc = locateArticle(path, this.o.spool);
     if (!loc || !this.#paths.add(path)) return;
+    this.#numbers.add(`${loc.group}:${loc.number}`);
     let stored: Awaited<ReturnType<typeof readWhenComplete>>;
     try {
       stored = await readWhenComplete(path, this.o.spool, this.o.read);
@@ -118,8 +133,13 @@ export class ArticleFlow {
       this.o.log("warn", `${path}: unparsable article: ${e instanceof Error ? e.message : e}`);
       return;
     }
+    for (const x of article.xref) this.#numbers.add(`${x.group}:${x.number}`);
     if (!this.#ids.add(article.messageId)) return;
-    this.o.deliver(article);
+    try {
+      await this.o.deliver(article);
+    } catch (e) {
+      this.o.log("error", `${path}: not queued for delivery: ${e instanceof Error ? e.message : e}`);
+    }
   }
 
   async #groups(): Promise<ActiveGroup[]> {

@@ -1,10 +1,15 @@
 import { unwatchFile, watchFile } from "node:fs";
+import { CatchUp } from "../catchup.js";
 import { UserError } from "../errors.js";
 import { buildNotifiers } from "../notify/build.js";
 import { Dispatcher } from "../notify/dispatch.js";
-import type { Log } from "../pipeline.js";
-import { ArticleFlow } from "../pipeline.js";
+import { ArticleFlow, type Log } from "../pipeline.js";
 import { activeDepth, buildProgram, loadSetup } from "../setup.js";
+import { JournaledNotifier, targetKeys } from "../state/durable.js";
+import { ensureDir } from "../state/files.js";
+import { HighWater } from "../state/highwater.js";
+import { lockStateDir } from "../state/lock.js";
+import { Outbox } from "../state/outbox.js";
 import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
 import { unrollDepth } from "../trace/generate.js";
@@ -27,14 +32,23 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const kernel = await kernelFacts();
   const chosen = chooseMode(config.mode, kernel);
   if ((await pidsNamed(config.process)).length === 0) {
-    log(
-      "warn",
-      `no process named ${config.process} is running yet; articles appear once it starts`,
-    );
+    log("warn", `no process named ${config.process} is running yet; articles appear once it starts`);
   }
 
-  const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout });
+  await ensureDir(config.stateDir).catch((e: unknown) => {
+    throw new UserError(`cannot create the state directory ${config.stateDir}: ${e instanceof Error ? e.message : e}`);
+  });
+  const unlock = await lockStateDir(config.stateDir);
+  const outbox = await Outbox.open(config.stateDir);
+  const marks = await HighWater.load(config.stateDir);
+
+  const targets = targetKeys(config.notifiers);
+  const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout }).map(
+    (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox),
+  );
   const dispatcher = new Dispatcher(notifiers, { log: (line) => log("warn", line) });
+  await resend(outbox, targets, dispatcher, log);
+
   let supervisor: TraceSupervisor | null = null;
   const flow = new ArticleFlow({
     spool: setup.spool,
@@ -42,8 +56,21 @@ export async function watch(opts: WatchOptions): Promise<void> {
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
     log,
-    deliver: (article) => dispatcher.dispatch(article),
+    // Journaled (fsynced) before it is sent: a crash or an outage from here on loses nothing.
+    deliver: async (article) => {
+      if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
+    },
+    onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
+  });
+  const catchUp = new CatchUp({
+    spool: setup.spool,
+    activeFile: config.activeFile,
+    marks,
+    limits: config.catchUp,
+    log,
+    seen: (g, n) => flow.seen(g, n),
+    article: (path) => flow.article(path),
   });
 
   let raising = false;
@@ -72,13 +99,15 @@ export async function watch(opts: WatchOptions): Promise<void> {
     onAttached: (choice, restarts) => {
       const why = choice.mode === chosen.mode ? chosen.reason : "kprobe attach failed";
       const depth = choice.mode === "kprobe" ? `, walk depth ${choice.depth}` : "";
-      const what = restarts === 0 && !readyOnce ? "ready" : "re-attached";
+      const first = restarts === 0 && !readyOnce;
       readyOnce = true;
       log(
         "info",
-        `${what}: ${choice.mode} mode (${why})${depth}; watching ${config.process} → ${setup.spool}; ` +
-          `notifying ${notifiers.map((n) => n.label).join(", ")}`,
+        `${first ? "ready" : "re-attached"}: ${choice.mode} mode (${why})${depth}; watching ${config.process} → ` +
+          `${setup.spool}; notifying ${notifiers.map((n) => n.label).join(", ")}`,
       );
+      // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.
+      void catchUp.request(first ? "start" : "bpftrace restarted");
     },
     log,
   });
@@ -86,16 +115,37 @@ export async function watch(opts: WatchOptions): Promise<void> {
   // A group added while we run may be deeper than the walk: regenerate before its first article.
   const onActive = () => void raiseDepth("the active file changed");
   watchFile(config.activeFile, { interval: 2000 }, onActive);
+  const periodic = setInterval(() => void catchUp.request("periodic"), config.catchUp.intervalSeconds * 1000);
 
-  const running = supervisor.run();
-  const signal = await Promise.race([opts.stopSignal, running.then(() => null)]);
-  unwatchFile(config.activeFile, onActive);
-  if (signal) log("info", `${signal}: stopping`);
-  await supervisor.stop();
-  await running;
-  const left = await dispatcher.drain(5000);
-  if (left > 0) log("warn", `${left} notification(s) still undelivered at exit`);
-  await dispatcher.close();
+  try {
+    const running = supervisor.run();
+    const signal = await Promise.race([opts.stopSignal, running.then(() => null)]);
+    if (signal) log("info", `${signal}: stopping`);
+    await supervisor.stop();
+    await running;
+  } finally {
+    clearInterval(periodic);
+    unwatchFile(config.activeFile, onActive);
+    const left = await dispatcher.drain(5000);
+    await dispatcher.close();
+    await outbox.close();
+    await unlock();
+    if (left > 0) log("warn", `${left} notification(s) not yet delivered; kept in the outbox for the next start`);
+  }
+}
+
+/** Sends again what the outbox still holds from an earlier run (a crash, an outage, a stop). */
+async function resend(outbox: Outbox, targets: string[], dispatcher: Dispatcher, log: Log): Promise<void> {
+  const pending = outbox.pending();
+  if (pending.length === 0) return;
+  const known = new Set(targets);
+  const articles = new Map<string, (typeof pending)[number]["article"]>();
+  for (const p of pending) {
+    if (known.has(p.target)) articles.set(p.article.messageId, p.article);
+    else await outbox.drop(p.target, p.article.messageId, "its notifier is no longer configured");
+  }
+  log("info", `resending ${articles.size} article(s) left undelivered in the outbox`);
+  for (const a of articles.values()) dispatcher.dispatch(a);
 }
 
 /** Fails early, with what to do, when bpftrace cannot run at all. */

@@ -108,7 +108,10 @@ describe("newsnotify watch on a real innd", () => {
     rx = await startReceiver();
     const dir = mkdtempSync(join(tmpdir(), "newsnotify-e2e-"));
     const config = join(dir, "config.yaml");
-    writeFileSync(config, `mode: auto\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`);
+    writeFileSync(
+      config,
+      `mode: auto\nstateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
+    );
     watcher = execa(BIN, ["watch", "--config", config], {
       reject: false,
       all: true,

@@ -19,6 +19,8 @@ const DEFAULTS: Config = {
   snippetChars: 300,
   maxArticleBytes: 1_048_576,
   completeTimeoutMs: 5000,
+  stateDir: "/var/lib/newsnotify",
+  catchUp: { maxArticles: 1000, maxAgeMinutes: 1440, intervalSeconds: 60 },
   notifiers: [{ type: "stdout", json: false }],
 };
 
@@ -32,6 +34,8 @@ const FULL: Config = {
   snippetChars: 500,
   maxArticleBytes: 65536,
   completeTimeoutMs: 2000,
+  stateDir: "/var/lib/newsnotify",
+  catchUp: { maxArticles: 1000, maxAgeMinutes: 1440, intervalSeconds: 60 },
   notifiers: [
     { type: "stdout", json: true },
     {

@@ -1,0 +1,106 @@
+import { readFile, stat } from "node:fs/promises";
+import type { Log } from "./pipeline.js";
+import { parseActive } from "./spool/active.js";
+import { type ArticleRef, activeMarks, findGaps } from "./spool/gaps.js";
+import { groupDir } from "./spool/locate.js";
+import type { HighWater } from "./state/highwater.js";
+
+export interface CatchUpLimits {
+  /** Notify at most this many missed articles per catch-up (the newest). */
+  maxArticles: number;
+  /** Skip missed articles older than this. */
+  maxAgeMinutes: number;
+}
+
+export interface CatchUpOptions {
+  spool: string;
+  activeFile: string;
+  marks: HighWater;
+  limits: CatchUpLimits;
+  log: Log;
+  seen: (group: string, number: number) => boolean;
+  /** Reads, parses and queues one article (the same path the trace takes). */
+  article: (path: string) => Promise<void>;
+}
+
+/**
+ * Reconciles the spool against what this run has handled: at start (articles filed while we were
+ * stopped), after bpftrace restarts or loses events, and periodically. It looks only above the
+ * saved high-water marks, and saves new marks once everything below them is handled.
+ */
+export class CatchUp {
+  #running: Promise<void> | null = null;
+  #again: string | null = null;
+
+  constructor(private readonly o: CatchUpOptions) {}
+
+  /** Runs a reconcile now, or right after the one in progress. */
+  request(reason: string): Promise<void> {
+    if (this.#running) {
+      this.#again = reason;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      try {
+        let why: string | null = reason;
+        while (why) {
+          this.#again = null;
+          await this.#run(why);
+          why = this.#again;
+        }
+      } catch (e) {
+        this.o.log("error", `catch-up failed: ${e instanceof Error ? e.message : e}`);
+      } finally {
+        this.#running = null;
+      }
+    })();
+    return this.#running;
+  }
+
+  async #run(reason: string): Promise<void> {
+    const active = parseActive(await readFile(this.o.activeFile, "utf8"));
+    const snapshot = activeMarks(active);
+    const marks = this.o.marks.marks;
+    if (!marks) {
+      await this.o.marks.save(snapshot);
+      this.o.log("info", `catch-up: no saved state yet; starting from the current articles of ${snapshot.size} groups`);
+      return;
+    }
+    const gaps = findGaps(marks, active, this.o.seen);
+    const { due, old } = await this.#select(gaps);
+    const skipped = due.length > this.o.limits.maxArticles ? due.length - this.o.limits.maxArticles : 0;
+    const todo = due.slice(skipped);
+    if (todo.length > 0 || old > 0 || skipped > 0) {
+      this.o.log(
+        "info",
+        `catch-up (${reason}): ${todo.length} article(s) filed while unseen` +
+          (old > 0 ? `; ${old} older than ${this.o.limits.maxAgeMinutes} min skipped` : "") +
+          (skipped > 0 ? `; ${skipped} more skipped (catchUp.maxArticles=${this.o.limits.maxArticles})` : ""),
+      );
+    }
+    // A few at a time: each read may wait for innd to finish writing.
+    for (let i = 0; i < todo.length; i += 8) {
+      await Promise.all(todo.slice(i, i + 8).map((t) => this.o.article(t.path)));
+    }
+    await this.o.marks.save(snapshot);
+  }
+
+  /** Existing files, oldest first, split by age. Missing numbers were cancelled, expired or rejected. */
+  async #select(gaps: ArticleRef[]): Promise<{ due: { path: string; mtimeMs: number }[]; old: number }> {
+    const cutoff = Date.now() - this.o.limits.maxAgeMinutes * 60_000;
+    const due: { path: string; mtimeMs: number }[] = [];
+    let old = 0;
+    for (const g of gaps) {
+      const path = `${groupDir(this.o.spool, g.group)}/${g.number}`;
+      try {
+        const st = await stat(path);
+        if (st.mtimeMs < cutoff) old++;
+        else due.push({ path, mtimeMs: st.mtimeMs });
+      } catch {
+        // No such file: cancelled, expired, rejected, or a number innd skipped.
+      }
+    }
+    due.sort((a, b) => a.mtimeMs - b.mtimeMs);
+    return { due, old };
+  }
+}

@@ -1,0 +1,193 @@
+import { type FileHandle, open, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Article } from "../article/article.js";
+import { ensureDir, FILE_MODE, writeAtomic } from "./files.js";
+
+/** One notification that must reach one notifier. */
+export interface OutboxEntry {
+  /** Stable name of the notifier (survives restarts while its config is unchanged). */
+  target: string;
+  article: Article;
+  /** When it was first admitted (ms since the epoch). */
+  since: number;
+}
+
+type Line =
+  | { op: "add"; target: string; article: Article; since: number }
+  | { op: "done"; target: string; id: string }
+  | { op: "drop"; target: string; id: string; why: string };
+
+const FILE = "outbox.jsonl";
+
+/**
+ * The durable outbox: a notification is journaled (and fsynced) before it is sent and marked done
+ * only once its target accepted it, so a crash, a restart or a long outage loses nothing. Done and
+ * pending (target, Message-ID) pairs are remembered so that each is delivered once.
+ *
+ * An append-only JSON-lines journal; appends arriving together share one fsync (group commit),
+ * so a burst of articles does not wait on the disk once per article.
+ */
+export class Outbox {
+  readonly #pending = new Map<string, OutboxEntry>();
+  /** Recently finished pairs, oldest first: kept across compactions for de-duplication. */
+  readonly #finished = new Map<string, Extract<Line, { op: "done" | "drop" }>>();
+  #fh: FileHandle | null = null;
+  #lines = 0;
+  #queue: string[] = [];
+  #io: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly path: string,
+    private readonly keepFinished: number,
+  ) {}
+
+  /** Opens (or creates) the outbox in `dir`, replays its journal and compacts it. */
+  static async open(dir: string, keepFinished = 50_000): Promise<Outbox> {
+    await ensureDir(dir);
+    const box = new Outbox(join(dir, FILE), keepFinished);
+    await box.#replay();
+    await box.#compact();
+    return box;
+  }
+
+  /** Entries admitted but not yet delivered, oldest first: to resend after a restart. */
+  pending(): OutboxEntry[] {
+    return [...this.#pending.values()].sort((a, b) => a.since - b.since);
+  }
+
+  pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** True while this target's delivery of this article is journaled and not yet done. */
+  isPending(target: string, messageId: string): boolean {
+    return this.#pending.has(key(target, messageId));
+  }
+
+  /** True when this target already has (or had) this article. */
+  knows(target: string, messageId: string): boolean {
+    const k = key(target, messageId);
+    return this.#pending.has(k) || this.#finished.has(k);
+  }
+
+  /**
+   * Journals the article for each target that does not know it yet, durably, and returns those
+   * targets: only they may be sent to.
+   */
+  async admit(targets: readonly string[], article: Article): Promise<string[]> {
+    const fresh = targets.filter((t) => !this.knows(t, article.messageId));
+    if (fresh.length === 0) return [];
+    const since = Date.now();
+    for (const target of fresh) {
+      this.#pending.set(key(target, article.messageId), { target, article, since });
+      this.#append({ op: "add", target, article, since });
+    }
+    await this.#flush();
+    return fresh;
+  }
+
+  /** The target accepted it. */
+  async done(target: string, messageId: string): Promise<void> {
+    await this.#finish({ op: "done", target, id: messageId });
+  }
+
+  /** The target refused it for good (e.g. HTTP 400): remembered, never retried. */
+  async drop(target: string, messageId: string, why: string): Promise<void> {
+    await this.#finish({ op: "drop", target, id: messageId, why });
+  }
+
+  async close(): Promise<void> {
+    await this.#flush();
+    await this.#fh?.close();
+    this.#fh = null;
+  }
+
+  async #finish(line: Extract<Line, { op: "done" | "drop" }>): Promise<void> {
+    const k = key(line.target, line.id);
+    this.#pending.delete(k);
+    this.#remember(k, line);
+    this.#append(line);
+    await this.#flush();
+    if (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000) await this.#compact();
+  }
+
+  #remember(k: string, line: Extract<Line, { op: "done" | "drop" }>): void {
+    this.#finished.delete(k);
+    this.#finished.set(k, line);
+    if (this.#finished.size > this.keepFinished) {
+      const oldest = this.#finished.keys().next().value as string;
+      this.#finished.delete(oldest);
+    }
+  }
+
+  #append(line: Line): void {
+    this.#queue.push(`${JSON.stringify(line)}\n`);
+    this.#lines++;
+  }
+
+  /**
+   * Writes everything queued with one fsync. File work is serialized on one chain, so a
+   * compaction never races an append; callers arriving during a write ride the next one.
+   */
+  #flush(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#queue.length === 0) return;
+      const batch = this.#queue.join("");
+      this.#queue = [];
+      this.#fh ??= await open(this.path, "a", FILE_MODE);
+      await this.#fh.write(batch);
+      await this.#fh.datasync();
+    });
+  }
+
+  #serial(work: () => Promise<void>): Promise<void> {
+    const next = this.#io.then(work);
+    this.#io = next.catch(() => {});
+    return next;
+  }
+
+  async #replay(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch {
+      return;
+    }
+    for (const raw of text.split("\n")) {
+      if (raw === "") continue;
+      let line: Line;
+      try {
+        line = JSON.parse(raw) as Line;
+      } catch {
+        continue; // A torn last line from a crash mid-append: that entry was never acknowledged.
+      }
+      if (line.op === "add") {
+        const k = key(line.target, line.article.messageId);
+        if (!this.#finished.has(k)) this.#pending.set(k, line);
+      } else {
+        const k = key(line.target, line.id);
+        this.#pending.delete(k);
+        this.#remember(k, line);
+      }
+    }
+  }
+
+  /** Rewrites the journal as just what matters: pending entries and the recent finished pairs. */
+  #compact(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#fh?.close();
+      this.#fh = null;
+      // Everything queued is already reflected in memory, so the snapshot supersedes it.
+      this.#queue = [];
+      const lines: string[] = [];
+      for (const f of this.#finished.values()) lines.push(JSON.stringify(f));
+      for (const p of this.#pending.values()) lines.push(JSON.stringify({ op: "add", ...p }));
+      await writeAtomic(this.path, lines.length > 0 ? `${lines.join("\n")}\n` : "");
+      this.#lines = lines.length;
+    });
+  }
+}
+
+function key(target: string, messageId: string): string {
+  return `${target}\u0000${messageId}`;
+}
