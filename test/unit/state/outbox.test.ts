@@ -1,0 +1,98 @@
+import { mkdtemp, readFile, stat, writeFile, appendFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { HighWater } from "../../../src/state/highwater.js";
+import { Outbox } from "../../../src/state/outbox.js";
+import { makeArticle as article } from "../notify/article-factory.js";
+
+const fresh = () => mkdtemp(join(tmpdir(), "newsnotify-state-"));
+const a1 = article({ messageId: "<1@x>" });
+const a2 = article({ messageId: "<2@x>" });
+
+describe("Outbox", () => {
+  it("admits each (target, Message-ID) once, and remembers done ones across a restart", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir);
+    expect(await box.admit(["slack", "hook"], a1)).toEqual(["slack", "hook"]);
+    expect(await box.admit(["slack", "hook"], a1)).toEqual([]);
+    await box.done("slack", a1.messageId);
+    await box.close();
+
+    const again = await Outbox.open(dir);
+    expect(again.pending().map((p) => [p.target, p.article.messageId])).toEqual([["hook", "<1@x>"]]);
+    expect(again.knows("slack", "<1@x>")).toBe(true);
+    expect(await again.admit(["slack", "hook"], a1)).toEqual([]);
+    expect(await again.admit(["slack"], a2)).toEqual(["slack"]);
+    await again.close();
+  });
+
+  it("is durable once admit resolves: a crash (no close) keeps it", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir);
+    await Promise.all([box.admit(["t"], a1), box.admit(["t"], a2)]);
+    // No close(): what a SIGKILL leaves behind.
+    const after = await Outbox.open(dir);
+    expect(after.pending().map((p) => p.article.messageId).sort()).toEqual(["<1@x>", "<2@x>"]);
+  });
+
+  it("ignores a torn last line (a crash mid-append)", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir);
+    await box.admit(["t"], a1);
+    await box.close();
+    await appendFile(join(dir, "outbox.jsonl"), '{"op":"add","target":"t","art');
+    const after = await Outbox.open(dir);
+    expect(after.pending()).toHaveLength(1);
+  });
+
+  it("drop: never retried, still de-duplicated", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir);
+    await box.admit(["t"], a1);
+    await box.drop("t", a1.messageId, "HTTP 400");
+    await box.close();
+    const after = await Outbox.open(dir);
+    expect(after.pending()).toEqual([]);
+    expect(await after.admit(["t"], a1)).toEqual([]);
+  });
+
+  it("compacts on open: finished pairs beyond the limit are forgotten", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir, 2);
+    for (const id of ["<a@x>", "<b@x>", "<c@x>"]) {
+      await box.admit(["t"], article({ messageId: id }));
+      await box.done("t", id);
+    }
+    await box.close();
+    const after = await Outbox.open(dir, 2);
+    expect(after.knows("t", "<a@x>")).toBe(false);
+    expect(after.knows("t", "<c@x>")).toBe(true);
+    const lines = (await readFile(join(dir, "outbox.jsonl"), "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(2);
+  });
+
+  it("keeps its files private", async () => {
+    const dir = join(await fresh(), "state");
+    const box = await Outbox.open(dir);
+    await box.admit(["t"], a1);
+    await box.close();
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, "outbox.jsonl"))).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("HighWater", () => {
+  it("is null before the first save, then round-trips", async () => {
+    const dir = await fresh();
+    const hw = await HighWater.load(dir);
+    expect(hw.marks).toBeNull();
+    await hw.save(new Map([["local.test", 7]]));
+    expect((await HighWater.load(dir)).marks).toEqual(new Map([["local.test", 7]]));
+  });
+  it("says how to recover from an unreadable file", async () => {
+    const dir = await fresh();
+    await writeFile(join(dir, "highwater.json"), "{not json");
+    await expect(HighWater.load(dir)).rejects.toThrow(/move it away/);
+  });
+});
