@@ -1,0 +1,62 @@
+/** Runs `bin/newsnotify watch` as users do, and collects what it logs. */
+import { createInterface } from "node:readline";
+import { execa, type ResultPromise } from "execa";
+
+const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
+
+export interface Watcher {
+  proc: ResultPromise;
+  /** Every line it printed (stdout and stderr), in order. */
+  log: string[];
+  /** Resolves at the first line matching `re` (searching what was printed already too). */
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | undefined>;
+}
+
+export function startWatch(configFile: string): Watcher {
+  const proc = execa(BIN, ["watch", "--config", configFile], { reject: false, all: true, stdin: "ignore" });
+  const log: string[] = [];
+  const waiters = new Set<() => void>();
+  if (proc.all) {
+    createInterface({ input: proc.all }).on("line", (line) => {
+      log.push(line);
+      for (const w of waiters) w();
+    });
+  }
+  const waitForLine = (re: RegExp, timeoutMs = 60_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const hit = log.find((l) => re.test(l));
+        if (!hit) return;
+        cleanup();
+        resolve(hit);
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no line matching ${re} in ${timeoutMs} ms; watch said:\n${log.join("\n")}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+      void proc.then(() => {
+        setTimeout(() => {
+          if (!waiters.has(check)) return;
+          cleanup();
+          reject(new Error(`watch exited before ${re}:\n${log.join("\n")}`));
+        }, 50);
+      });
+    });
+  return {
+    proc,
+    log,
+    waitForLine,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      return (await proc).exitCode;
+    },
+  };
+}
