@@ -63,19 +63,25 @@ export class CatchUp {
     const marks = this.o.marks.marks;
     if (!marks) {
       await this.o.marks.save(snapshot);
-      this.o.log("info", `catch-up: no saved state yet; starting from the current articles of ${snapshot.size} groups`);
+      this.o.log(
+        "info",
+        `catch-up: no saved state yet; starting from the current articles of ${snapshot.size} groups`,
+      );
       return;
     }
     const gaps = findGaps(marks, active, this.o.seen);
     const { due, old } = await this.#select(gaps);
-    const skipped = due.length > this.o.limits.maxArticles ? due.length - this.o.limits.maxArticles : 0;
+    const skipped =
+      due.length > this.o.limits.maxArticles ? due.length - this.o.limits.maxArticles : 0;
     const todo = due.slice(skipped);
     if (todo.length > 0 || old > 0 || skipped > 0) {
       this.o.log(
         "info",
         `catch-up (${reason}): ${todo.length} article(s) filed while unseen` +
           (old > 0 ? `; ${old} older than ${this.o.limits.maxAgeMinutes} min skipped` : "") +
-          (skipped > 0 ? `; ${skipped} more skipped (catchUp.maxArticles=${this.o.limits.maxArticles})` : ""),
+          (skipped > 0
+            ? `; ${skipped} more skipped (catchUp.maxArticles=${this.o.limits.maxArticles})`
+            : ""),
       );
     }
     // A few at a time: each read may wait for innd to finish writing.
@@ -86,7 +92,9 @@ export class CatchUp {
   }
 
   /** Existing files, oldest first, split by age. Missing numbers were cancelled, expired or rejected. */
-  async #select(gaps: ArticleRef[]): Promise<{ due: { path: string; mtimeMs: number }[]; old: number }> {
+  async #select(
+    gaps: ArticleRef[],
+  ): Promise<{ due: { path: string; mtimeMs: number }[]; old: number }> {
     const cutoff = Date.now() - this.o.limits.maxAgeMinutes * 60_000;
     const due: { path: string; mtimeMs: number }[] = [];
     let old = 0;

@@ -138,7 +138,10 @@ export class ArticleFlow {
     try {
       await this.o.deliver(article);
     } catch (e) {
-      this.o.log("error", `${path}: not queued for delivery: ${e instanceof Error ? e.message : e}`);
+      this.o.log(
+        "error",
+        `${path}: not queued for delivery: ${e instanceof Error ? e.message : e}`,
+      );
     }
   }
 

@@ -32,11 +32,16 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const kernel = await kernelFacts();
   const chosen = chooseMode(config.mode, kernel);
   if ((await pidsNamed(config.process)).length === 0) {
-    log("warn", `no process named ${config.process} is running yet; articles appear once it starts`);
+    log(
+      "warn",
+      `no process named ${config.process} is running yet; articles appear once it starts`,
+    );
   }
 
   await ensureDir(config.stateDir).catch((e: unknown) => {
-    throw new UserError(`cannot create the state directory ${config.stateDir}: ${e instanceof Error ? e.message : e}`);
+    throw new UserError(
+      `cannot create the state directory ${config.stateDir}: ${e instanceof Error ? e.message : e}`,
+    );
   });
   const unlock = await lockStateDir(config.stateDir);
   const outbox = await Outbox.open(config.stateDir);
@@ -115,7 +120,10 @@ export async function watch(opts: WatchOptions): Promise<void> {
   // A group added while we run may be deeper than the walk: regenerate before its first article.
   const onActive = () => void raiseDepth("the active file changed");
   watchFile(config.activeFile, { interval: 2000 }, onActive);
-  const periodic = setInterval(() => void catchUp.request("periodic"), config.catchUp.intervalSeconds * 1000);
+  const periodic = setInterval(
+    () => void catchUp.request("periodic"),
+    config.catchUp.intervalSeconds * 1000,
+  );
 
   try {
     const running = supervisor.run();
@@ -130,12 +138,21 @@ export async function watch(opts: WatchOptions): Promise<void> {
     await dispatcher.close();
     await outbox.close();
     await unlock();
-    if (left > 0) log("warn", `${left} notification(s) not yet delivered; kept in the outbox for the next start`);
+    if (left > 0)
+      log(
+        "warn",
+        `${left} notification(s) not yet delivered; kept in the outbox for the next start`,
+      );
   }
 }
 
 /** Sends again what the outbox still holds from an earlier run (a crash, an outage, a stop). */
-async function resend(outbox: Outbox, targets: string[], dispatcher: Dispatcher, log: Log): Promise<void> {
+async function resend(
+  outbox: Outbox,
+  targets: string[],
+  dispatcher: Dispatcher,
+  log: Log,
+): Promise<void> {
   const pending = outbox.pending();
   if (pending.length === 0) return;
   const known = new Set(targets);

@@ -36,18 +36,24 @@ export async function readWhenComplete(
 ): Promise<StoredArticle> {
   const dir = await realpath(dirname(path));
   if (dir !== spool && !dir.startsWith(`${spool}/`)) {
-    throw new Error(`${path}: resolves outside the spool ${spool} (${dir})`);
+    throw new Error(`resolves outside the spool ${spool} (${dir})`);
   }
   const settleMs = opts.settleMs ?? 250;
   const started = Date.now();
-  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fh = await open(
+    path,
+    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+  ).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ELOOP") throw e;
+    throw new Error(`is a symbolic link; not followed (only files inside the spool are read)`);
+  });
   try {
     let lastSize = -1;
     let sizeSince = started;
     // Poll fast at first (innd writes an article in one writev), then back off.
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       const st = await fh.stat();
-      if (!st.isFile()) throw new Error(`${path}: not a regular file`);
+      if (!st.isFile()) throw new Error(`not a regular file`);
       const now = Date.now();
       if (st.size !== lastSize) {
         lastSize = st.size;
@@ -57,7 +63,7 @@ export async function readWhenComplete(
       const settled = st.size > 0 && now - sizeSince >= settleMs;
       const timedOut = now - started >= opts.timeoutMs;
       if (wireDone || settled || timedOut) {
-        if (st.size === 0) throw new Error(`${path}: still empty after ${opts.timeoutMs} ms`);
+        if (st.size === 0) throw new Error(`still empty after ${opts.timeoutMs} ms`);
         const n = Math.min(st.size, opts.maxBytes);
         const raw = Buffer.alloc(n);
         const { bytesRead } = await fh.read(raw, 0, n, 0);

@@ -25,7 +25,9 @@ export class HighWater {
       return new HighWater(path, groups);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new HighWater(path, null);
-      throw new Error(`${path}: unreadable state (${e instanceof Error ? e.message : e}); move it away to start afresh`);
+      throw new Error(
+        `${path}: unreadable state (${e instanceof Error ? e.message : e}); move it away to start afresh`,
+      );
     }
   }
 

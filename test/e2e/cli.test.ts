@@ -30,7 +30,10 @@ describe("newsnotify CLI", () => {
   });
 
   it("a broken config: every problem at once, named by file and key, exit 2", async () => {
-    const file = cfg("broken.yaml", "mode: kporbe\nprocess: 'innd\"; system(\"x'\ndepthMagrin: 3\nnotifiers:\n  - type: webhook\n    url: ftp://x\n");
+    const file = cfg(
+      "broken.yaml",
+      "mode: kporbe\nprocess: 'innd\"; system(\"x'\ndepthMagrin: 3\nnotifiers:\n  - type: webhook\n    url: ftp://x\n",
+    );
     const r = await run(["watch", "--config", file]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`${file}: mode:`);
@@ -46,7 +49,11 @@ describe("newsnotify CLI", () => {
   });
 
   it("bpftrace missing: what to install, exit 3", async () => {
-    const r = await run(["watch", "--config", cfg("nobpf.yaml", "bpftrace: [/nonexistent/bpftrace]\n")]);
+    const r = await run([
+      "watch",
+      "--config",
+      cfg("nobpf.yaml", "bpftrace: [/nonexistent/bpftrace]\n"),
+    ]);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/apt-get install bpftrace/);
   });
@@ -71,7 +78,10 @@ describe("newsnotify CLI", () => {
   });
 
   it("test-hook: a dry run shows the payload and sends nothing", async () => {
-    const file = cfg("hook.yaml", "notifiers:\n  - type: webhook\n    url: http://127.0.0.1:9/never\n");
+    const file = cfg(
+      "hook.yaml",
+      "notifiers:\n  - type: webhook\n    url: http://127.0.0.1:9/never\n",
+    );
     const r = await run(["test-hook", FIXTURE, "--config", file]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('"newsgroups": [');

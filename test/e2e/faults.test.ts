@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ensureGroup, ensureInnd, newMessageId, post, requirePrerequisites } from "../helpers/inn.js";
+import {
+  ensureGroup,
+  ensureInnd,
+  newMessageId,
+  post,
+  requirePrerequisites,
+} from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import { startWatch, type Watcher } from "../helpers/watch.js";
 
@@ -19,13 +25,18 @@ let watchers: Watcher[] = [];
 
 function config(dir: string, url: string): string {
   const file = join(dir, "config.yaml");
-  writeFileSync(file, `stateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${url}\n`);
+  writeFileSync(
+    file,
+    `stateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${url}\n`,
+  );
   return file;
 }
 
 function postOne(tag: string): string {
   const id = newMessageId(tag);
-  post(`Message-ID: ${id}\nFrom: faults@example.net\nNewsgroups: ${GROUP}\nSubject: ${tag}\n\nbody\n`);
+  post(
+    `Message-ID: ${id}\nFrom: faults@example.net\nNewsgroups: ${GROUP}\nSubject: ${tag}\n\nbody\n`,
+  );
   return id;
 }
 
@@ -100,7 +111,12 @@ describe("faults on a real innd", () => {
     console.log("SIGKILL mid-burst:", JSON.stringify(f));
     // At-least-once: a request in flight at the instant of SIGKILL (answered, but its "done" not yet
     // journaled) is sent again after the restart. One notifier, one lane: at most one such request.
-    expect({ ...f, duplicated: Math.min(f.duplicated, 1) }).toEqual({ posted: 30, delivered: 30, duplicated: f.duplicated, lost: 0 });
+    expect({ ...f, duplicated: Math.min(f.duplicated, 1) }).toEqual({
+      posted: 30,
+      delivered: 30,
+      duplicated: f.duplicated,
+      lost: 0,
+    });
     expect(second.log.join("\n")).toMatch(/catch-up \(start\): \d+ article/);
   });
 
@@ -112,7 +128,9 @@ describe("faults on a real innd", () => {
     await w.waitForLine(/ready: /);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(postOne(`bpfkill-a${i}`));
-    const bpf = execFileSync("pgrep", ["-P", String(w.proc.pid), "bpftrace"], { encoding: "utf8" }).trim();
+    const bpf = execFileSync("pgrep", ["-P", String(w.proc.pid), "bpftrace"], {
+      encoding: "utf8",
+    }).trim();
     expect(bpf).toMatch(/^\d+$/);
     execFileSync("kill", ["-KILL", bpf]);
     // Filed while no bpftrace runs: the restart's reconcile must find these.

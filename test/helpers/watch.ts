@@ -15,7 +15,11 @@ export interface Watcher {
 }
 
 export function startWatch(configFile: string): Watcher {
-  const proc = execa(BIN, ["watch", "--config", configFile], { reject: false, all: true, stdin: "ignore" });
+  const proc = execa(BIN, ["watch", "--config", configFile], {
+    reject: false,
+    all: true,
+    stdin: "ignore",
+  });
   const log: string[] = [];
   const waiters = new Set<() => void>();
   if (proc.all) {
@@ -38,7 +42,9 @@ export function startWatch(configFile: string): Watcher {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`no line matching ${re} in ${timeoutMs} ms; watch said:\n${log.join("\n")}`));
+        reject(
+          new Error(`no line matching ${re} in ${timeoutMs} ms; watch said:\n${log.join("\n")}`),
+        );
       }, timeoutMs);
       waiters.add(check);
       check();

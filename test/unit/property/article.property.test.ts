@@ -32,12 +32,16 @@ describe("parseArticle on arbitrary input", () => {
     fc.assert(
       fc.property(line, line, fc.array(line, { maxLength: 20 }), (subject, from, body) => {
         const a = parseArticle(
-          wire(`Message-ID: <p@x>\nFrom: ${from}\nNewsgroups: local.test\nSubject: ${subject}\n\n${body.join("\n")}`),
+          wire(
+            `Message-ID: <p@x>\nFrom: ${from}\nNewsgroups: local.test\nSubject: ${subject}\n\n${body.join("\n")}`,
+          ),
           opts,
         );
         expect(a.messageId).toBe("<p@x>");
         expect(a.snippet.length).toBeLessThanOrEqual(50);
-        expect(a.snippet).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        expect(a.snippet).not.toMatch(
+          /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/,
+        );
         expect(a.snippet).not.toContain("\r");
       }),
       { numRuns: 300 },
@@ -48,10 +52,20 @@ describe("parseArticle on arbitrary input", () => {
 describe("unwire", () => {
   it("undoes what innd does to a text: CRLF, dot-stuffing, terminator", () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(line, line.map((l) => `.${l}`), fc.constant(".")), { maxLength: 30 }), (lines) => {
-        const text = lines.join("\n");
-        expect(unwire(wire(text)).toString("utf8")).toBe(`${text}\n`);
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            line,
+            line.map((l) => `.${l}`),
+            fc.constant("."),
+          ),
+          { maxLength: 30 },
+        ),
+        (lines) => {
+          const text = lines.join("\n");
+          expect(unwire(wire(text)).toString("utf8")).toBe(`${text}\n`);
+        },
+      ),
     );
   });
 });

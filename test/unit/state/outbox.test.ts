@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat, writeFile, appendFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,7 +20,9 @@ describe("Outbox", () => {
     await box.close();
 
     const again = await Outbox.open(dir);
-    expect(again.pending().map((p) => [p.target, p.article.messageId])).toEqual([["hook", "<1@x>"]]);
+    expect(again.pending().map((p) => [p.target, p.article.messageId])).toEqual([
+      ["hook", "<1@x>"],
+    ]);
     expect(again.knows("slack", "<1@x>")).toBe(true);
     expect(await again.admit(["slack", "hook"], a1)).toEqual([]);
     expect(await again.admit(["slack"], a2)).toEqual(["slack"]);
@@ -33,7 +35,12 @@ describe("Outbox", () => {
     await Promise.all([box.admit(["t"], a1), box.admit(["t"], a2)]);
     // No close(): what a SIGKILL leaves behind.
     const after = await Outbox.open(dir);
-    expect(after.pending().map((p) => p.article.messageId).sort()).toEqual(["<1@x>", "<2@x>"]);
+    expect(
+      after
+        .pending()
+        .map((p) => p.article.messageId)
+        .sort(),
+    ).toEqual(["<1@x>", "<2@x>"]);
   });
 
   it("ignores a torn last line (a crash mid-append)", async () => {
