@@ -6,8 +6,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureGroup,
@@ -18,8 +16,8 @@ import {
   spool,
 } from "../helpers/inn.js";
 import { type ReceivedRequest, type Receiver, startReceiver } from "../helpers/receiver.js";
+import { startWatch, type Watcher } from "../helpers/watch.js";
 
-const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
 const DEEP = "a.b.c.d.e.f.g.h.i";
 
 interface Case {
@@ -97,8 +95,7 @@ add(
 
 describe("newsnotify watch on a real innd", () => {
   let rx: Receiver;
-  let watcher: ResultPromise;
-  const log: string[] = [];
+  let watcher: Watcher;
   let byId: Map<string, ReceivedRequest[]>;
 
   beforeAll(async () => {
@@ -112,29 +109,11 @@ describe("newsnotify watch on a real innd", () => {
       config,
       `mode: auto\nstateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
     );
-    watcher = execa(BIN, ["watch", "--config", config], {
-      reject: false,
-      all: true,
-      stdin: "ignore",
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no ready line in 60 s:\n${log.join("\n")}`)),
-        60_000,
-      );
-      if (!watcher.all) throw new Error("no output stream from watch");
-      createInterface({ input: watcher.all }).on("line", (line) => {
-        log.push(line);
-        if (/ready: /.test(line)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      void watcher.then(() => reject(new Error(`watch exited early:\n${log.join("\n")}`)));
-    });
+    watcher = startWatch(config);
+    await watcher.waitForLine(/ready: /);
     for (const c of cases) post(c.article);
     await rx.waitFor(cases.length, 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}\nwatch said:\n${log.join("\n")}`);
+      throw new Error(`${e.message}\nwatch said:\n${watcher.log.join("\n")}`);
     });
     // Give a duplicate (second probe, hard link of the crosspost) time to show up.
     await new Promise((r) => setTimeout(r, 1500));
@@ -146,13 +125,12 @@ describe("newsnotify watch on a real innd", () => {
   }, 120_000);
 
   afterAll(async () => {
-    watcher?.kill("SIGTERM");
-    await watcher;
+    await watcher?.stop();
     await rx?.close();
   });
 
   it("says which mode it chose, and why", () => {
-    expect(log.join("\n")).toMatch(/ready: (kprobe|tracepoint) mode \(.+\)/);
+    expect(watcher.log.join("\n")).toMatch(/ready: (kprobe|tracepoint) mode \(.+\)/);
   });
 
   it.each(cases.map((c) => [c.name, c] as const))(
@@ -178,9 +156,7 @@ describe("newsnotify watch on a real innd", () => {
   });
 
   it("stops cleanly on SIGTERM", async () => {
-    watcher.kill("SIGTERM");
-    const r = await watcher;
-    expect(r.exitCode, log.join("\n")).toBe(0);
-    expect(log.join("\n")).toMatch(/SIGTERM: stopping/);
+    expect(await watcher.stop(), watcher.log.join("\n")).toBe(0);
+    expect(watcher.log.join("\n")).toMatch(/SIGTERM: stopping/);
   });
 });
