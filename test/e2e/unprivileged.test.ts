@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureGroup, ensureInnd, newMessageId, post, requirePrerequisites } from "../helpers/inn.js";
+import {
+  ensureGroup,
+  ensureInnd,
+  newMessageId,
+  post,
+  requirePrerequisites,
+} from "../helpers/inn.js";
 import { startReceiver } from "../helpers/receiver.js";
 
 const USER = "newsnotify-e2e";
@@ -21,11 +27,18 @@ describe("newsnotify unprivileged, bpftrace through sudo", () => {
   let gid = 0;
   beforeAll(() => {
     requirePrerequisites();
-    if (spawnSync("sudo", ["--version"]).status !== 0) throw new Error("sudo missing: apt-get install sudo (scripts/test.sh does)");
+    if (spawnSync("sudo", ["--version"]).status !== 0)
+      throw new Error("sudo missing: apt-get install sudo (scripts/test.sh does)");
     ensureInnd();
     ensureGroup("local.test");
     if (spawnSync("id", [USER]).status !== 0) {
-      execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER]);
+      execFileSync("useradd", [
+        "--system",
+        "--no-create-home",
+        "--shell",
+        "/usr/sbin/nologin",
+        USER,
+      ]);
     }
     uid = Number(execFileSync("id", ["-u", USER], { encoding: "utf8" }));
     gid = Number(execFileSync("id", ["-g", USER], { encoding: "utf8" }));
@@ -50,16 +63,26 @@ describe("newsnotify unprivileged, bpftrace through sudo", () => {
       `stateDir: ${join(dir, "state")}\nbpftrace: [sudo, -n, /usr/bin/bpftrace]\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
       { mode: 0o644 },
     );
-    const w = execa(BIN, ["watch", "--config", cfg], { uid, gid, reject: false, all: true, stdin: "ignore", cwd: dir });
+    const w = execa(BIN, ["watch", "--config", cfg], {
+      uid,
+      gid,
+      reject: false,
+      all: true,
+      stdin: "ignore",
+      cwd: dir,
+    });
     let log = "";
     w.all?.on("data", (d: Buffer) => {
       log += d.toString();
     });
     try {
-      for (let i = 0; i < 100 && !/ready: /.test(log); i++) await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 100 && !/ready: /.test(log); i++)
+        await new Promise((r) => setTimeout(r, 200));
       expect(log).toMatch(/ready: /);
       const id = newMessageId("unprivileged");
-      post(`Message-ID: ${id}\nFrom: u@example.net\nNewsgroups: local.test\nSubject: least privilege\n\nbody\n`);
+      post(
+        `Message-ID: ${id}\nFrom: u@example.net\nNewsgroups: local.test\nSubject: least privilege\n\nbody\n`,
+      );
       const [req] = await rx.waitFor(1, 20_000);
       expect((req?.body as { messageId?: string } | undefined)?.messageId).toBe(id);
       expect(statSync(`/proc/${w.pid}`).uid).toBe(uid);
