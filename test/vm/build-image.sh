@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# build-image.sh — build (or reuse from cache) the Debian bookworm VM image for the kprobe test lane.
+#
+# Why: the dev/CI machines have no kprobes and kernel lockdown, so kprobe mode is proven in a qemu guest
+# running the stock Debian 6.1 kernel (see ../../../shared/notes/PLATFORM.md and issue 3).
+#
+# Usage:   test/vm/build-image.sh            (run as root: debootstrap, chroot)
+#          test/vm/build-image.sh --key      print the cache key only
+# Output:  the image directory on the LAST line of stdout, containing
+#            vmlinuz  initrd.img  rootfs.img (ext4, raw)  kernel-config  manifest.txt  build-seconds
+#          progress/log lines go to stderr; the full debootstrap/apt log is in <dir>/build.log.
+# Cache:   test/vm/.cache/image-<key>/, where <key> hashes everything the image is made from (this
+#          script, packages.txt, the suite, the mirror). A missing or incomplete cache is rebuilt from
+#          scratch; older image-* directories are deleted so only one image stays on disk.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="$HERE/.cache"
+SUITE="bookworm"
+# Same mirror apt uses on these machines (/etc/apt/sources.list.d/debian.sources); the network here is
+# closed except for it.
+MIRROR="${VM_MIRROR:-http://deb.debian.org/debian}"
+ROOTFS_SIZE="3G"
+# inn2 is installed after debootstrap: its postinst fails until inn.conf has domain:/server: set.
+LATE_PACKAGES="inn2"
+
+log() { printf '[build-image] %s\n' "$*" >&2; }
+
+include_list() { grep -v '^[[:space:]]*\(#\|$\)' "$HERE/packages.txt" | tr -d ' \t' | paste -sd, -; }
+
+cache_key() {
+  {
+    echo "suite=$SUITE mirror=$MIRROR size=$ROOTFS_SIZE late=$LATE_PACKAGES"
+    cat "$HERE/packages.txt" "$HERE/build-image.sh"
+  } | sha256sum | cut -c1-16
+}
+
+KEY="$(cache_key)"
+if [[ "${1:-}" == "--key" ]]; then echo "$KEY"; exit 0; fi
+
+OUT="$CACHE/image-$KEY"
+if [[ -f "$OUT/COMPLETE" ]]; then
+  log "cache hit: $OUT (built in $(cat "$OUT/build-seconds")s)"
+  echo "$OUT"
+  exit 0
+fi
+
+[[ $EUID -eq 0 ]] || { log "must run as root (debootstrap, chroot)"; exit 1; }
+for tool in debootstrap mke2fs sha256sum; do
+  command -v "$tool" >/dev/null || { log "missing tool: $tool"; exit 1; }
+done
+
+mkdir -p "$CACHE"
+# One build at a time per machine: a second lane run waits here instead of racing on the same dirs.
+exec 9>"$CACHE/build.lock"
+flock 9
+if [[ -f "$OUT/COMPLETE" ]]; then log "cache hit after waiting for lock: $OUT"; echo "$OUT"; exit 0; fi
+
+START=$(date +%s)
+WORK="$CACHE/build-$KEY.tmp"
+ROOT="$WORK/rootfs"
+BUILD_LOG="$WORK/build.log"
+
+# Never rm -rf a tree that still has something mounted inside (proc in the chroot).
+unmount_chroot() {
+  if [[ -d "$ROOT" ]]; then
+    findmnt -rn -o TARGET | grep -F "$ROOT/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  fi
+}
+cleanup() {
+  local rc=$?
+  unmount_chroot
+  if [[ $rc -ne 0 ]]; then
+    log "FAILED (exit $rc); last lines of $BUILD_LOG:"
+    tail -n 30 "$BUILD_LOG" >&2 || true
+  fi
+}
+trap cleanup EXIT
+
+unmount_chroot
+rm -rf "$WORK"
+mkdir -p "$ROOT"
+: >"$BUILD_LOG"
+
+log "debootstrap $SUITE from $MIRROR (minbase + $(include_list)) ..."
+debootstrap --variant=minbase --include="$(include_list)" "$SUITE" "$ROOT" "$MIRROR" >>"$BUILD_LOG" 2>&1
+log "debootstrap done after $(( $(date +%s) - START ))s"
+
+# Nothing may start services inside the chroot (innd would otherwise be launched by its postinst).
+printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
+chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+mount -t proc proc "$ROOT/proc"
+
+in_chroot() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+
+log "installing $LATE_PACKAGES (its postinst is expected to fail until inn.conf is fixed) ..."
+in_chroot apt-get update >>"$BUILD_LOG" 2>&1
+if ! in_chroot apt-get install -y --no-install-recommends $LATE_PACKAGES >>"$BUILD_LOG" 2>&1; then
+  log "apt-get install $LATE_PACKAGES failed as expected; applying the inn.conf fix"
+fi
+[[ -f "$ROOT/etc/news/inn.conf" ]] || { log "inn2 did not unpack: no /etc/news/inn.conf"; exit 1; }
+sed -i 's/^#domain:.*/domain: example.net/; s/^#server:.*/server: localhost/' "$ROOT/etc/news/inn.conf"
+grep -q '^domain: example.net' "$ROOT/etc/news/inn.conf"
+grep -q '^server: localhost' "$ROOT/etc/news/inn.conf"
+in_chroot dpkg --configure -a >>"$BUILD_LOG" 2>&1
+# Anything left half-configured would surface later as a confusing guest failure; fail here instead.
+if in_chroot dpkg --audit | grep -q .; then in_chroot dpkg --audit >&2; exit 1; fi
+
+in_chroot apt-get clean >>"$BUILD_LOG" 2>&1
+rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT/usr/sbin/policy-rc.d"
+umount "$ROOT/proc"
+
+echo newsvm >"$ROOT/etc/hostname"
+printf '127.0.0.1\tlocalhost newsvm newsvm.example.net\n' >"$ROOT/etc/hosts"
+mkdir -p "$ROOT/proj"
+
+# The guest's PID 1 (kernel cmdline init=/sbin/vm-init). Deliberately tiny and stable: everything that
+# changes with the tests lives on the per-run project disk (/dev/vdb), so editing the scenario does not
+# invalidate this image. It hands over to /proj/guest/init.sh, or reports and powers off.
+cat >"$ROOT/sbin/vm-init" <<'EOF'
+#!/bin/sh
+# vm-init: PID 1 of the newsnotify VM lane. Mounts the project disk read-only and runs its guest init.
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+if mount -o ro /dev/vdb /proj && [ -x /proj/guest/init.sh ]; then
+  exec /proj/guest/init.sh
+fi
+echo "VMRESULT FAIL vm-init: could not mount /dev/vdb at /proj or no /proj/guest/init.sh"
+echo o >/proc/sysrq-trigger
+sleep 30
+EOF
+chmod 755 "$ROOT/sbin/vm-init"
+
+# Facts recorded next to the image so run.sh can report them without booting.
+KVER="$(basename "$(ls -1 "$ROOT"/boot/vmlinuz-* | sort -V | tail -n1)" | sed 's/^vmlinuz-//')"
+cp "$ROOT/boot/vmlinuz-$KVER" "$WORK/vmlinuz"
+cp "$ROOT/boot/initrd.img-$KVER" "$WORK/initrd.img"
+cp "$ROOT/boot/config-$KVER" "$WORK/kernel-config"
+in_chroot dpkg-query -W -f '${Package} ${Version}\n' >"$WORK/manifest.txt"
+echo "$KVER" >"$WORK/kernel-release"
+
+log "mke2fs -t ext4 -d rootfs ($ROOTFS_SIZE, sparse) ..."
+mke2fs -q -F -t ext4 -L vmroot -d "$ROOT" "$WORK/rootfs.img" "$ROOTFS_SIZE" >>"$BUILD_LOG" 2>&1
+rm -rf "$ROOT"
+
+echo $(( $(date +%s) - START )) >"$WORK/build-seconds"
+# Publish atomically: only a complete directory is ever seen under the final name.
+rm -rf "$OUT"
+mv "$WORK" "$OUT"
+touch "$OUT/COMPLETE"
+# Drop images built from older inputs (each is a few hundred MB of allocated blocks).
+for old in "$CACHE"/image-*; do [[ "$old" == "$OUT" ]] || rm -rf "$old"; done
+log "built $OUT in $(cat "$OUT/build-seconds")s (kernel $KVER)"
+echo "$OUT"
