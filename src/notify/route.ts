@@ -1,0 +1,96 @@
+/** Which articles a notifier wants: newsgroups by wildmat, optional From/Subject filters, control and junk. */
+import type { Article } from "../article/article.js";
+import { compileWildmat } from "./wildmat.js";
+
+export interface RouteOptions {
+  /** INN wildmat over the Newsgroups header; default "*". */
+  groups?: string;
+  /** Filter on "Name <address>": `/regex/flags`, or else a case-insensitive substring. */
+  from?: string;
+  /** Filter on the decoded Subject, same syntax as `from`. */
+  subject?: string;
+  /** Also notify control messages (cancel, newgroup, ...). Default false. */
+  control?: boolean;
+  /** Also notify articles innd filed in junk. Default false. */
+  junk?: boolean;
+}
+
+export type RouteDecision = { send: true } | { send: false; reason: string };
+export type Route = (article: Article) => RouteDecision;
+
+const SEND: RouteDecision = { send: true };
+
+/** Pure: options → decision function. Checks run in a fixed order so that the reason is predictable. */
+export function compileRoute(options: RouteOptions): Route {
+  const groups = compileWildmat(options.groups ?? "*");
+  const from = options.from === undefined ? null : compileFilter(options.from);
+  const subject = options.subject === undefined ? null : compileFilter(options.subject);
+  return (a) => {
+    if (!options.control && isControl(a)) return { send: false, reason: "control message" };
+    if (!options.junk && isJunk(a)) return { send: false, reason: "filed in junk" };
+    const verdict = groupsVerdict(a, groups.test);
+    if (verdict !== "match") return { send: false, reason: `groups: ${verdict}` };
+    if (from && !from(fromText(a))) return { send: false, reason: "from: no match" };
+    if (subject && !subject(a.subject)) return { send: false, reason: "subject: no match" };
+    return SEND;
+  };
+}
+
+/**
+ * As newsfeeds: the article matches when any of its groups matches, unless a group hits a `@` pattern
+ * (poison), which rejects the whole article however it is crossposted.
+ */
+function groupsVerdict(
+  a: Article,
+  test: (group: string) => string,
+): "match" | "no match" | "poisoned" {
+  const names = a.newsgroups.length > 0 ? a.newsgroups : [a.group];
+  let matched = false;
+  for (const name of names) {
+    const result = test(name);
+    if (result === "poison") return "poisoned";
+    if (result === "match") matched = true;
+  }
+  return matched ? "match" : "no match";
+}
+
+/** A Control header, or filed where innd files control messages (control, control.cancel, ...). */
+export function isControl(a: Article): boolean {
+  const control = (g: string) => g === "control" || g.startsWith("control.");
+  return a.control !== null || control(a.group) || a.xref.some((x) => control(x.group));
+}
+
+export function isJunk(a: Article): boolean {
+  return a.group === "junk" || a.xref.some((x) => x.group === "junk");
+}
+
+function fromText(a: Article): string {
+  const { name, address } = a.from;
+  return name && address ? `${name} <${address}>` : name || address;
+}
+
+/** `/regex/flags` → a regular expression test; anything else → case-insensitive substring. */
+export function compileFilter(spec: string): (text: string) => boolean {
+  const re = filterRegex(spec);
+  if (re) return (text) => re.test(text);
+  const needle = spec.toLowerCase();
+  return (text) => text.toLowerCase().includes(needle);
+}
+
+/** Why a filter is unusable, or undefined. */
+export function filterProblem(spec: string): string | undefined {
+  if (spec === "") return "expected a substring or /regex/flags";
+  try {
+    filterRegex(spec);
+    return undefined;
+  } catch (e) {
+    return `invalid regular expression: ${(e as Error).message}`;
+  }
+}
+
+function filterRegex(spec: string): RegExp | null {
+  const m = /^\/(.+)\/([imsu]*)$/s.exec(spec);
+  if (!m) return null;
+  // Without `g` or `y`, test() keeps no state between articles.
+  return new RegExp(m[1] as string, m[2]);
+}

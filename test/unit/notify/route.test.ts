@@ -1,0 +1,91 @@
+import { expect, test } from "vitest";
+import type { Article } from "../../../src/article/article.js";
+import {
+  compileFilter,
+  compileRoute,
+  filterProblem,
+  type RouteOptions,
+} from "../../../src/notify/route.js";
+import { makeArticle } from "./article-factory.js";
+
+const article = (over: Partial<Article>) => makeArticle(over);
+const cancel = { control: "cancel <x@y>", newsgroups: ["comp.lang.c"] };
+const junk = { group: "junk", xref: [{ group: "junk", number: 7 }], newsgroups: ["not.carried"] };
+const from = { from: { name: "Ada Lovelace", address: "ada@example.net" } };
+
+test.each<[string, RouteOptions, Partial<Article>, string]>([
+  ["default: everything", {}, { newsgroups: ["local.test"] }, "send"],
+  [
+    "any group matches",
+    { groups: "comp.*" },
+    { newsgroups: ["misc.test", "comp.os.linux"] },
+    "send",
+  ],
+  ["no group matches", { groups: "comp.*" }, { newsgroups: ["misc.test"] }, "groups: no match"],
+  [
+    "negated",
+    { groups: "comp.*,!comp.lang.*" },
+    { newsgroups: ["comp.lang.c"] },
+    "groups: no match",
+  ],
+  [
+    "negated, crossposted to a wanted group",
+    { groups: "comp.*,!comp.lang.*" },
+    { newsgroups: ["comp.lang.c", "comp.os.linux"] },
+    "send",
+  ],
+  [
+    "poison rejects a crosspost",
+    { groups: "*,@alt.binaries.*" },
+    { newsgroups: ["alt.test", "alt.binaries.x"] },
+    "groups: poisoned",
+  ],
+  [
+    "no Newsgroups: the filed group",
+    { groups: "local.*" },
+    { newsgroups: [], group: "local.x" },
+    "send",
+  ],
+  ["control off by default", {}, cancel, "control message"],
+  ["control on", { control: true }, cancel, "send"],
+  [
+    "control on, groups still apply",
+    { control: true, groups: "news.*" },
+    cancel,
+    "groups: no match",
+  ],
+  ["filed in control.cancel", {}, { group: "control.cancel" }, "control message"],
+  ["junk off by default", {}, junk, "filed in junk"],
+  ["junk on", { junk: true }, junk, "send"],
+  ["from substring, any case", { from: "LOVELACE" }, from, "send"],
+  ["from substring misses", { from: "babbage" }, from, "from: no match"],
+  ["from matches the address", { from: "@example.net" }, from, "send"],
+  ["from regex", { from: "/^ada lovelace </i" }, from, "send"],
+  ["subject substring", { subject: "release" }, { subject: "New RELEASE 2.0" }, "send"],
+  [
+    "subject regex misses",
+    { subject: "/^\\[ANN\\]/" },
+    { subject: "Re: [ANN] x" },
+    "subject: no match",
+  ],
+  ["subject regex", { subject: "/^\\[ANN\\]/" }, { subject: "[ANN] x" }, "send"],
+])("%s", (_name, options, over, expected) => {
+  const decision = compileRoute(options)(article(over));
+  expect(decision.send ? "send" : decision.reason).toBe(expected);
+});
+
+test("a regex filter has no state between articles", () => {
+  const match = compileFilter("/a/");
+  expect([match("a"), match("a"), match("a")]).toEqual([true, true, true]);
+});
+
+test.each([
+  ["release", undefined],
+  ["/^\\[ANN\\]/i", undefined],
+  ["/[/", /invalid regular expression/],
+  ["", /expected a substring/],
+])("filterProblem(%j)", (spec, expected) => {
+  const problem = filterProblem(spec);
+  if (expected === undefined) expect(problem).toBeUndefined();
+  else expect(problem).toMatch(expected);
+});
