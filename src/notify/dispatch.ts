@@ -1,5 +1,7 @@
 import type { Article } from "../article/article.js";
+import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
+import { sleep } from "./pace.js";
 import { printable } from "./stdout.js";
 
 export interface RetryPolicy {
@@ -9,6 +11,8 @@ export interface RetryPolicy {
   maxMs: number;
   /** Give up on an article after this many attempts; undefined = retry forever (the default). */
   maxAttempts?: number;
+  /** Upper bound of a wait a service asks for (Retry-After); default one hour. */
+  maxRetryAfterMs?: number;
 }
 
 export interface DispatcherOptions {
@@ -21,8 +25,9 @@ const DEFAULT_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 60_000 };
 
 /**
  * Delivers each article to every notifier. Each notifier has its own queue, delivered in order, so an
- * outage of one (retried with exponential backoff, never dropped unless maxAttempts says so) does not
- * hold up the others.
+ * outage of one (retried with exponential backoff, or after the wait the service asked for) does not
+ * hold up the others. An article is dropped only when the service refuses it for good (a 4xx other
+ * than 408/429) or maxAttempts says so. Routing and rate limits live in the notifiers (see build.ts).
  */
 export class Dispatcher {
   readonly #lanes: Lane[];
@@ -127,12 +132,21 @@ class Lane {
       } catch (error) {
         if (this.signal.aborted) return false;
         const failed = `${label}: attempt ${attempt} failed: ${describe(error)}`;
+        if (error instanceof DeliveryError && error.permanent) {
+          this.log(`${failed}; dropped ${printable(article.messageId)} (refused: not retried)`);
+          return true;
+        }
         if (this.retry.maxAttempts !== undefined && attempt >= this.retry.maxAttempts) {
           this.log(`${failed}; giving up on ${printable(article.messageId)}`);
           return true;
         }
-        const delay = backoff(this.retry, attempt);
-        this.log(`${failed}; retrying in ${formatDelay(delay)}`);
+        const asked = error instanceof DeliveryError ? error.retryAfterMs : undefined;
+        const delay =
+          asked === undefined
+            ? backoff(this.retry, attempt)
+            : Math.min(Math.max(asked, 100), this.retry.maxRetryAfterMs ?? 3_600_000);
+        const why = asked === undefined ? "" : " (as the service asked)";
+        this.log(`${failed}; retrying in ${formatDelay(delay)}${why}`);
         if (!(await sleep(delay, this.signal))) return false;
       }
     }
@@ -153,19 +167,4 @@ function formatDelay(ms: number): string {
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return printable(message.replace(/\s*\n\s*/g, " | "));
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

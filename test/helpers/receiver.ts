@@ -4,6 +4,7 @@
  *   const rx = await startReceiver();           // answers 200 to everything
  *   rx.reply(503, 503);                          // then the next two requests get 503, later ones 200
  *   rx.reply({ status: 200, delayMs: 5000 });    // a slow answer (for timeouts)
+ *   rx.reply({ status: 429, headers: { "retry-after": "1" } });
  *   await fetch(`${rx.url}/hook`, ...);
  *   const [req] = await rx.waitFor(1);           // { method, path, headers, text, body }
  *   await rx.close();
@@ -23,10 +24,14 @@ export interface ReceivedRequest {
   body: unknown;
   /** The status this request was answered with. */
   status: number;
+  /** When its body was complete (Date.now()). */
+  at: number;
 }
 
-/** One scripted answer: a status, optionally late and with a body. */
-export type Reply = number | { status: number; delayMs?: number; body?: string };
+/** One scripted answer: a status, optionally late, with a body and headers. */
+export type Reply =
+  | number
+  | { status: number; delayMs?: number; body?: string; headers?: Record<string, string> };
 
 export interface Receiver {
   /** Base URL without a trailing slash, e.g. "http://127.0.0.1:41234". */
@@ -52,7 +57,12 @@ export async function startReceiver(): Promise<Receiver> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const next = replies.shift() ?? 200;
-      const { status, delayMs = 0, body = "" } = typeof next === "number" ? { status: next } : next;
+      const {
+        status,
+        delayMs = 0,
+        body = "",
+        headers = {},
+      } = typeof next === "number" ? { status: next } : next;
       const text = Buffer.concat(chunks).toString("utf8");
       requests.push({
         method: req.method ?? "",
@@ -61,11 +71,12 @@ export async function startReceiver(): Promise<Receiver> {
         text,
         body: parseJson(text),
         status,
+        at: Date.now(),
       });
       for (const wake of waiters) wake();
       const answer = () => {
         timers.delete(timer);
-        res.writeHead(status, { "content-type": "text/plain" }).end(body);
+        res.writeHead(status, { "content-type": "text/plain", ...headers }).end(body);
       };
       const timer = setTimeout(answer, delayMs);
       timers.add(timer);

@@ -1,0 +1,102 @@
+/**
+ * The one HTTP layer every HTTP notifier uses: one attempt per call (the dispatcher retries), a timeout,
+ * and errors that say whether a retry can help and how long the service asked us to wait.
+ */
+import ky, { HTTPError, TimeoutError } from "ky";
+import { retryAfterMs } from "./retry-after.js";
+import { printable } from "./stdout.js";
+
+export interface HttpRequest {
+  method: "POST" | "PUT";
+  url: string;
+  /** Extra headers; they replace ours (content-type included), whatever their case. Never logged. */
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  json: unknown;
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A failed delivery. `permanent`: retrying the same request cannot succeed (a 4xx other than 408 and
+ * 429), so the dispatcher drops it. `retryAfterMs`: the wait the service asked for (429, or 503).
+ */
+export class DeliveryError extends Error {
+  override readonly name = "DeliveryError";
+
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly retryAfterMs?: number,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Sends one request; resolves on 2xx, else throws a DeliveryError (or the signal's reason on abort). */
+export async function sendHttp(request: HttpRequest, options: SendOptions): Promise<void> {
+  const where = redactUrl(request.url);
+  const { signal, timeoutMs } = options;
+  try {
+    const response = await ky(request.url, {
+      method: request.method,
+      json: request.json,
+      headers: requestHeaders(request.headers),
+      timeout: timeoutMs,
+      retry: 0,
+      throwHttpErrors: true,
+      signal,
+    });
+    await response.body?.cancel();
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason ?? error;
+    throw await explain(error, where, timeoutMs);
+  }
+}
+
+function requestHeaders(extra: Record<string, string> = {}): Headers {
+  const headers = new Headers({ "content-type": "application/json" });
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return headers;
+}
+
+/** A message with the status or cause and the redacted URL, never a header. */
+async function explain(error: unknown, where: string, timeoutMs: number): Promise<DeliveryError> {
+  if (error instanceof HTTPError) {
+    const { status, statusText, headers } = error.response;
+    const text = await error.response.text().catch(() => "");
+    const body = printable(text.trim()).slice(0, 200);
+    const message = `HTTP ${status}${statusText ? ` ${statusText}` : ""} from ${where}${body ? `: ${body}` : ""}`;
+    const wait =
+      status === 429 || status === 503 ? retryAfterMs(headers.get("retry-after"), text) : undefined;
+    return new DeliveryError(message, isPermanent(status), wait, status);
+  }
+  if (error instanceof TimeoutError) {
+    return new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false);
+  }
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const why = cause?.code ?? cause?.message ?? (error as Error).message;
+  return new DeliveryError(`cannot reach ${where}: ${why}`, false);
+}
+
+/** 4xx means the request itself is wrong (bad token, deleted webhook, rejected payload), except 408 and 429. */
+export function isPermanent(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/**
+ * The URL as it may appear in logs: no user info, no query, and long path segments (the token in
+ * Slack or Discord webhook URLs) cut to their first 4 characters.
+ */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  const path = u.pathname
+    .split("/")
+    .map((segment) => (segment.length >= 20 ? `${segment.slice(0, 4)}…` : segment))
+    .join("/");
+  return `${u.protocol}//${u.host}${path}${u.search ? "?…" : ""}`;
+}
