@@ -33,3 +33,15 @@ export function hasControl(text: string): boolean {
     return code < 0x20 || (code >= 0x7f && code <= 0x9f);
   });
 }
+
+/** Every field far past every service's limits, in characters of 1 to 4 UTF-8 bytes and 2 UTF-16 units. */
+export function makeLongArticle(overrides: Partial<Article> = {}): Article {
+  const mixed = "aä€😀 ".repeat(4000);
+  return makeArticle({
+    subject: `Long ${mixed.slice(0, 3000)}`,
+    from: { name: "N😀".repeat(300), address: "long@example.net" },
+    newsgroups: Array.from({ length: 50 }, (_, i) => `comp.very.long.group.name.${i}`),
+    snippet: `${mixed}\n${mixed}`,
+    ...overrides,
+  });
+}
