@@ -3,6 +3,13 @@ import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import {
+  inheritLink,
+  linkPattern,
+  type NotifierConfig,
+  notifierEntry,
+  notifierKeys,
+} from "./config/notifiers.js";
 import { describeIssue } from "./config/problems.js";
 import { ConfigError } from "./errors.js";
 
@@ -21,71 +28,6 @@ const absolutePath = z
     (p) => !/["\\\u0000-\u001f\u007f]/.test(p),
     "must not contain a double quote, a backslash or a control character",
   );
-
-const timeoutMs = (fallback: number) =>
-  z
-    .int()
-    .min(1)
-    .max(3_600_000)
-    .default(fallback)
-    .describe(`Timeout in milliseconds (default ${fallback}).`);
-
-const stdoutNotifier = z
-  .strictObject({
-    type: z.literal("stdout"),
-    json: z
-      .boolean()
-      .default(false)
-      .describe("Print the JSON payload, one line per article, instead of a readable line."),
-  })
-  .describe("Print one line per article on standard output.");
-
-const webhookNotifier = z
-  .strictObject({
-    type: z.literal("webhook"),
-    url: z
-      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
-      .describe("Where to POST the JSON payload."),
-    headers: z
-      .record(
-        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "expected an HTTP header name"),
-        z
-          .string()
-          // biome-ignore lint/suspicious/noControlCharactersInRegex: header values must not smuggle line breaks
-          .regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, "must not contain control characters"),
-      )
-      .optional()
-      .describe("Extra request headers, e.g. Authorization. Never logged."),
-    timeoutMs: timeoutMs(10_000),
-  })
-  .describe("POST the JSON payload to a URL.");
-
-const execNotifier = z
-  .strictObject({
-    type: z.literal("exec"),
-    command: z
-      .array(z.string())
-      .min(1, "expected a non-empty argv array, e.g. [/usr/local/bin/on-article, --quiet]")
-      .refine((argv) => argv.every((arg) => !arg.includes("\0")), "must not contain NUL")
-      .refine((argv) => (argv[0] ?? "x") !== "", "argv[0] must name a program")
-      .describe(
-        "Program and arguments (argv, never run through a shell); the JSON payload is its stdin.",
-      ),
-    timeoutMs: timeoutMs(30_000),
-  })
-  .describe("Run a program with the JSON payload on its standard input.");
-
-export const notifierSchema = z.discriminatedUnion("type", [
-  stdoutNotifier,
-  webhookNotifier,
-  execNotifier,
-]);
-
-const notifierShapes: Record<string, string[]> = {
-  stdout: Object.keys(stdoutNotifier.shape),
-  webhook: Object.keys(webhookNotifier.shape),
-  exec: Object.keys(execNotifier.shape),
-};
 
 /** The schema; INN's paths are its defaults, and they are validated like values from the file. */
 export function configSchema(defaults: ConfigDefaults) {
@@ -165,15 +107,24 @@ export function configSchema(defaults: ConfigDefaults) {
       .prefault({})
       .describe("Catch-up of articles filed while newsnotify was stopped or bpftrace lost events."),
     notifiers: z
-      .array(notifierSchema)
+      .array(notifierEntry())
       .min(1, "expected at least one notifier (leave the key out for the default stdout one)")
       .default([{ type: "stdout", json: false }])
-      .describe("Where each article goes, each with its own retrying queue."),
+      .describe(
+        "Where each article goes, each with its own retrying queue: a mapping with a type, or a " +
+          "service URL such as slack://... (see docs/notifiers.md).",
+      ),
+    link: linkPattern
+      .optional()
+      .describe(
+        "Default link pattern for every notifier that shows a link, e.g. " +
+          "https://archive.example/{messageIdEncoded}; default news:{messageIdBare}.",
+      ),
   });
 }
 
 export type Config = z.output<ReturnType<typeof configSchema>>;
-export type NotifierConfig = z.output<typeof notifierSchema>;
+export type { NotifierConfig };
 
 /** Reads, parses and validates `file` (YAML or JSON); no file means all defaults. Throws ConfigError. */
 export async function loadConfig(
@@ -211,7 +162,9 @@ function parseYaml(text: string, file: string): unknown {
 
 function parseConfig(input: unknown, defaults: ConfigDefaults, file: string): Config {
   const result = configSchema(defaults).safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) {
+    return { ...result.data, notifiers: inheritLink(result.data.notifiers, result.data.link) };
+  }
   const keysAt = (path: PropertyKey[]) => knownKeys(path, input);
   const problems = result.error.issues.flatMap((issue) =>
     describeIssue(issue, keysAt).map((line) => `${file}: ${line}${fromInn(issue.path, input)}`),
@@ -231,10 +184,8 @@ function fromInn(path: PropertyKey[], input: unknown): string {
 function knownKeys(path: PropertyKey[], input: unknown): string[] {
   if (path.length === 0) return Object.keys(configSchema({ spool: "/", activeFile: "/" }).shape);
   if (path.length === 2 && path[0] === "notifiers") {
-    const entry = (input as { notifiers?: Record<PropertyKey, { type?: unknown }> }).notifiers?.[
-      path[1] as number
-    ];
-    return notifierShapes[String(entry?.type)] ?? [];
+    const entries = (input as { notifiers?: Record<PropertyKey, unknown> }).notifiers;
+    return notifierKeys(entries?.[path[1] as number]);
   }
   return [];
 }

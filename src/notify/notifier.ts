@@ -1,4 +1,5 @@
 import type { Article } from "../article/article.js";
+import type { Route } from "./route.js";
 
 /**
  * One delivery target. `preview` is pure (what would be sent, for `test-hook`); `send` does the I/O and
@@ -7,6 +8,11 @@ import type { Article } from "../article/article.js";
 export interface Notifier {
   /** Short label for logs, e.g. "webhook http://127.0.0.1:8080/hook". Never contains secrets. */
   readonly label: string;
+  /**
+   * Which articles it wants (groups, filters, control, junk), for dry runs. `send` applies it itself:
+   * an unwanted article is a successful no-op, so queues and journals around it need not know.
+   */
+  readonly route?: Route;
   /** The exact payload `send` would deliver (JSON-able), for dry runs. */
   preview(article: Article): unknown;
   send(article: Article, signal?: AbortSignal): Promise<void>;

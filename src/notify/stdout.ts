@@ -1,4 +1,7 @@
 import type { Article } from "../article/article.js";
+import { articleFields } from "./format/fields.js";
+import { DEFAULT_LINK } from "./format/link.js";
+import { render } from "./format/template.js";
 import type { Notifier } from "./notifier.js";
 import { articlePayload, payloadJson } from "./payload.js";
 
@@ -7,6 +10,9 @@ export interface StdoutOptions {
   json?: boolean;
   /** Where lines go (a test seam); default process.stdout. */
   stream?: NodeJS.WritableStream;
+  /** The readable line as a {field} template instead of the built-in one. */
+  template?: string;
+  link?: string;
 }
 
 const MAX_SUBJECT = 200;
@@ -16,19 +22,24 @@ export class StdoutNotifier implements Notifier {
   readonly label: string;
   readonly #json: boolean;
   readonly #stream: NodeJS.WritableStream;
+  readonly #line: (a: Article) => string;
 
   constructor(options: StdoutOptions = {}) {
     this.#json = options.json ?? false;
     this.#stream = options.stream ?? process.stdout;
     this.label = this.#json ? "stdout (json)" : "stdout";
+    const { template, link = DEFAULT_LINK } = options;
+    this.#line = template
+      ? (a) => printable(render(template, articleFields(a, link), { escape: (v) => v }))
+      : formatLine;
   }
 
   preview(article: Article): unknown {
-    return this.#json ? articlePayload(article) : formatLine(article);
+    return this.#json ? articlePayload(article) : this.#line(article);
   }
 
   send(article: Article): Promise<void> {
-    const line = this.#json ? payloadJson(article) : formatLine(article);
+    const line = this.#json ? payloadJson(article) : this.#line(article);
     return new Promise((resolve, reject) => {
       this.#stream.write(`${line}\n`, (error) => (error ? reject(error) : resolve()));
     });

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { expect, test } from "vitest";
-import { buildNotifiers } from "../../../src/notify/build.js";
+import { buildNotifiers, type Routed } from "../../../src/notify/build.js";
 import { ExecNotifier } from "../../../src/notify/exec.js";
 import { StdoutNotifier } from "../../../src/notify/stdout.js";
 import { WebhookNotifier } from "../../../src/notify/webhook.js";
@@ -17,7 +17,7 @@ test("one notifier per config entry, in order", () => {
     },
     { type: "exec", command: ["/usr/local/bin/on-article"], timeoutMs: 5 },
   ]);
-  expect(notifiers.map((n) => n.constructor)).toEqual([
+  expect(notifiers.map((n) => (n as Routed).inner.constructor)).toEqual([
     StdoutNotifier,
     WebhookNotifier,
     ExecNotifier,
