@@ -1,7 +1,10 @@
 import { readFile, realpath } from "node:fs/promises";
+import type { Article } from "../article/article.js";
 import { parseArticle } from "../article/parse.js";
 import { UserError } from "../errors.js";
 import { buildNotifiers } from "../notify/build.js";
+import { DeliveryError } from "../notify/http.js";
+import type { Notifier } from "../notify/notifier.js";
 import { articlePayload } from "../notify/payload.js";
 import { loadSetup } from "../setup.js";
 import { locateArticle } from "../spool/locate.js";
@@ -45,8 +48,28 @@ export async function testHook(opts: TestHookOptions): Promise<boolean> {
   out.write(`article ${path}\n${JSON.stringify(articlePayload(article), null, 2)}\n`);
   // Notifiers print to our stream too, so that a stdout notifier's line shows in the dry run.
   const notifiers = buildNotifiers(config.notifiers, { stdout: out });
+  return reportNotifiers(article, notifiers, opts);
+}
+
+/**
+ * For each notifier: whether the article routes to it (and why not), the exact payload, and with
+ * `send` the result of one real attempt. Returns false when a send failed.
+ */
+export async function reportNotifiers(
+  article: Article,
+  notifiers: Notifier[],
+  opts: Pick<TestHookOptions, "send" | "out">,
+): Promise<boolean> {
+  const { out } = opts;
   let ok = true;
+  let routed = 0;
   for (const n of notifiers) {
+    const decision = n.route?.(article) ?? { send: true };
+    if (!decision.send) {
+      out.write(`\n== ${n.label}\nnot routed: ${decision.reason}\n`);
+      continue;
+    }
+    routed++;
     out.write(`\n== ${n.label}\nwould send:\n${JSON.stringify(n.preview(article), null, 2)}\n`);
     if (!opts.send) continue;
     try {
@@ -54,9 +77,12 @@ export async function testHook(opts: TestHookOptions): Promise<boolean> {
       out.write("sent: ok\n");
     } catch (e) {
       ok = false;
-      out.write(`sent: FAILED: ${e instanceof Error ? e.message : e}\n`);
+      const what =
+        e instanceof DeliveryError && e.permanent ? " (refused: watch would drop it)" : "";
+      out.write(`sent: FAILED: ${e instanceof Error ? e.message : e}${what}\n`);
     }
   }
-  if (!opts.send) out.write("\n(dry run: nothing sent; add --send to send)\n");
+  out.write(`\nroutes to ${routed} of ${notifiers.length} notifier(s)\n`);
+  if (!opts.send) out.write("(dry run: nothing sent; add --send to send)\n");
   return ok;
 }
