@@ -49,9 +49,10 @@ describe("assembly", () => {
         fc.infiniteStream(fc.nat(5)),
         (walks, picks) => {
           // Each walk's lines stay in order (one CPU), but the CPUs' streams are shuffled together.
+          // Every printf ends with the program's own "\n"; a name may end with one too.
           const streams = walks.map((segs, w) => [
-            ...[...segs].reverse().map((s, i) => `S ${w} 7 ${i} ${Buffer.byteLength(s)} ${s}`),
-            `E ${w} 7 ${segs.length} 1 2049 1 security_inode_create`,
+            ...[...segs].reverse().map((s, i) => `S ${w} 7 ${i} ${Buffer.byteLength(s)} ${s}\n`),
+            `E ${w} 7 ${segs.length} 1 2049 1 security_inode_create\n`,
           ]);
           const merged: string[] = [];
           const it = picks[Symbol.iterator]();
@@ -73,9 +74,11 @@ describe("assembly", () => {
   it("a walk missing any line is reported broken, never delivered wrong", () => {
     fc.assert(
       fc.property(fc.array(segment, { minLength: 2, maxLength: 10 }), fc.nat(), (segs, drop) => {
-        const lines = [...segs].reverse().map((s, i) => `S 1 1 ${i} ${Buffer.byteLength(s)} ${s}`);
+        const lines = [...segs]
+          .reverse()
+          .map((s, i) => `S 1 1 ${i} ${Buffer.byteLength(s)} ${s}\n`);
         lines.splice(drop % lines.length, 1);
-        lines.push(`E 1 1 ${segs.length} 1 2049 1 vfs_create`);
+        lines.push(`E 1 1 ${segs.length} 1 2049 1 vfs_create\n`);
         const a = new Assembler();
         const out = lines.flatMap((l) => a.push(parsePrintf(l)));
         expect(out.map((e) => e.kind)).toEqual(["broken"]);
