@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Article } from "../article/article.js";
+import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { Outbox } from "./outbox.js";
 
@@ -10,11 +11,37 @@ import type { Outbox } from "./outbox.js";
 export function targetKeys(entries: readonly unknown[]): string[] {
   const seen = new Map<string, number>();
   return entries.map((entry) => {
-    const hash = createHash("sha256").update(JSON.stringify(entry)).digest("hex").slice(0, 16);
+    const hash = createHash("sha256")
+      .update(JSON.stringify(identity(entry)))
+      .digest("hex")
+      .slice(0, 16);
     const n = (seen.get(hash) ?? 0) + 1;
     seen.set(hash, n);
     return n === 1 ? hash : `${hash}#${n}`;
   });
+}
+
+/** Keys that say how or what to send, not where: changing them keeps the notifier's pending work. */
+const PRESENTATION = new Set([
+  "template",
+  "htmlTemplate",
+  "link",
+  "groups",
+  "from",
+  "subject",
+  "control",
+  "junk",
+  "rateLimitPerSecond",
+  "timeoutMs",
+]);
+
+function identity(entry: unknown): unknown {
+  if (typeof entry !== "object" || entry === null) return entry;
+  return Object.fromEntries(
+    Object.entries(entry)
+      .filter(([k]) => !PRESENTATION.has(k))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 /**
@@ -38,7 +65,15 @@ export class JournaledNotifier implements Notifier {
 
   async send(article: Article, signal?: AbortSignal): Promise<void> {
     if (!this.outbox.isPending(this.target, article.messageId)) return;
-    await this.inner.send(article, signal);
+    try {
+      await this.inner.send(article, signal);
+    } catch (e) {
+      // Refused for good (e.g. HTTP 400): the dispatcher gives up, and so must the outbox.
+      if (e instanceof DeliveryError && e.permanent) {
+        await this.outbox.drop(this.target, article.messageId, e.message);
+      }
+      throw e;
+    }
     await this.outbox.done(this.target, article.messageId);
   }
 }

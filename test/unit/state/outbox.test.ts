@@ -103,3 +103,48 @@ describe("HighWater", () => {
     await expect(HighWater.load(dir)).rejects.toThrow(/move it away/);
   });
 });
+
+describe("targetKeys", () => {
+  it("stable across reordering and presentation changes, distinct for identical entries", async () => {
+    const { targetKeys } = await import("../../../src/state/durable.js");
+    const slack = { type: "slack", url: "https://hooks.slack.com/services/T/B/x" };
+    const hook = { type: "webhook", url: "http://127.0.0.1/h" };
+    const [s1, h1] = targetKeys([slack, hook]);
+    const [h2, s2] = targetKeys([hook, { ...slack, template: "{subject}", groups: "comp.*" }]);
+    expect([s1, h1]).toEqual([s2, h2]);
+    const [a, b] = targetKeys([slack, { ...slack, groups: "alt.*" }]);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe("JournaledNotifier", () => {
+  it("marks done on success, drops on a permanent refusal, keeps pending on a transient failure", async () => {
+    const { JournaledNotifier } = await import("../../../src/state/durable.js");
+    const { DeliveryError } = await import("../../../src/notify/http.js");
+    const box = await Outbox.open(await fresh());
+    let outcome: "ok" | "permanent" | "transient" = "ok";
+    const sent: string[] = [];
+    const inner = {
+      label: "fake",
+      preview: () => null,
+      send: async (a: { messageId: string }) => {
+        if (outcome === "permanent") throw new DeliveryError("HTTP 400", true);
+        if (outcome === "transient") throw new DeliveryError("HTTP 503", false);
+        sent.push(a.messageId);
+      },
+    };
+    const j = new JournaledNotifier(inner, "t", box);
+    const [ok, bad, flaky] = ["<ok@x>", "<bad@x>", "<flaky@x>"].map((id) =>
+      article({ messageId: id }),
+    );
+    for (const a of [ok, bad, flaky]) await box.admit(["t"], a as never);
+    await j.send(ok as never);
+    await j.send(ok as never); // a duplicate: not sent again
+    outcome = "permanent";
+    await expect(j.send(bad as never)).rejects.toThrow("HTTP 400");
+    outcome = "transient";
+    await expect(j.send(flaky as never)).rejects.toThrow("HTTP 503");
+    expect(sent).toEqual(["<ok@x>"]);
+    expect(box.pending().map((p) => p.article.messageId)).toEqual(["<flaky@x>"]);
+  });
+});
