@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Article } from "../article/article.js";
 import { redactUrl, sendHttp } from "./http.js";
 import type { Notifier } from "./notifier.js";
@@ -36,9 +37,18 @@ export class WebhookNotifier implements Notifier {
     const request = {
       method: "POST" as const,
       url: this.#url,
-      headers: this.#headers,
+      headers: { "Idempotency-Key": idempotencyKey(article.messageId), ...this.#headers },
       json: articlePayload(article),
     };
     return sendHttp(request, { timeoutMs: this.#timeoutMs, signal });
   }
+}
+
+/**
+ * The same for every attempt at one article (IETF draft "The Idempotency-Key HTTP Header Field"):
+ * delivery is at-least-once, so a request in flight when newsnotify was killed is sent again after
+ * the restart, and a receiver can drop the repeat by this key.
+ */
+export function idempotencyKey(messageId: string): string {
+  return createHash("sha256").update(messageId).digest("hex").slice(0, 32);
 }

@@ -25,6 +25,8 @@ describe("WebhookNotifier", () => {
     expect(req?.headers["content-type"]).toBe("application/json");
     expect(req?.headers.authorization).toBe("Bearer s3cret");
     expect(req?.headers["x-extra"]).toBe("yes");
+    // Stable per article, so a receiver can drop a repeat after a crash-time resend.
+    expect(req?.headers["idempotency-key"]).toMatch(/^[0-9a-f]{32}$/);
     expect(req?.body).toEqual(articlePayload(article));
     expect(Object.keys(req?.body as object)).toEqual(Object.keys(articlePayload(article)));
   });
