@@ -69,6 +69,8 @@ export class ArticleFlow {
       }
       case "shortfall": {
         this.o.onShortfall?.();
+        // Only an article (a number) is worth recovering; innd's deep overview files are not.
+        if (!/^[0-9]+$/.test(ev.segments[ev.segments.length - 1] ?? "")) return;
         const path = resolveShortfall(this.o.spool, ev.segments, await this.#groups());
         const tail = ev.segments.join("/");
         if (!path) {

@@ -78,15 +78,21 @@ export async function watch(opts: WatchOptions): Promise<void> {
     article: (path) => flow.article(path),
   });
 
+  // One raise at a time (set before any await): innd creates several deep files at once.
   let raising = false;
   const raiseDepth = async (reason: string) => {
-    const current = supervisor?.choice;
-    if (raising || !supervisor || current?.mode !== "kprobe") return;
-    const need = unrollDepth(setup.spool, await activeDepth(config.activeFile), config.depthMargin);
-    if (need <= current.depth) return;
+    if (raising || !supervisor || supervisor.choice?.mode !== "kprobe") return;
     raising = true;
     try {
-      await supervisor.handover(`${reason}; depth ${current.depth} → ${need}`);
+      const need = unrollDepth(
+        setup.spool,
+        await activeDepth(config.activeFile),
+        config.depthMargin,
+      );
+      const current = supervisor.choice;
+      if (current && need > current.depth) {
+        await supervisor.handover(`${reason}; depth ${current.depth} → ${need}`);
+      }
     } finally {
       raising = false;
     }

@@ -42,6 +42,7 @@ export class TraceSupervisor {
   #fallback = false;
   #restarts = 0;
   #wake: (() => void) | null = null;
+  #handovers: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -98,26 +99,39 @@ export class TraceSupervisor {
     }
   }
 
-  /** Replaces the running program with a freshly generated one, attaching the new one first. */
-  async handover(reason: string): Promise<void> {
-    const old = this.#current;
-    if (!old || this.#stopping) return;
+  /**
+   * Replaces the running program with a freshly generated one, attaching the new one first. One
+   * handover at a time: two at once would both stop the same old run and leak a bpftrace.
+   */
+  handover(reason: string): Promise<void> {
+    const next = this.#handovers.then(() => this.#handover(reason));
+    this.#handovers = next.catch(() => {});
+    return next;
+  }
+
+  async #handover(reason: string): Promise<void> {
+    if (!this.#current || this.#stopping) return;
     this.o.log("info", `regenerating the trace program: ${reason}`);
     const next = await this.#start();
-    if (!(await next.attached)) {
-      this.o.log("error", "the regenerated program did not attach; keeping the old one");
+    const attached = await next.attached;
+    if (!attached || this.#stopping) {
+      if (!attached)
+        this.o.log("error", "the regenerated program did not attach; keeping the old one");
       await next.bpf.stop();
       return;
     }
+    const prev = this.#current;
     this.#current = next;
     this.o.onAttached(next.choice, this.#restarts);
-    await old.bpf.stop();
+    await prev?.bpf.stop();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
     await this.#current?.bpf.stop();
+    // A handover under way stops its own new run once it sees #stopping.
+    await this.#handovers;
   }
 
   async #start(): Promise<Run> {
