@@ -9,13 +9,14 @@
 # Output:  the image directory on the LAST line of stdout, containing
 #            vmlinuz  initrd.img  rootfs.img (ext4, raw)  kernel-config  manifest.txt  build-seconds
 #          progress/log lines go to stderr; the full debootstrap/apt log is in <dir>/build.log.
-# Cache:   test/vm/.cache/image-<key>/, where <key> hashes everything the image is made from (this
+# Cache:   $NEWSNOTIFY_VM_CACHE (default /var/cache/newsnotify-vm)/image-<key>/, where <key> hashes everything the image is made from (this
 #          script, packages.txt, the suite, the mirror). A missing or incomplete cache is rebuilt from
 #          scratch; older image-* directories are deleted so only one image stays on disk.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CACHE="$HERE/.cache"
+# Outside the work tree, so that every clone on this machine (CI's fresh clones included) shares it.
+CACHE="${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}"
 SUITE="bookworm"
 # Same mirror apt uses on these machines (/etc/apt/sources.list.d/debian.sources); the network here is
 # closed except for it.

@@ -59,7 +59,7 @@ T_START=$(clock)
 say "image: key $("$HERE/build-image.sh" --key)"
 T0=$(clock)
 HIT=0
-[[ -f "$CACHE/image-$("$HERE/build-image.sh" --key)/COMPLETE" ]] && HIT=1
+[[ -f "${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}/image-$("$HERE/build-image.sh" --key)/COMPLETE" ]] && HIT=1
 IMG="$("$HERE/build-image.sh" | tail -n1)"
 T_IMAGE=$(secs "$T0" "$(clock)")
 [[ $HIT -eq 1 ]] && IMAGE_NOTE="cache hit, ${T_IMAGE}s" || IMAGE_NOTE="built from scratch, ${T_IMAGE}s"
