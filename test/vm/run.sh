@@ -41,7 +41,7 @@ for mode in kprobe auto; do
   REQUIRED_CLI+=("$mode/ready" "$mode/a-plain" "$mode/b-crosspost-9-levels" "$mode/d-new-deep-group" "$mode/one-bpftrace"
     "$mode/e-no-foreign-or-outside" "$mode/one-post-per-article" "$mode/sigterm")
 done
-REQUIRED_CLI+=(auto/chose-kprobe auto/c-spool-own-fs scenario-complete)
+REQUIRED_CLI+=(auto/chose-kprobe auto/c-spool-own-fs scenario-complete raw-generated-kprobe)
 
 [[ $EUID -eq 0 ]] || die "run as root (debootstrap/chroot for the image build)"
 for tool in qemu-system-x86_64 mke2fs timeout awk; do

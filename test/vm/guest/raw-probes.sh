@@ -127,4 +127,33 @@ result INFO raw-vfs_create-innd "vfs_create events from innd while it filed the 
 others="$(grep '^RAW sic comm=innd' "$OUT" | grep -v "<articles<news<spool<var</\$" | sed 's/.*chain=//' | tr '\n' ' ')"
 result INFO raw-innd-nonspool-creates "innd also created, outside the article spool: ${others:-nothing}"
 rm -f "$MARKER"
+
+# A sample of the generated kprobe program's real -f json output while innd files one article, printed
+# as KJSON lines: run.sh keeps them as fixtures/trace/kprobe-innd.jsonl's source (a parser fixture).
+if [[ -f /proj/dist/cli.js ]]; then
+  KPROG=/tmp/kprobe.bt
+  KOUT=/tmp/kprobe.json
+  node /proj/bin/newsnotify script --mode kprobe --depth 12 >"$KPROG" 2>/tmp/kprobe.err
+  BPFTRACE_STRLEN=200 bpftrace -f json "$KPROG" >"$KOUT" 2>/dev/null &
+  KBT=$!
+  for _ in $(seq 1 600); do grep -q attached_probes "$KOUT" 2>/dev/null && break; sleep 0.2; done
+  cat >/tmp/kjson-article <<'ART'
+From: KJSON <kjson@example.net>
+Newsgroups: raw.probe.check
+Subject: kprobe sample
+Message-ID: <kjson-sample@example.net>
+
+sample
+ART
+  post_article /tmp/kjson-article >/dev/null
+  sleep 2
+  kill -INT "$KBT" 2>/dev/null
+  wait "$KBT" 2>/dev/null
+  grep -v '"H ' "$KOUT" | sed 's/^/KJSON /'
+  if grep -q '"E [0-9]* [0-9]* [0-9]* 1 [0-9]* [0-9]* security_inode_create' "$KOUT"; then
+    result PASS raw-generated-kprobe "the generated program (depth 12) attached and printed a complete walk for innd"
+  else
+    result FAIL raw-generated-kprobe "no complete walk from the generated program: $(head -c 600 "$KOUT" /tmp/kprobe.err | tr '\n' ' ')"
+  fi
+fi
 exit 0
