@@ -97,6 +97,31 @@ describe("parseLine", () => {
   });
 });
 
+describe("real kprobe-mode output (Debian 6.1 kernel, captured by the VM lane)", () => {
+  it("assembles into the article innd filed, on the root filesystem's device", async () => {
+    const { Assembler } = await import("../../../src/trace/assemble.js");
+    const { parseMountInfo, pathsOnMounts } = await import("../../../src/trace/mounts.js");
+    const a = new Assembler();
+    const events = readFileSync(
+      new URL("../../../fixtures/trace/kprobe-innd.jsonl", import.meta.url),
+      "utf8",
+    )
+      .split("\n")
+      .map(parseLine)
+      .filter((r) => r !== null)
+      .flatMap((r) => a.push(r));
+    const walks = events.filter((e) => e.kind === "walk");
+    expect(walks).toHaveLength(1);
+    const [walk] = walks;
+    if (walk?.kind !== "walk") throw new Error("no walk");
+    expect(walk.probe).toBe("security_inode_create");
+    const mounts = parseMountInfo("20 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n");
+    expect(pathsOnMounts(walk.dev, walk.segments, mounts)).toEqual([
+      "/var/spool/news/articles/raw/probe/check/2",
+    ]);
+  });
+});
+
 describe("classifyStderr", () => {
   it.each([
     ["ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace. If ...", null],
