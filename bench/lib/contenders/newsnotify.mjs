@@ -1,0 +1,141 @@
+// @ts-check
+/**
+ * Contender "newsnotify": `bin/newsnotify watch` exactly as users run it, with one webhook notifier
+ * pointing at an HTTP receiver here. Its latency covers the whole path: trace event, path rebuild,
+ * waiting for the article to be complete, reading and parsing it, and the HTTP POST.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { stopChild } from "../child.mjs";
+import { nowMs } from "../clock.mjs";
+import { commOf, descendants, memoryMb } from "../proc.mjs";
+import { Receipts } from "./receipts.mjs";
+
+/** The checkout's own CLI; `bin` in the options points at another build (to compare a patch). */
+export const BIN = fileURLToPath(new URL("../../../bin/newsnotify", import.meta.url));
+
+/**
+ * @param {{spool: string, activeFile: string, env: NodeJS.ProcessEnv, dir: string,
+ *   log: (line: string) => void, nodeArgs?: string[], bin?: string}} o
+ */
+export function newsnotifyContender(o) {
+  const receipts = new Receipts();
+  const log = /** @type {string[]} */ ([]);
+  /** @type {import("node:child_process").ChildProcess | null} */
+  let child = null;
+  /** @type {import("node:http").Server | null} */
+  let server = null;
+  /** Every bpftrace pid seen under newsnotify (a restart would add one). */
+  const bpftracePids = new Set();
+
+  /** Watches newsnotify's children for bpftrace; returns when it first appears. */
+  const findBpftrace = (/** @type {number} */ pid) => {
+    for (const c of descendants(pid)) if (commOf(c) === "bpftrace") bpftracePids.add(c);
+    return bpftracePids.size > 0;
+  };
+
+  return {
+    name: "newsnotify",
+    label: "newsnotify watch → webhook",
+    what: "tracepoint event → wait for complete file → read + parse → HTTP POST (keep-alive)",
+    keyKind: /** @type {const} */ ("messageId"),
+    receipts,
+    async start() {
+      server = createServer((req, res) => {
+        const chunks = /** @type {Buffer[]} */ ([]);
+        req.on("data", (c) => chunks.push(c));
+        req.on("end", () => {
+          // Receipt time: the whole body is here, before we spend anything on parsing it.
+          const at = nowMs();
+          res.writeHead(200, { "content-type": "text/plain" }).end();
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+            receipts.add(String(body.messageId), at);
+          } catch {
+            receipts.add("(unparsable body)", at);
+          }
+        });
+      });
+      const srv = server;
+      await new Promise((/** @type {(v: void) => void} */ r) => srv.listen(0, "127.0.0.1", r));
+      const port = /** @type {import("node:net").AddressInfo} */ (srv.address()).port;
+      const config = join(o.dir, "newsnotify.yaml");
+      writeFileSync(
+        config,
+        // Its own state directory: the default one may belong to a watcher someone else runs.
+        `mode: auto\nspool: ${o.spool}\nactiveFile: ${o.activeFile}\nstateDir: ${join(o.dir, "state")}\n` +
+          `notifiers:\n  - type: webhook\n    url: http://127.0.0.1:${port}/hook\n`,
+      );
+
+      const spawnedMs = nowMs();
+      const argv = [...(o.nodeArgs ?? []), o.bin ?? BIN, "watch", "--config", config];
+      const p = spawn(process.execPath, argv, {
+        env: o.env,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      child = p;
+      /** @type {number | null} */
+      let bpftraceSeenMs = null;
+      const poll = setInterval(() => {
+        if (bpftraceSeenMs === null && p.pid && findBpftrace(p.pid)) bpftraceSeenMs = nowMs();
+      }, 2);
+      try {
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error(`no ready line in 60 s:\n${log.join("\n")}`)),
+            60_000,
+          );
+          createInterface({ input: /** @type {import("node:stream").Readable} */ (p.stderr) }).on(
+            "line",
+            (line) => {
+              log.push(line);
+              if (/ready: /.test(line)) {
+                clearTimeout(timer);
+                resolve(undefined);
+              } else if (/newsnotify: (warn|error):/.test(line)) o.log(`newsnotify said: ${line}`);
+            },
+          );
+          p.once("exit", (code) =>
+            reject(new Error(`newsnotify exited (${code}):\n${log.join("\n")}`)),
+          );
+        });
+      } finally {
+        clearInterval(poll);
+      }
+      const readyMs = nowMs();
+      if (p.pid) findBpftrace(p.pid);
+      // Memory once attached, before any article: what the burst adds shows against it.
+      const atReady = [p.pid ?? 0, ...bpftracePids].map((pid) => ({
+        pid,
+        comm: commOf(pid),
+        ...memoryMb(pid),
+      }));
+      return {
+        rssAtReady: atReady.filter((m) => m.comm !== null),
+        toReadyMs: readyMs - spawnedMs,
+        bpftraceToReadyMs: bpftraceSeenMs === null ? null : readyMs - bpftraceSeenMs,
+        readyLine: log.find((l) => /ready: /.test(l)) ?? "",
+      };
+    },
+    /** newsnotify's node process and its bpftrace. */
+    pids() {
+      if (child?.pid) findBpftrace(child.pid);
+      return [...(child?.pid ? [child.pid] : []), ...bpftracePids];
+    },
+    /** Its warn/error log lines (lost events, incomplete reads...). */
+    messages: () => log.filter((l) => /newsnotify: (warn|error):/.test(l)),
+    async stop() {
+      await stopChild(child, "SIGTERM", 15_000);
+      const srv = server;
+      server = null;
+      if (srv) {
+        srv.closeAllConnections();
+        await new Promise((r) => srv.close(r));
+      }
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// @ts-check
+import { nowMs, sleep } from "../clock.mjs";
+
+/**
+ * What a contender reported, and when: key (a Message-ID or a spool path) → receipt times (ms,
+ * nowMs clock). More than one time for a key is a duplicated notification.
+ */
+export class Receipts {
+  /** @type {Map<string, number[]>} */
+  byKey = new Map();
+  count = 0;
+
+  /** @param {string} key @param {number} [at] */
+  add(key, at = nowMs()) {
+    const times = this.byKey.get(key);
+    if (times) times.push(at);
+    else this.byKey.set(key, [at]);
+    this.count++;
+  }
+}
+
+/** Resolves when every contender has `target` more receipts than at `base`, or none came for quietMs. */
+export async function drained(
+  /** @type {any[]} */ contenders,
+  /** @type {number[]} */ base,
+  /** @type {number} */ target,
+  quietMs = 10_000,
+) {
+  let last = -1;
+  let since = nowMs();
+  for (;;) {
+    const counts = contenders.map((c, i) => c.receipts.count - (base[i] ?? 0));
+    if (counts.every((n) => n >= target)) return;
+    const total = counts.reduce((x, y) => x + y, 0);
+    if (total !== last) [last, since] = [total, nowMs()];
+    if (nowMs() - since > quietMs) return;
+    await sleep(20);
+  }
+}
