@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Where newsnotify's time goes, stage by stage: each stage of its data path (built JS in dist/) run
+ * alone over the same N articles, with CPU (user+sys, all threads) and wall time per article.
+ * The end-to-end bench says *that* it is slow; this says *which part*. No root, no innd needed.
+ *
+ * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH]
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { makeArticle } from "./lib/articles.mjs";
+
+const { values: a } = parseArgs({
+  options: {
+    articles: { type: "string", default: "2000" },
+    dist: { type: "string", default: new URL("../dist", import.meta.url).pathname },
+  },
+});
+const N = Number(a.articles);
+const dist = (/** @type {string} */ p) => import(pathToFileURL(join(a.dist, p)).href);
+
+/** Runs `fn` and prints CPU and wall per article. @param {string} name @param {() => Promise<void>} fn */
+async function stage(name, fn) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const ms = (cpu.user + cpu.system) / 1000;
+  const row = `${name.padEnd(44)} ${(ms / N).toFixed(3).padStart(8)} ${(wall / N).toFixed(3).padStart(9)}`;
+  process.stdout.write(`${row}\n`);
+}
+
+/** An HTTP receiver in another process, so that its CPU is not counted here. */
+async function receiver() {
+  const code = `require("http").createServer((q,s)=>{q.resume();q.on("end",()=>s.end())}).listen(0,"127.0.0.1",function(){console.log(this.address().port)})`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise((r) => child.stdout.once("data", (d) => r(Number(String(d)))));
+  return { url: `http://127.0.0.1:${port}/hook`, stop: () => child.kill() };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "newsnotify-micro-"));
+try {
+  // The spool as innd leaves it: wire format, with the Xref line innd adds.
+  const paths = /** @type {string[]} */ ([]);
+  const lines = /** @type {string[]} */ ([]);
+  for (let i = 0; i < N; i++) {
+    const { wire } = makeArticle("micro", "burst", i);
+    const path = join(dir, String(i + 1));
+    writeFileSync(path, wire.replace("\r\n", `\r\nXref: bench.example bench.test:${i + 1}\r\n`));
+    paths.push(path);
+    const data = `O 100 100 ${1e12 + i} -100 193 5 ${path}\n`;
+    lines.push(JSON.stringify({ type: "printf", data }));
+  }
+  const { parseLine } = await dist("trace/protocol.js");
+  const { Assembler } = await dist("trace/assemble.js");
+  const { readWhenComplete } = await dist("spool/read.js");
+  const { parseArticle } = await dist("article/parse.js");
+  const { articlePayload } = await dist("notify/payload.js");
+  const { sendHttp } = await dist("notify/http.js");
+  const { Outbox } = await dist("state/outbox.js");
+
+  process.stdout.write(`${N} articles; per article:${" ".repeat(20)}CPU ms   wall ms\n`);
+  await stage("trace line → event (JSON.parse + regex)", async () => {
+    const asm = new Assembler();
+    for (const l of lines) asm.push(parseLine(l));
+  });
+  const raws = /** @type {Buffer[]} */ ([]);
+  const readOpts = { maxBytes: 1 << 20, timeoutMs: 5000 };
+  await stage("read complete file (realpath,open,stat,2 reads)", async () => {
+    for (const p of paths) raws.push((await readWhenComplete(p, dir, readOpts)).raw);
+  });
+  await stage("  same, all in flight at once (as in watch)", async () => {
+    await Promise.all(paths.map((p) => readWhenComplete(p, dir, readOpts)));
+  });
+  const articles = /** @type {any[]} */ ([]);
+  await stage("parse article (unwire, MIME, RFC 2047, snippet)", async () => {
+    raws.forEach((raw, i) => {
+      const opts = { path: paths[i], group: "bench.test", number: i + 1, snippetChars: 300 };
+      articles.push(parseArticle(raw, { ...opts, truncated: false, bytes: raw.length }));
+    });
+  });
+  await stage("payload → JSON string", async () => {
+    for (const art of articles) JSON.stringify(articlePayload(art));
+  });
+
+  const rx = await receiver();
+  try {
+    const req = (/** @type {any} */ art) => ({
+      method: "POST",
+      url: rx.url,
+      json: articlePayload(art),
+    });
+    await stage("HTTP POST via sendHttp (ky → fetch), serial", async () => {
+      for (const art of articles) await sendHttp(req(art), { timeoutMs: 10_000 });
+    });
+    await stage("HTTP POST via global fetch, serial", async () => {
+      for (const art of articles) {
+        const r = await fetch(rx.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(articlePayload(art)),
+        });
+        await r.arrayBuffer();
+      }
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await stage("HTTP POST via node:http keep-alive, serial", async () => {
+      for (const art of articles) {
+        const body = JSON.stringify(articlePayload(art));
+        await new Promise((resolve, reject) => {
+          const r = request(rx.url, {
+            method: "POST",
+            agent,
+            headers: {
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(body),
+            },
+          });
+          r.on("response", (res) => res.resume().on("end", resolve));
+          r.on("error", reject);
+          r.end(body);
+        });
+      }
+    });
+    agent.destroy();
+  } finally {
+    rx.stop();
+  }
+
+  // The outbox as the webhook lane uses it: admit (journal + fsync), then done (journal + fsync).
+  const outboxRun = async (/** @type {string} */ sub, serial = true) => {
+    const box = await Outbox.open(join(dir, sub));
+    if (serial) {
+      for (const art of articles) {
+        await box.admit(["t"], art);
+        await box.done("t", art.messageId);
+      }
+    } else {
+      await Promise.all(articles.map((art) => box.admit(["t"], art)));
+      await Promise.all(articles.map((art) => box.done("t", art.messageId)));
+    }
+    await box.close();
+  };
+  await stage("outbox admit+done, one article at a time", () => outboxRun("s1"));
+  await stage("outbox admit+done, all at once (group commit)", () => outboxRun("s2", false));
+  const fh = await open(join(dir, "probe"), "w");
+  const proto = Object.getPrototypeOf(fh);
+  await fh.close();
+  const datasync = proto.datasync;
+  proto.datasync = async () => {};
+  await stage("outbox admit+done, one at a time, NO fsync", () => outboxRun("s3"));
+  proto.datasync = datasync;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
