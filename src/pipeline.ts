@@ -6,6 +6,7 @@ import { locateArticle } from "./spool/locate.js";
 import { type ReadOptions, readWhenComplete } from "./spool/read.js";
 import type { TraceEvent } from "./trace/assemble.js";
 import { candidatePaths, type ResolveIO } from "./trace/resolve.js";
+import { Limit } from "./util/limit.js";
 import { RecentSet } from "./util/recent.js";
 
 export type LogLevel = "info" | "warn" | "error";
@@ -42,6 +43,8 @@ export class ArticleFlow {
   /** group:number of every article handled (its Xref entries included): catch-up skips them. */
   readonly #numbers = new RecentSet(131_072);
   #active: { mtimeMs: number; groups: ActiveGroup[] } | null = null;
+  /** Articles read and parsed at once: a burst of thousands must not open thousands of files. */
+  readonly #reads = new Limit(16);
 
   constructor(private readonly o: FlowOptions) {}
 
@@ -112,6 +115,10 @@ export class ArticleFlow {
     const loc = locateArticle(path, this.o.spool);
     if (!loc || !this.#paths.add(path)) return;
     this.#numbers.add(`${loc.group}:${loc.number}`);
+    await this.#reads.run(() => this.#read(path, loc));
+  }
+
+  async #read(path: string, loc: { group: string; number: number }): Promise<void> {
     let stored: Awaited<ReturnType<typeof readWhenComplete>>;
     try {
       stored = await readWhenComplete(path, this.o.spool, this.o.read);

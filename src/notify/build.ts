@@ -94,6 +94,8 @@ export function paceOf(entry: NotifierConfig): Pace | undefined {
  */
 export class Routed implements Notifier {
   readonly label: string;
+  /** A rate-limited target takes one at a time; otherwise what the notifier itself allows. */
+  readonly concurrency: number;
 
   constructor(
     readonly inner: Notifier,
@@ -101,6 +103,7 @@ export class Routed implements Notifier {
     readonly pacer: Pacer | undefined,
   ) {
     this.label = inner.label;
+    this.concurrency = pacer ? 1 : (inner.concurrency ?? 1);
   }
 
   preview(article: Article): unknown {

@@ -77,11 +77,18 @@ export class Dispatcher {
   }
 }
 
-/** One notifier's ordered queue and its delivery loop. */
+/**
+ * One notifier's queue and its delivery workers: one (strict order) unless the notifier allows more
+ * requests in flight (a plain webhook does: a burst is then not capped at one round trip per article).
+ */
 class Lane {
-  readonly #queue: Article[] = [];
-  #running: Promise<void> = Promise.resolve();
-  #active = false;
+  /** Articles not yet taken by a worker, from #head on (an index, not shift(): O(1) per article). */
+  #queue: (Article | undefined)[] = [];
+  #head = 0;
+  /** Taken by a worker and not done with (in flight, retrying, or stopped by close()). */
+  #taken = 0;
+  #workers = 0;
+  readonly #running = new Set<Promise<void>>();
 
   constructor(
     readonly notifier: Notifier,
@@ -92,30 +99,41 @@ class Lane {
   ) {}
 
   get size(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head + this.#taken;
   }
 
   push(article: Article): void {
     this.#queue.push(article);
-    if (this.#active) return;
-    this.#active = true;
-    this.#running = this.#run();
+    const limit = Math.max(1, this.notifier.concurrency ?? 1);
+    while (this.#workers < limit && this.#head < this.#queue.length) {
+      this.#workers++;
+      const worker: Promise<void> = this.#work().finally(() => this.#running.delete(worker));
+      this.#running.add(worker);
+    }
   }
 
-  stopped(): Promise<void> {
-    return this.#running;
+  async stopped(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all(this.#running);
   }
 
-  async #run(): Promise<void> {
+  async #work(): Promise<void> {
     try {
-      for (let article = this.#queue[0]; article; article = this.#queue[0]) {
+      while (this.#head < this.#queue.length && !this.signal.aborted) {
+        const article = this.#queue[this.#head] as Article;
+        this.#queue[this.#head++] = undefined;
+        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
+        this.#taken++;
+        // Stopped by close(): it stays counted as pending (the outbox keeps it for the next start).
         if (!(await this.#deliver(article))) return;
-        this.#queue.shift();
+        this.#taken--;
         this.changed();
       }
     } finally {
-      // Synchronous with the last emptiness check, so a concurrent push always starts a new loop.
-      this.#active = false;
+      // Synchronous with the last emptiness check, so a concurrent push always starts a new worker.
+      this.#workers--;
     }
   }
 

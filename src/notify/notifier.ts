@@ -13,6 +13,8 @@ export interface Notifier {
    * an unwanted article is a successful no-op, so queues and journals around it need not know.
    */
   readonly route?: Route;
+  /** Requests it may have in flight at once (default 1: strict order, as chat services want). */
+  readonly concurrency?: number;
   /** The exact payload `send` would deliver (JSON-able), for dry runs. */
   preview(article: Article): unknown;
   send(article: Article, signal?: AbortSignal): Promise<void>;

@@ -18,6 +18,8 @@ export interface WebhookOptions {
 /** POSTs the JSON payload; one attempt per `send` (the dispatcher retries), a failure throws. */
 export class WebhookNotifier implements Notifier {
   readonly label: string;
+  /** A receiver of our own can take a few at once: a burst is not capped at one round trip each. */
+  readonly concurrency = 8;
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;

@@ -59,6 +59,10 @@ export class JournaledNotifier implements Notifier {
     return this.inner.label;
   }
 
+  get concurrency(): number | undefined {
+    return this.inner.concurrency;
+  }
+
   preview(article: Article): unknown {
     return this.inner.preview(article);
   }
@@ -74,6 +78,8 @@ export class JournaledNotifier implements Notifier {
       }
       throw e;
     }
-    await this.outbox.done(this.target, article.messageId);
+    // Not awaited: the next send need not wait for this fsync; dones arriving together share one.
+    // A crash before it lands only means this article is sent once more (at-least-once).
+    this.outbox.done(this.target, article.messageId).catch(() => {});
   }
 }

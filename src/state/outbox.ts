@@ -1,7 +1,8 @@
-import { type FileHandle, open, readFile } from "node:fs/promises";
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Article } from "../article/article.js";
-import { ensureDir, FILE_MODE, writeAtomic } from "./files.js";
+import { ensureDir, FILE_MODE } from "./files.js";
 
 /** One notification that must reach one notifier. */
 export interface OutboxEntry {
@@ -24,17 +25,21 @@ const FILE = "outbox.jsonl";
  * only once its target accepted it, so a crash, a restart or a long outage loses nothing. Done and
  * pending (target, Message-ID) pairs are remembered so that each is delivered once.
  *
- * An append-only JSON-lines journal; appends arriving together share one fsync (group commit),
- * so a burst of articles does not wait on the disk once per article.
+ * An append-only JSON-lines journal. Every line is written at once (a synchronous write of a few
+ * hundred bytes): from then on a crash of newsnotify itself, even SIGKILL, cannot lose it, since it
+ * is in the kernel. Admissions also wait for fdatasync, so that they survive a power cut; callers
+ * arriving during one fdatasync share the next (group commit), so a burst does not wait on the disk
+ * once per article. Done marks are not waited for: losing one to a power cut only repeats a send.
  */
 export class Outbox {
   readonly #pending = new Map<string, OutboxEntry>();
   /** Recently finished pairs, oldest first: kept across compactions for de-duplication. */
   readonly #finished = new Map<string, Extract<Line, { op: "done" | "drop" }>>();
-  #fh: FileHandle | null = null;
+  #fd: number | null = null;
   #lines = 0;
-  #queue: string[] = [];
-  #io: Promise<void> = Promise.resolve();
+  /** The fdatasync in progress, and whether more lines arrived since it started. */
+  #syncing: Promise<void> | null = null;
+  #dirty = false;
 
   private constructor(
     private readonly path: string,
@@ -46,7 +51,7 @@ export class Outbox {
     await ensureDir(dir);
     const box = new Outbox(join(dir, FILE), keepFinished);
     await box.#replay();
-    await box.#compact();
+    box.#compact();
     return box;
   }
 
@@ -82,7 +87,7 @@ export class Outbox {
       this.#pending.set(key(target, article.messageId), { target, article, since });
       this.#append({ op: "add", target, article, since });
     }
-    await this.#flush();
+    await this.#sync();
     return fresh;
   }
 
@@ -97,9 +102,9 @@ export class Outbox {
   }
 
   async close(): Promise<void> {
-    await this.#flush();
-    await this.#fh?.close();
-    this.#fh = null;
+    await this.#sync();
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
   }
 
   async #finish(line: Extract<Line, { op: "done" | "drop" }>): Promise<void> {
@@ -107,8 +112,8 @@ export class Outbox {
     this.#pending.delete(k);
     this.#remember(k, line);
     this.#append(line);
-    await this.#flush();
-    if (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000) await this.#compact();
+    if (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000) this.#compact();
+    this.#dirty = true;
   }
 
   #remember(k: string, line: Extract<Line, { op: "done" | "drop" }>): void {
@@ -121,29 +126,29 @@ export class Outbox {
   }
 
   #append(line: Line): void {
-    this.#queue.push(`${JSON.stringify(line)}\n`);
+    this.#fd ??= openSync(this.path, "a", FILE_MODE);
+    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
     this.#lines++;
+    this.#dirty = true;
   }
 
-  /**
-   * Writes everything queued with one fsync. File work is serialized on one chain, so a
-   * compaction never races an append; callers arriving during a write ride the next one.
-   */
-  #flush(): Promise<void> {
-    return this.#serial(async () => {
-      if (this.#queue.length === 0) return;
-      const batch = this.#queue.join("");
-      this.#queue = [];
-      this.#fh ??= await open(this.path, "a", FILE_MODE);
-      await this.#fh.write(batch);
-      await this.#fh.datasync();
-    });
-  }
-
-  #serial(work: () => Promise<void>): Promise<void> {
-    const next = this.#io.then(work);
-    this.#io = next.catch(() => {});
-    return next;
+  /** Resolves once every line written so far is on disk (one fdatasync serves all who wait). */
+  async #sync(): Promise<void> {
+    while (this.#dirty) {
+      if (this.#syncing) {
+        await this.#syncing;
+        continue;
+      }
+      this.#dirty = false;
+      const fd = this.#fd;
+      if (fd === null) return;
+      this.#syncing = new Promise<void>((resolve, reject) =>
+        fdatasync(fd, (e) => (e ? reject(e) : resolve())),
+      ).finally(() => {
+        this.#syncing = null;
+      });
+      await this.#syncing;
+    }
   }
 
   async #replay(): Promise<void> {
@@ -173,18 +178,23 @@ export class Outbox {
   }
 
   /** Rewrites the journal as just what matters: pending entries and the recent finished pairs. */
-  #compact(): Promise<void> {
-    return this.#serial(async () => {
-      await this.#fh?.close();
-      this.#fh = null;
-      // Everything queued is already reflected in memory, so the snapshot supersedes it.
-      this.#queue = [];
-      const lines: string[] = [];
-      for (const f of this.#finished.values()) lines.push(JSON.stringify(f));
-      for (const p of this.#pending.values()) lines.push(JSON.stringify({ op: "add", ...p }));
-      await writeAtomic(this.path, lines.length > 0 ? `${lines.join("\n")}\n` : "");
-      this.#lines = lines.length;
-    });
+  #compact(): void {
+    const lines: string[] = [];
+    for (const f of this.#finished.values()) lines.push(JSON.stringify(f));
+    for (const p of this.#pending.values()) lines.push(JSON.stringify({ op: "add", ...p }));
+    // Synchronous, so no append can slip between the snapshot and the rename.
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    const fd = openSync(tmp, "w", FILE_MODE);
+    try {
+      writeSync(fd, lines.length > 0 ? `${lines.join("\n")}\n` : "");
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+    this.#lines = lines.length;
   }
 }
 

@@ -4,6 +4,11 @@ import { classifyStderr } from "./protocol.js";
 
 /** str() buffer size for the generated program: bpftrace 0.17's practical maximum. */
 export const STRLEN = 200;
+/**
+ * Perf ring buffer pages per CPU (bpftrace's default is 64): a burst of thousands of articles a
+ * second must fit while the reader catches up, or bpftrace drops events ("lost N events").
+ */
+export const PERF_RB_PAGES = 1024;
 
 export interface BpftraceOptions {
   /** argv prefix that runs bpftrace, e.g. ["bpftrace"] or ["sudo", "-n", "bpftrace"]. */
@@ -27,7 +32,7 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
   const [cmd, ...pre] = opts.command;
   if (!cmd) throw new Error("bpftrace command is empty");
   const child: ResultPromise = execa(cmd, [...pre, "-f", "json", "-e", opts.program], {
-    env: { BPFTRACE_STRLEN: String(STRLEN) },
+    env: { BPFTRACE_STRLEN: String(STRLEN), BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES) },
     stdin: "ignore",
     buffer: false,
     reject: false,

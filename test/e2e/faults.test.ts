@@ -13,7 +13,7 @@ import {
   ensureGroup,
   ensureInnd,
   newMessageId,
-  post,
+  postAsync,
   requirePrerequisites,
 } from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
@@ -32,12 +32,18 @@ function config(dir: string, url: string): string {
   return file;
 }
 
-function postOne(tag: string): string {
+async function postOne(tag: string): Promise<string> {
   const id = newMessageId(tag);
-  post(
+  await postAsync(
     `Message-ID: ${id}\nFrom: faults@example.net\nNewsgroups: ${GROUP}\nSubject: ${tag}\n\nbody\n`,
   );
   return id;
+}
+
+async function postMany(n: number, tag: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push(await postOne(`${tag}${i}`));
+  return ids;
 }
 
 /** Waits until every id arrived (or the time is up), then reports the figures. */
@@ -98,7 +104,7 @@ describe("faults on a real innd", () => {
     const w = startWatch(config(dir, `${rx.url}/hook`));
     watchers.push(w);
     await w.waitForLine(/ready: /);
-    const ids = Array.from({ length: 10 }, (_, i) => postOne(`outage-${i}`));
+    const ids = await postMany(10, "outage-");
     const f = await tally(rx, ids, 60_000);
     console.log("503/429 outage:", JSON.stringify(f));
     expect(f).toEqual({
@@ -117,22 +123,21 @@ describe("faults on a real innd", () => {
     const cfg = config(dir, `${rx.url}/hook`);
     const first = startWatch(cfg);
     await first.waitForLine(/ready: /);
-    const ids: string[] = [];
-    for (let i = 0; i < 15; i++) ids.push(postOne(`sigkill-a${i}`));
+    const ids = await postMany(15, "sigkill-a");
     first.proc.kill("SIGKILL");
     await first.proc;
     // Filed while newsnotify is down: only catch-up can find these.
-    for (let i = 0; i < 10; i++) ids.push(postOne(`sigkill-b${i}`));
+    ids.push(...(await postMany(10, "sigkill-b")));
     const second = startWatch(cfg);
     watchers.push(second);
     await second.waitForLine(/ready: /);
-    for (let i = 0; i < 5; i++) ids.push(postOne(`sigkill-c${i}`));
+    ids.push(...(await postMany(5, "sigkill-c")));
     const f = await tally(rx, ids, 60_000);
     console.log("SIGKILL mid-burst:", JSON.stringify(f));
-    // At-least-once: a request in flight at the instant of SIGKILL (answered, but its "done" not yet
-    // journaled) is sent again after the restart: at most one per notifier. It carries the same
-    // Idempotency-Key, so a receiver that honours the header keeps exactly one of each.
-    expect(f.duplicated).toBeLessThanOrEqual(1);
+    // At-least-once: a request in flight at the instant of SIGKILL (sent, its answer not yet seen) is
+    // sent again after the restart: at most as many as the webhook keeps in flight (8). Each repeat
+    // carries the same Idempotency-Key, so a receiver that honours the header keeps one of each.
+    expect(f.duplicated).toBeLessThanOrEqual(8);
     expect({ ...f, duplicated: 0 }).toEqual({
       posted: 30,
       delivered: 30,
@@ -149,17 +154,16 @@ describe("faults on a real innd", () => {
     const w = startWatch(config(dir, `${rx.url}/hook`));
     watchers.push(w);
     await w.waitForLine(/ready: /);
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(postOne(`bpfkill-a${i}`));
+    const ids = await postMany(5, "bpfkill-a");
     const bpf = execFileSync("pgrep", ["-P", String(w.proc.pid), "bpftrace"], {
       encoding: "utf8",
     }).trim();
     expect(bpf).toMatch(/^\d+$/);
     execFileSync("kill", ["-KILL", bpf]);
     // Filed while no bpftrace runs: the restart's reconcile must find these.
-    for (let i = 0; i < 5; i++) ids.push(postOne(`bpfkill-b${i}`));
+    ids.push(...(await postMany(5, "bpfkill-b")));
     await w.waitForLine(/re-attached: /);
-    for (let i = 0; i < 5; i++) ids.push(postOne(`bpfkill-c${i}`));
+    ids.push(...(await postMany(5, "bpfkill-c")));
     const f = await tally(rx, ids, 60_000);
     console.log("bpftrace killed:", JSON.stringify(f));
     expect(f).toEqual({

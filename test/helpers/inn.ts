@@ -70,6 +70,16 @@ export function newMessageId(tag: string): string {
   return `<${tag}.${Date.now()}.${randomBytes(6).toString("hex")}@e2e.newsnotify.test>`;
 }
 
+/**
+ * Posts without blocking the event loop (a receiver in this process keeps answering meanwhile, as a
+ * real one would); throws on rejection.
+ */
+export async function postAsync(article: string): Promise<void> {
+  const { execa } = await import("execa");
+  const r = await execa("inews", ["-h"], { input: article, reject: false });
+  if (r.exitCode !== 0) throw new Error(`inews failed (${r.exitCode}): ${r.stderr}`);
+}
+
 /** Posts an article (headers + blank line + body, "\n" line ends) with inews; throws on rejection. */
 export function post(article: string): void {
   const r = spawnSync("inews", ["-h"], { input: article, encoding: "utf8" });

@@ -39,7 +39,8 @@ async function waitFor(pred, ms, what) {
 function run(cmd, args, input) {
   const r = spawnSync(cmd, args, { input, encoding: "utf8", timeout: 60_000 });
   const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${out}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${out}`);
   return out;
 }
 const sh = (script) => run("/bin/bash", ["-c", `. /proj/guest/lib.sh; ${script}`]);
@@ -80,7 +81,9 @@ class Watch {
     this.exit = null;
     const cfg = `/tmp/newsnotify-${mode}.yaml`;
     writeFileSync(cfg, config);
-    this.proc = spawn("node", [CLI, "watch", "--config", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = spawn("node", [CLI, "watch", "--config", cfg], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     for (const s of [this.proc.stdout, this.proc.stderr]) {
       let buf = "";
       s.setEncoding("utf8");
@@ -164,7 +167,11 @@ function storedPath(expect) {
 
 /** Waits for the article's POST, then a grace period for duplicates; asserts the JSON. Returns problems. */
 async function expectNotified(expect) {
-  await waitFor(() => postsFor(expect.messageId).length > 0, POST_WAIT_MS, `a POST for ${expect.messageId}`);
+  await waitFor(
+    () => postsFor(expect.messageId).length > 0,
+    POST_WAIT_MS,
+    `a POST for ${expect.messageId}`,
+  );
   await sleep(GRACE_MS);
   const got = postsFor(expect.messageId);
   const a = articleOf(got[0]);
@@ -172,12 +179,17 @@ async function expectNotified(expect) {
   if (got.length !== 1) problems.push(`${got.length} POSTs for one article`);
   if (a.messageId !== expect.messageId) problems.push(`messageId ${JSON.stringify(a.messageId)}`);
   if (JSON.stringify(a.newsgroups) !== JSON.stringify(expect.newsgroups))
-    problems.push(`newsgroups ${JSON.stringify(a.newsgroups)} != ${JSON.stringify(expect.newsgroups)}`);
+    problems.push(
+      `newsgroups ${JSON.stringify(a.newsgroups)} != ${JSON.stringify(expect.newsgroups)}`,
+    );
   if (a.subject !== expect.subject) problems.push(`subject ${JSON.stringify(a.subject)}`);
   const real = storedPath(expect);
-  if (!real) problems.push(`no spool file with this Message-ID under ${groupDir(expect.newsgroups[0])}`);
-  else if (a.path !== real) problems.push(`path ${JSON.stringify(a.path)} != real spool file ${real}`);
-  if (got[0].url !== "/hook" || got[0].method !== "POST") problems.push(`${got[0].method} ${got[0].url}`);
+  if (!real)
+    problems.push(`no spool file with this Message-ID under ${groupDir(expect.newsgroups[0])}`);
+  else if (a.path !== real)
+    problems.push(`path ${JSON.stringify(a.path)} != real spool file ${real}`);
+  if (got[0].url !== "/hook" || got[0].method !== "POST")
+    problems.push(`${got[0].method} ${got[0].url}`);
   return { problems, article: a, path: real };
 }
 
@@ -262,7 +274,8 @@ async function phase({ mode, deepLevels, ownFs }) {
     crossPath = r.path;
     const xref = (r.article.xref ?? []).map((x) => `${x.group}:${x.number}`).join(" ");
     const link = r.article.xref?.find((x) => x.group === "local.test");
-    const linked = link && statSync(`${groupDir("local.test")}/${link.number}`).ino === statSync(r.path).ino;
+    const linked =
+      link && statSync(`${groupDir("local.test")}/${link.number}`).ino === statSync(r.path).ino;
     if (!linked) throw new Error(`local.test copy is not a link of ${r.path} (xref ${xref})`);
     return `exactly one POST for 2 groups; path ${r.article.path}; xref ${xref}; local.test entry is a hard link`;
   });
@@ -271,7 +284,8 @@ async function phase({ mode, deepLevels, ownFs }) {
   if (ownFs) {
     await check(p("c-spool-own-fs"), async () => {
       const fs = run("findmnt", ["-n", "-o", "FSTYPE,TARGET", "-T", plainPath ?? SPOOL]);
-      if (!fs.startsWith("tmpfs") || !fs.endsWith(SPOOL)) throw new Error(`spool not on its own tmpfs: ${fs}`);
+      if (!fs.startsWith("tmpfs") || !fs.endsWith(SPOOL))
+        throw new Error(`spool not on its own tmpfs: ${fs}`);
       if (!plainPath || !crossPath) throw new Error("a or b failed, nothing to check");
       return `spool is its own mount (${fs}); notified paths ${plainPath} and ${crossPath} are the real absolute files`;
     });
@@ -288,14 +302,19 @@ async function phase({ mode, deepLevels, ownFs }) {
     const r1 = must(await expectNotified(e1));
     const shortfall = w.find(/ran out of depth at .*\/1; recovered/);
     // Then the raised program must handle the group by its own walk.
-    await waitFor(() => w.find(/re-attached: kprobe mode/), 180_000, "re-attach with a deeper walk");
+    await waitFor(
+      () => w.find(/re-attached: kprobe mode/),
+      180_000,
+      "re-attach with a deeper walk",
+    );
     const reattached = w.find(/re-attached: kprobe mode/);
     const depthNow = Number(/walk depth (\d+)/.exec(reattached)?.[1] ?? NaN);
     const shortBefore = w.count(/ran out of depth/);
     const e2 = post(mode, "d2", [g], `deep group after re-attach (${mode})`);
     expected.push(e2.messageId);
     const r2 = must(await expectNotified(e2));
-    if (w.count(/ran out of depth/) !== shortBefore) throw new Error(`walk still short after re-attach at depth ${depthNow}`);
+    if (w.count(/ran out of depth/) !== shortBefore)
+      throw new Error(`walk still short after re-attach at depth ${depthNow}`);
     return (
       `${deepLevels}-level group; 1st article ${r1.path} ${shortfall ? `recovered after shortfall ("${shortfall.replace(/^.*warn: /, "")}")` : "delivered by the walk"}; ` +
       `depth ${depthAtStart} → ${depthNow}; 2nd article ${r2.path} by the deeper walk`
@@ -312,7 +331,9 @@ async function phase({ mode, deepLevels, ownFs }) {
     }
     const handovers = w.count(/regenerating the trace program/);
     if (pids.length !== 1)
-      throw new Error(`${pids.length} bpftrace children of watch (pids ${pids.join(",")}) after ${handovers} handover(s), ${w.count(/re-attached/)} re-attach(es)`);
+      throw new Error(
+        `${pids.length} bpftrace children of watch (pids ${pids.join(",")}) after ${handovers} handover(s), ${w.count(/re-attached/)} re-attach(es)`,
+      );
     return `1 bpftrace (pid ${pids[0]}) after ${handovers} handover(s)`;
   });
 
@@ -328,7 +349,10 @@ async function phase({ mode, deepLevels, ownFs }) {
     const bad = posts
       .slice(first)
       .map((x) => articleOf(x).path)
-      .filter((path) => typeof path !== "string" || /\/9999[89]$/.test(path) || !path.startsWith(`${SPOOL}/`));
+      .filter(
+        (path) =>
+          typeof path !== "string" || /\/9999[89]$/.test(path) || !path.startsWith(`${SPOOL}/`),
+      );
     rmSync(`${dir}/99999`, { force: true });
     rmSync(`${dir}/99998`, { force: true });
     if (bad.length > 0) throw new Error(`unexpected notifications: ${JSON.stringify(bad)}`);
@@ -345,12 +369,17 @@ async function phase({ mode, deepLevels, ownFs }) {
     const catchups = w.lines.filter((l) => /catch-up \(/.test(l));
     if (extra.length || dup.length)
       throw new Error(`extra ${JSON.stringify(extra)}, not exactly once ${JSON.stringify(dup)}`);
-    if (catchups.length) throw new Error(`catch-up delivered articles the trace should have: ${catchups.join(" | ")}`);
+    if (catchups.length)
+      throw new Error(`catch-up delivered articles the trace should have: ${catchups.join(" | ")}`);
     return `${mine.length} POSTs for ${expected.length} articles, none from catch-up`;
   });
 
   const warns = w.lines.filter((l) => /newsnotify: (warn|error):/.test(l));
-  result("INFO", p("watch-warnings"), warns.length ? warns.map((l) => l.replace(/^\S+ newsnotify: /, "")).join(" | ") : "none");
+  result(
+    "INFO",
+    p("watch-warnings"),
+    warns.length ? warns.map((l) => l.replace(/^\S+ newsnotify: /, "")).join(" | ") : "none",
+  );
 
   // SIGTERM: stops cleanly and promptly.
   await check(p("sigterm"), async () => {
@@ -368,11 +397,15 @@ async function phase({ mode, deepLevels, ownFs }) {
     };
     if (!x) {
       await cleanup();
-      throw new Error(`still running 30s after SIGTERM; its bpftrace children before: ${children.join(",") || "none"}, still alive: ${left.join(",") || "none"}`);
+      throw new Error(
+        `still running 30s after SIGTERM; its bpftrace children before: ${children.join(",") || "none"}, still alive: ${left.join(",") || "none"}`,
+      );
     }
     if (left.length) {
       await cleanup();
-      throw new Error(`watch exited ${JSON.stringify(x)} but left bpftrace running: pids ${left.join(",")}`);
+      throw new Error(
+        `watch exited ${JSON.stringify(x)} but left bpftrace running: pids ${left.join(",")}`,
+      );
     }
     if (x.code !== 0) throw new Error(`exit ${JSON.stringify(x)}`);
     return `exit 0 after ${((Date.now() - t) / 1000).toFixed(1)}s, its bpftrace (${children.join(",")}) gone`;
@@ -384,7 +417,8 @@ async function phase({ mode, deepLevels, ownFs }) {
 const T0 = uptime();
 try {
   // Groups that exist before watch starts (the 9-level one sets the initial walk depth).
-  for (const g of ["local.test", "a.b.c.d.e.f.g.h.i"]) run(`${NEWSBIN}/ctlinnd`, ["newgroup", g, "y"]);
+  for (const g of ["local.test", "a.b.c.d.e.f.g.h.i"])
+    run(`${NEWSBIN}/ctlinnd`, ["newgroup", g, "y"]);
 
   // Phase 1: kprobe, spool on the root filesystem; new group of 16 levels > the walk (4 + 9 + 1 + margin 4).
   await phase({ mode: "kprobe", deepLevels: 16, ownFs: false });
@@ -396,15 +430,27 @@ try {
   run("mount", ["-t", "tmpfs", "-o", `size=64m,mode=${perms}`, "tmpfs", SPOOL]);
   run("chown", ["news:news", SPOOL]);
   sh(`innd_start`);
-  result("INFO", "spool-remounted", `${run("findmnt", ["-n", "-o", "SOURCE,FSTYPE,TARGET", SPOOL])}; innd restarted`);
+  result(
+    "INFO",
+    "spool-remounted",
+    `${run("findmnt", ["-n", "-o", "SOURCE,FSTYPE,TARGET", SPOOL])}; innd restarted`,
+  );
   const doctor = spawnSync("node", [CLI, "doctor"], { encoding: "utf8", timeout: 120_000 });
-  result("INFO", "doctor", `exit ${doctor.status}: ${`${doctor.stdout}${doctor.stderr}`.trim().split("\n").join(" | ")}`);
+  result(
+    "INFO",
+    "doctor",
+    `exit ${doctor.status}: ${`${doctor.stdout}${doctor.stderr}`.trim().split("\n").join(" | ")}`,
+  );
 
   // Phase 2: auto must pick kprobe; new group of 26 levels > the walk (4 + 16 + 1 + 4) even from the tmpfs root.
   await phase({ mode: "auto", deepLevels: 26, ownFs: true });
 } catch (e) {
   result("FAIL", "scenario", e instanceof Error ? e.stack : String(e));
 }
-result(failures === 0 ? "PASS" : "FAIL", "scenario-complete", `${failures} failure(s), ${posts.length} POSTs received, ${(uptime() - T0).toFixed(1)}s`);
+result(
+  failures === 0 ? "PASS" : "FAIL",
+  "scenario-complete",
+  `${failures} failure(s), ${posts.length} POSTs received, ${(uptime() - T0).toFixed(1)}s`,
+);
 server.close();
 process.exit(failures === 0 ? 0 : 1);
