@@ -37,7 +37,9 @@ export async function startCreationClock(o) {
   const byInode = new Map();
   const stderr = /** @type {string[]} */ ([]);
   const spawnedMs = nowMs();
-  const p = spawn("bpftrace", ["-e", program], { stdio: ["ignore", "pipe", "pipe"] });
+  // The reference must not lose events in a burst: a perf buffer far above bpftrace's default 64 pages.
+  const env = { ...process.env, BPFTRACE_PERF_RB_PAGES: "2048" };
+  const p = spawn("bpftrace", ["-e", program], { env, stdio: ["ignore", "pipe", "pipe"] });
   createInterface({ input: /** @type {import("node:stream").Readable} */ (p.stderr) }).on(
     "line",
     (l) => {

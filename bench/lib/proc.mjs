@@ -36,7 +36,8 @@ function ticksSeconds(pid) {
 }
 
 /**
- * Peak (VmHWM) and current (VmRSS) resident set size in MB, or null when the process is gone.
+ * Peak (VmHWM) and current (VmRSS) resident set size in MB, and the current one split into private
+ * (RssAnon) and file-backed (RssFile), or null when the process is gone.
  * @param {number} pid
  */
 export function memoryMb(pid) {
@@ -44,7 +45,13 @@ export function memoryMb(pid) {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (/** @type {string} */ key) =>
       Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
-    return { peakRssMb: kb("VmHWM"), rssMb: kb("VmRSS") };
+    // RssFile is mostly shared libraries (bpftrace maps LLVM): pages other processes share too.
+    return {
+      peakRssMb: kb("VmHWM"),
+      rssMb: kb("VmRSS"),
+      anonMb: kb("RssAnon"),
+      fileMb: kb("RssFile"),
+    };
   } catch {
     return null;
   }

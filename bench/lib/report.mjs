@@ -51,6 +51,13 @@ export function markdownReport(r) {
     "",
     `newsnotify vs channel feed: p50 ${ratio(ch, "p50")}, p99 ${ratio(ch, "p99")}; ` +
       `vs inotifywait: p50 ${ratio(iw, "p50")}, p99 ${ratio(iw, "p99")}.`,
+    ...(nn.lostEvents
+      ? [
+          "",
+          `**bpftrace lost ${nn.lostEvents} trace events** (its perf buffer overflowed while newsnotify ` +
+            "was busy); newsnotify's catch-up recovered some of those articles.",
+        ]
+      : []),
     "",
     `Start-up: newsnotify spawn → ready ${f(nn.startup?.toReadyMs, 0)} ms, of which bpftrace spawn → ready ` +
       `${f(nn.startup?.bpftraceToReadyMs, 0)} ms (a one-probe bpftrace: ${f(r.creationClock.startupMs, 0)} ms); ` +

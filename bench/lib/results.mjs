@@ -42,9 +42,13 @@ export function buildResults(r) {
         cpuSec: r.cpu[c.name]?.perPid?.[p.pid] ?? null,
         peakRssMb: round1(p.peakRssMb),
         rssMb: round1(p.rssMb),
+        anonMb: round1(p.anonMb),
+        fileMb: round1(p.fileMb),
       })),
       startup: r.startup[c.name] ?? null,
-      messages: (r.messages[c.name] ?? []).slice(0, 20),
+      messages: (r.messages[c.name] ?? []).slice(0, 40),
+      /** Events bpftrace reported lost (perf buffer overflow), summed from the log. */
+      lostEvents: sumLost(r.messages[c.name] ?? []),
     };
   }
   const nn = contenders.newsnotify;
@@ -105,6 +109,11 @@ export function buildResults(r) {
       },
     },
   };
+}
+
+/** @param {string[]} lines */
+function sumLost(lines) {
+  return lines.reduce((n, l) => n + Number(/lost (\d+) events/.exec(l)?.[1] ?? 0), 0);
 }
 
 /** @param {number | null} x */

@@ -127,7 +127,7 @@ export function newsnotifyContender(o) {
       return [...(child?.pid ? [child.pid] : []), ...bpftracePids];
     },
     /** Its warn/error log lines (lost events, incomplete reads...). */
-    messages: () => log.filter((l) => /newsnotify: (warn|error):/.test(l)),
+    messages: () => log.filter((l) => /newsnotify: (warn: |error: |catch-up)/.test(l)),
     async stop() {
       await stopChild(child, "SIGTERM", 15_000);
       const srv = server;
