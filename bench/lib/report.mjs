@@ -62,6 +62,11 @@ export function markdownReport(r) {
     `Start-up: newsnotify spawn → ready ${f(nn.startup?.toReadyMs, 0)} ms, of which bpftrace spawn → ready ` +
       `${f(nn.startup?.bpftraceToReadyMs, 0)} ms (a one-probe bpftrace: ${f(r.creationClock.startupMs, 0)} ms); ` +
       `inotifywait ${f(iw?.startup?.toReadyMs, 0)} ms.`,
+    `Memory: peak RSS (in brackets, private RSS when the burst was drained): ${(nn.processes ?? [])
+      .map((/** @type {any} */ p) => `${p.comm} ${f(p.peakRssMb, 0)} MB (${f(p.anonMb, 0)})`)
+      .join(", ")}; once ready: ${(nn.startup?.rssAtReady ?? [])
+      .map((/** @type {any} */ p) => `${p.comm} ${f(p.rssMb, 0)} MB (${f(p.anonMb, 0)})`)
+      .join(", ")}.`,
     `innd CPU: ${f(r.innd.cpuMsPerArticle, 3)} ms/article with everything attached` +
       (r.baseline
         ? `, ${f(r.baseline.cpuMsPerArticle, 3)} ms/article with only the channel feed.`
