@@ -36,6 +36,7 @@ npm run --silent typecheck
 log "unit and end-to-end tests"
 results=$(mktemp)
 status=0
+node --test bench/test/ >/dev/null || die "bench harness tests failed (node --test bench/test/)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" || status=$?
 # One plain closing line, whatever the runner's own summary looks like.
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

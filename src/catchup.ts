@@ -71,8 +71,11 @@ export class CatchUp {
     }
     const gaps = findGaps(marks, active, this.o.seen);
     const { due, old } = await this.#select(gaps);
+    // The cap is for the backlog of a watcher that was stopped; articles whose events bpftrace lost
+    // while we ran are owed in full (the marks move past skipped ones, so a skip is for good).
+    const capped = reason === "start";
     const skipped =
-      due.length > this.o.limits.maxArticles ? due.length - this.o.limits.maxArticles : 0;
+      capped && due.length > this.o.limits.maxArticles ? due.length - this.o.limits.maxArticles : 0;
     const todo = due.slice(skipped);
     if (todo.length > 0 || old > 0 || skipped > 0) {
       this.o.log(

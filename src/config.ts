@@ -91,7 +91,9 @@ export function configSchema(defaults: ConfigDefaults) {
           .min(0)
           .max(1_000_000)
           .default(1000)
-          .describe("Notify at most this many missed articles per catch-up (the newest)."),
+          .describe(
+            "At start, notify at most this many of the articles filed while stopped (the newest).",
+          ),
         maxAgeMinutes: z
           .int()
           .min(1)

@@ -89,8 +89,7 @@ class Watch {
       s.setEncoding("utf8");
       s.on("data", (d) => {
         buf += d;
-        let i;
-        while ((i = buf.indexOf("\n")) >= 0) {
+        for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
           const line = buf.slice(0, i);
           buf = buf.slice(i + 1);
           this.lines.push(line);
@@ -249,7 +248,7 @@ async function phase({ mode, deepLevels, ownFs }) {
   if (mode === "auto") {
     await check(p("chose-kprobe"), async () => {
       const m = /ready: (\S+) mode \(([^)]*)\)/.exec(ready);
-      if (!m || m[1] !== "kprobe") throw new Error(`auto chose ${m?.[1] ?? "?"}: ${ready}`);
+      if (m?.[1] !== "kprobe") throw new Error(`auto chose ${m?.[1] ?? "?"}: ${ready}`);
       return `auto → kprobe (${m[2]})`;
     });
   }
