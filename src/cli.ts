@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { doctor } from "./commands/doctor.js";
 import { script } from "./commands/script.js";
 import { testHook } from "./commands/test-hook.js";
@@ -16,7 +16,9 @@ function program(): Command {
         "It traces innd's file creation with bpftrace (kprobe or syscall tracepoints) and reads the new article.",
     )
     .version("0.1.0")
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    // Usage errors come back to main() as CommanderError (exit 2), inherited by every subcommand.
+    .exitOverride();
 
   cli
     .command("watch")
@@ -102,7 +104,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof CommanderError) {
+      // Commander printed the message (or the help) already.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+    } else if (e instanceof ConfigError) {
       process.stderr.write(
         `newsnotify: invalid config:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`,
       );

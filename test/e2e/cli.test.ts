@@ -29,6 +29,16 @@ describe("newsnotify CLI", () => {
     for (const c of ["watch", "test-hook", "doctor", "script"]) expect(r.stdout).toContain(c);
   });
 
+  it.each([
+    [["watch", "--bogus"], /unknown option '--bogus'/],
+    [["nope"], /unknown command 'nope'/],
+    [["script", "--depth", "200"], /integer from 4 to 100/],
+  ])("usage error %j: says what, exit 2", async (args, message) => {
+    const r = await run(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
   it("a broken config: every problem at once, named by file and key, exit 2", async () => {
     const file = cfg(
       "broken.yaml",
