@@ -2,26 +2,28 @@ import type { Article } from "../article/article.js";
 
 /**
  * The JSON contract: the webhook body, the exec notifier's stdin and the `stdout --json` line.
- * Fields keep this order; add new ones at the end.
+ * Its own list of Article fields (a new Article field is not in the contract until added here);
+ * `articlePayload` fixes their order: add new ones at the end.
  */
-export interface ArticlePayload {
-  messageId: string;
-  newsgroups: string[];
-  from: { name: string; address: string };
-  subject: string;
-  date: string | null;
-  path: string;
-  snippet: string;
-  group: string;
-  number: number;
-  xref: { group: string; number: number }[];
-  references: string[];
-  control: string | null;
-  organization: string | null;
-  userAgent: string | null;
-  bytes: number;
-  truncated: boolean;
-}
+export type ArticlePayload = Pick<
+  Article,
+  | "messageId"
+  | "newsgroups"
+  | "from"
+  | "subject"
+  | "date"
+  | "path"
+  | "snippet"
+  | "group"
+  | "number"
+  | "xref"
+  | "references"
+  | "control"
+  | "organization"
+  | "userAgent"
+  | "bytes"
+  | "truncated"
+>;
 
 /** A fresh object (no shared arrays) with the contract's fields in the contract's order. */
 export function articlePayload(a: Article): ArticlePayload {
