@@ -125,8 +125,9 @@ function classRegex(chars: string[], start: number): { source: string; end: numb
   return { source: `[${negated ? "^" : ""}${source}]`, end };
 }
 
+/** Outside a class only syntax characters may be escaped under the `u` flag (`\-` is an error). */
 function literal(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 function classLiteral(c: string): string {
