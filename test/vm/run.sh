@@ -26,7 +26,7 @@ CACHE="$HERE/.cache"
 RAW_ONLY=0
 [[ "${1:-}" == "--raw-only" ]] && RAW_ONLY=1
 VM_TIMEOUT="${VM_TIMEOUT:-900}"
-NODE_BIN="${VM_NODE:-/usr/bin/node}"
+NODE_BIN="${VM_NODE:-$(readlink -f "$(command -v node)")}"
 
 say() { printf '[vm] %s\n' "$*"; }
 die() { printf '[vm] ERROR: %s\n' "$*" >&2; exit 1; }
