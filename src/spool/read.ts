@@ -50,6 +50,8 @@ export async function readWhenComplete(
   try {
     let lastSize = -1;
     let sizeSince = started;
+    /** The whole file as read at lastSize (one read per size seen, not one per poll). */
+    let data: Buffer | null = null;
     // Poll fast at first (innd writes an article in one writev), then back off.
     for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
       const st = await fh.stat();
@@ -58,17 +60,27 @@ export async function readWhenComplete(
       if (st.size !== lastSize) {
         lastSize = st.size;
         sizeSince = now;
+        data = null;
       }
-      const wireDone = st.size >= WIRE_END.length && (await tail(fh, st.size)).equals(WIRE_END);
+      let wireDone = false;
+      if (st.size >= WIRE_END.length) {
+        if (st.size <= opts.maxBytes) {
+          data ??= await readFrom(fh, st.size);
+          wireDone = data.length === st.size && data.subarray(-WIRE_END.length).equals(WIRE_END);
+        } else {
+          wireDone = (await readFrom(fh, WIRE_END.length, st.size - WIRE_END.length)).equals(
+            WIRE_END,
+          );
+        }
+      }
       const settled = st.size > 0 && now - sizeSince >= settleMs;
       const timedOut = now - started >= opts.timeoutMs;
       if (wireDone || settled || timedOut) {
         if (st.size === 0) throw new Error(`still empty after ${opts.timeoutMs} ms`);
         const n = Math.min(st.size, opts.maxBytes);
-        const raw = Buffer.alloc(n);
-        const { bytesRead } = await fh.read(raw, 0, n, 0);
+        const raw = data?.length === n ? data : await readFrom(fh, n);
         return {
-          raw: raw.subarray(0, bytesRead),
+          raw,
           bytes: st.size,
           truncated: st.size > opts.maxBytes,
           complete: wireDone || settled,
@@ -82,8 +94,13 @@ export async function readWhenComplete(
   }
 }
 
-async function tail(fh: import("node:fs/promises").FileHandle, size: number): Promise<Buffer> {
-  const buf = Buffer.alloc(WIRE_END.length);
-  await fh.read(buf, 0, buf.length, size - buf.length);
-  return buf;
+/** Up to `n` bytes from `position` (fewer if the file is shorter by then). */
+async function readFrom(
+  fh: import("node:fs/promises").FileHandle,
+  n: number,
+  position = 0,
+): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(n);
+  const { bytesRead } = await fh.read(buf, 0, n, position);
+  return buf.subarray(0, bytesRead);
 }

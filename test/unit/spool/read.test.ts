@@ -1,0 +1,59 @@
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readWhenComplete } from "../../../src/spool/read.js";
+
+const spool = realpathSync(mkdtempSync(join(tmpdir(), "newsnotify-spool-")));
+mkdirSync(join(spool, "local", "test"), { recursive: true });
+const at = (n: number | string) => join(spool, "local", "test", String(n));
+const opts = { maxBytes: 1 << 20, timeoutMs: 2000, settleMs: 100 };
+const WIRE = "Message-ID: <a@b>\r\n\r\nbody\r\n.\r\n";
+
+describe("readWhenComplete", () => {
+  it("waits for an empty file to be written to its wire-format end", async () => {
+    writeFileSync(at(1), "");
+    setTimeout(() => appendFileSync(at(1), WIRE.slice(0, 10)), 20);
+    setTimeout(() => appendFileSync(at(1), WIRE.slice(10)), 60);
+    const r = await readWhenComplete(at(1), spool, opts);
+    expect(r.raw.toString()).toBe(WIRE);
+    expect(r).toMatchObject({ complete: true, truncated: false, bytes: WIRE.length });
+    expect(r.waitedMs).toBeGreaterThanOrEqual(50);
+  });
+
+  it("a file not in wire format is complete once its size settles", async () => {
+    writeFileSync(at(2), "Message-ID: <a@b>\n\nbody\n");
+    const r = await readWhenComplete(at(2), spool, opts);
+    expect(r).toMatchObject({ complete: true, bytes: 24 });
+  });
+
+  it("caps a huge article and says so", async () => {
+    writeFileSync(at(3), `${"x".repeat(10_000)}${WIRE}`);
+    const r = await readWhenComplete(at(3), spool, { ...opts, maxBytes: 4096 });
+    expect(r.raw.length).toBe(4096);
+    expect(r).toMatchObject({ complete: true, truncated: true, bytes: 10_000 + WIRE.length });
+  });
+
+  it.each([
+    ["still empty", () => writeFileSync(at(4), ""), at(4), /still empty after 300 ms/],
+    ["a symlink", () => symlinkSync("/etc/hostname", at(5)), at(5), /symbolic link; not followed/],
+    [
+      "outside the spool",
+      () => writeFileSync(join(tmpdir(), "nn-outside-6"), WIRE),
+      join(tmpdir(), "nn-outside-6"),
+      /outside the spool/,
+    ],
+  ])("refuses %s", async (_name, make, path, message) => {
+    make();
+    await expect(readWhenComplete(path, spool, { ...opts, timeoutMs: 300 })).rejects.toThrow(
+      message,
+    );
+  });
+});
