@@ -1,4 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
+import { errorMessage } from "./errors.js";
 import type { Log } from "./pipeline.js";
 import { parseActive } from "./spool/active.js";
 import { type ArticleRef, activeMarks, findGaps } from "./spool/gaps.js";
@@ -49,7 +50,7 @@ export class CatchUp {
           why = this.#again;
         }
       } catch (e) {
-        this.o.log("error", `catch-up failed: ${e instanceof Error ? e.message : e}`);
+        this.o.log("error", `catch-up failed: ${errorMessage(e)}`);
       } finally {
         this.#running = null;
       }

@@ -22,3 +22,8 @@ export class ConfigError extends UserError {
     this.problems = problems;
   }
 }
+
+/** The message of anything thrown, for one-line logs and errors. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

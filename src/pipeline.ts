@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Article } from "./article/article.js";
 import { parseArticle } from "./article/parse.js";
+import { errorMessage } from "./errors.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "./spool/active.js";
 import { locateArticle } from "./spool/locate.js";
 import { type ReadOptions, readWhenComplete } from "./spool/read.js";
@@ -123,7 +124,7 @@ export class ArticleFlow {
     try {
       stored = await readWhenComplete(path, this.o.spool, this.o.read);
     } catch (e) {
-      this.o.log("warn", `${path}: not read: ${e instanceof Error ? e.message : e}`);
+      this.o.log("warn", `${path}: not read: ${errorMessage(e)}`);
       return;
     }
     if (!stored.complete)
@@ -139,7 +140,7 @@ export class ArticleFlow {
         bytes: stored.bytes,
       });
     } catch (e) {
-      this.o.log("warn", `${path}: unparsable article: ${e instanceof Error ? e.message : e}`);
+      this.o.log("warn", `${path}: unparsable article: ${errorMessage(e)}`);
       return;
     }
     for (const x of article.xref) this.#numbers.add(`${x.group}:${x.number}`);
@@ -147,10 +148,7 @@ export class ArticleFlow {
     try {
       await this.o.deliver(article);
     } catch (e) {
-      this.o.log(
-        "error",
-        `${path}: not queued for delivery: ${e instanceof Error ? e.message : e}`,
-      );
+      this.o.log("error", `${path}: not queued for delivery: ${errorMessage(e)}`);
     }
   }
 
@@ -165,10 +163,7 @@ export class ArticleFlow {
       }
       return this.#active.groups;
     } catch (e) {
-      this.o.log(
-        "warn",
-        `cannot read active file ${this.o.activeFile}: ${e instanceof Error ? e.message : e}`,
-      );
+      this.o.log("warn", `cannot read active file ${this.o.activeFile}: ${errorMessage(e)}`);
       return [];
     }
   }

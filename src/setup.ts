@@ -1,6 +1,6 @@
 import { readFile, realpath } from "node:fs/promises";
 import { type Config, loadConfig } from "./config.js";
-import { UserError } from "./errors.js";
+import { errorMessage, UserError } from "./errors.js";
 import { type InnPaths, innPaths } from "./inn/innconf.js";
 import { deepestGroup, parseActive } from "./spool/active.js";
 import { legacySyscalls } from "./system/facts.js";
@@ -30,7 +30,7 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
   } catch (e) {
     throw new UserError(
       `spool ${config.spool} (${configFile ? `from ${configFile}` : `from ${inn.source}`}) cannot be read: ` +
-        `${e instanceof Error ? e.message : e}. Is INN installed? Set "spool:" in the config file to its patharticles.`,
+        `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`,
     );
   }
   return { config, inn, spool };

@@ -1,7 +1,7 @@
 import { readFile, realpath } from "node:fs/promises";
 import type { Article } from "../article/article.js";
 import { parseArticle } from "../article/parse.js";
-import { UserError } from "../errors.js";
+import { errorMessage, UserError } from "../errors.js";
 import { buildNotifiers } from "../notify/build.js";
 import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
@@ -29,7 +29,7 @@ export async function testHook(opts: TestHookOptions): Promise<boolean> {
     path = await realpath(opts.file);
     raw = await readFile(path);
   } catch (e) {
-    throw new UserError(`cannot read ${opts.file}: ${e instanceof Error ? e.message : e}`);
+    throw new UserError(`cannot read ${opts.file}: ${errorMessage(e)}`);
   }
   const truncated = raw.length > config.maxArticleBytes;
   const where = locateArticle(path, setup.spool) ?? { group: "", number: 0 };
@@ -79,7 +79,7 @@ export async function reportNotifiers(
       ok = false;
       const what =
         e instanceof DeliveryError && e.permanent ? " (refused: watch would drop it)" : "";
-      out.write(`sent: FAILED: ${e instanceof Error ? e.message : e}${what}\n`);
+      out.write(`sent: FAILED: ${errorMessage(e)}${what}\n`);
     }
   }
   out.write(`\nroutes to ${routed} of ${notifiers.length} notifier(s)\n`);

@@ -1,6 +1,6 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { CatchUp } from "../catchup.js";
-import { UserError } from "../errors.js";
+import { errorMessage, UserError } from "../errors.js";
 import { buildNotifiers } from "../notify/build.js";
 import { Dispatcher } from "../notify/dispatch.js";
 import { ArticleFlow, type Log } from "../pipeline.js";
@@ -39,9 +39,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
   }
 
   await ensureDir(config.stateDir).catch((e: unknown) => {
-    throw new UserError(
-      `cannot create the state directory ${config.stateDir}: ${e instanceof Error ? e.message : e}`,
-    );
+    throw new UserError(`cannot create the state directory ${config.stateDir}: ${errorMessage(e)}`);
   });
   const unlock = await lockStateDir(config.stateDir);
   const outbox = await Outbox.open(config.stateDir);
@@ -191,10 +189,7 @@ async function preflight(command: readonly string[], log: Log): Promise<void> {
   }
   if (!viaSudo) {
     const mounted = await ensureTracefs().catch((e: unknown) => {
-      throw new UserError(
-        `tracefs is not mounted and mounting it failed: ${e instanceof Error ? e.message : e}`,
-        3,
-      );
+      throw new UserError(`tracefs is not mounted and mounting it failed: ${errorMessage(e)}`, 3);
     });
     if (mounted) log("info", mounted);
   }

@@ -1,4 +1,5 @@
 import type { Article } from "../article/article.js";
+import { errorMessage } from "../errors.js";
 import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
 import { sleep } from "./pace.js";
@@ -183,6 +184,6 @@ function formatDelay(ms: number): string {
 }
 
 function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return printable(message.replace(/\s*\n\s*/g, " | "));
 }

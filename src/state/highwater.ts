@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { errorMessage } from "../errors.js";
 import { writeAtomic } from "./files.js";
 
 const FILE = "highwater.json";
@@ -26,7 +27,7 @@ export class HighWater {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new HighWater(path, null);
       throw new Error(
-        `${path}: unreadable state (${e instanceof Error ? e.message : e}); move it away to start afresh`,
+        `${path}: unreadable state (${errorMessage(e)}); move it away to start afresh`,
       );
     }
   }

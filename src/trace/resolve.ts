@@ -1,5 +1,6 @@
 import { readFile, readlink } from "node:fs/promises";
 import { posix } from "node:path";
+import { errorMessage } from "../errors.js";
 import type { TraceEvent } from "./assemble.js";
 import { type Mount, parseMountInfo, pathsOnMounts } from "./mounts.js";
 
@@ -35,7 +36,7 @@ export async function candidatePaths(
     } catch (e) {
       return {
         paths: [],
-        reason: `relative path ${JSON.stringify(ev.path)}: cannot read ${base}: ${errText(e)}`,
+        reason: `relative path ${JSON.stringify(ev.path)}: cannot read ${base}: ${errorMessage(e)}`,
       };
     }
   }
@@ -57,8 +58,4 @@ async function readMounts(pid: number, io: ResolveIO): Promise<Mount[]> {
     }
   }
   return [];
-}
-
-function errText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
