@@ -16,6 +16,7 @@
  *   --out DIR      results directory (default bench/results)
  *   --profile DIR  run newsnotify under `node --cpu-prof`, profile written to DIR at exit
  *   --bin PATH     another build's bin/newsnotify (e.g. a patched copy), instead of this checkout's
+ *   --batch N      newsnotify's webhook sends up to N waiting articles per request (default 1)
  *   --raw FILE     also write every article's creation and receipt times (JSON lines) to FILE
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -49,6 +50,7 @@ const { values: a } = parseArgs({
     label: { type: "string" },
     profile: { type: "string" },
     bin: { type: "string" },
+    batch: { type: "string", default: "1" },
     raw: { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("./results", import.meta.url)) },
   },
@@ -59,9 +61,12 @@ const params = {
   window: Number(a.window),
   baseline: Boolean(a.baseline),
   bin: a.bin ?? null,
+  batch: Number(a.batch),
 };
 const label =
-  a.label ?? (params.rate ? `paced-${params.rate}-${params.articles}` : `burst-${params.articles}`);
+  a.label ??
+  (params.rate ? `paced-${params.rate}-${params.articles}` : `burst-${params.articles}`) +
+    (params.batch > 1 ? `-batch${params.batch}` : "");
 const say = (/** @type {string} */ s) => process.stderr.write(`bench: ${s}\n`);
 
 /** Stops everything started so far, in reverse order; runs once, also on SIGINT. */
@@ -131,6 +136,7 @@ async function main() {
     dir: root,
     log: say,
     bin: a.bin,
+    batch: params.batch,
     nodeArgs: a.profile ? ["--cpu-prof", `--cpu-prof-dir=${a.profile}`] : [],
   });
   cleanups.push(() => newsnotify.stop());

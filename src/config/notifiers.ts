@@ -107,6 +107,15 @@ const webhookNotifier = z
       )
       .optional()
       .describe("Extra request headers, e.g. Authorization. Never logged."),
+    batch: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        'Up to this many articles per request when several are waiting (default 1: one request per article, its payload as the body). Above 1 the body is always {"articles": [payload, ...]}.',
+      ),
     ...http,
     ...routing,
   })

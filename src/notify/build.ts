@@ -96,6 +96,7 @@ export class Routed implements Notifier {
   readonly label: string;
   /** A rate-limited target takes one at a time; otherwise what the notifier itself allows. */
   readonly concurrency: number;
+  readonly maxBatch: number;
 
   constructor(
     readonly inner: Notifier,
@@ -104,6 +105,7 @@ export class Routed implements Notifier {
   ) {
     this.label = inner.label;
     this.concurrency = pacer ? 1 : (inner.concurrency ?? 1);
+    this.maxBatch = inner.sendBatch ? (inner.maxBatch ?? 1) : 1;
   }
 
   preview(article: Article): unknown {
@@ -116,6 +118,22 @@ export class Routed implements Notifier {
       throw signal?.reason ?? new Error("aborted");
     }
     await this.inner.send(article, signal);
+  }
+
+  /** The articles its route wants, in one request (one pacer slot); none wanted is a no-op. */
+  async sendBatch(articles: readonly Article[], signal?: AbortSignal): Promise<void> {
+    const batch = this.inner.sendBatch?.bind(this.inner);
+    // Not a batching notifier (the dispatcher does not ask then): one paced request each.
+    if (!batch) {
+      for (const article of articles) await this.send(article, signal);
+      return;
+    }
+    const wanted = articles.filter((a) => this.route(a).send);
+    if (wanted.length === 0) return;
+    if (this.pacer && !(await this.pacer.wait(signal ?? NEVER))) {
+      throw signal?.reason ?? new Error("aborted");
+    }
+    await batch(wanted, signal);
   }
 }
 

@@ -89,6 +89,8 @@ class Lane {
   /** Taken by a worker and not done with (in flight, retrying, or stopped by close()). */
   #taken = 0;
   #workers = 0;
+  /** A batching lane's worker start is scheduled (setImmediate) and not yet run. */
+  #spawning = false;
   readonly #running = new Set<Promise<void>>();
 
   constructor(
@@ -105,9 +107,37 @@ class Lane {
 
   push(article: Article): void {
     this.#queue.push(article);
+    if (this.#most === 1) {
+      this.#spawn();
+      return;
+    }
+    // Batching: let everything dispatched in this turn of the event loop (e.g. all the admissions
+    // one fdatasync released) join the first request, instead of starting one request per article.
+    if (this.#spawning) return;
+    this.#spawning = true;
+    setImmediate(() => {
+      this.#spawning = false;
+      this.#spawn();
+    });
+  }
+
+  /** Articles one request may carry: the notifier's batch size if it can send batches, else 1. */
+  get #most(): number {
+    return Math.max(1, this.notifier.sendBatch ? (this.notifier.maxBatch ?? 1) : 1);
+  }
+
+  /**
+   * Starts workers up to the notifier's concurrency while articles wait. A batching lane runs one
+   * worker (each request takes what gathered during the last) and adds one only per full batch
+   * waiting: a slow receiver still gets parallel requests in a long backlog.
+   */
+  #spawn(): void {
     const limit = Math.max(1, this.notifier.concurrency ?? 1);
-    while (this.#workers < limit && this.#head < this.#queue.length) {
+    const most = this.#most;
+    let waiting = this.#queue.length - this.#head;
+    while (this.#workers < limit && waiting > 0 && (this.#workers === 0 || waiting >= most)) {
       this.#workers++;
+      waiting -= most;
       const worker: Promise<void> = this.#work().finally(() => this.#running.delete(worker));
       this.#running.add(worker);
     }
@@ -118,18 +148,22 @@ class Lane {
   }
 
   async #work(): Promise<void> {
+    const most = this.#most;
     try {
       while (this.#head < this.#queue.length && !this.signal.aborted) {
-        const article = this.#queue[this.#head] as Article;
-        this.#queue[this.#head++] = undefined;
+        // Everything waiting, up to the notifier's batch size: one request carries a burst's backlog.
+        const n = Math.min(most, this.#queue.length - this.#head);
+        const batch = this.#queue.slice(this.#head, this.#head + n) as Article[];
+        this.#queue.fill(undefined, this.#head, this.#head + n);
+        this.#head += n;
         if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }
-        this.#taken++;
-        // Stopped by close(): it stays counted as pending (the outbox keeps it for the next start).
-        if (!(await this.#deliver(article))) return;
-        this.#taken--;
+        this.#taken += n;
+        // Stopped by close(): they stay counted as pending (the outbox keeps them for the next start).
+        if (!(await this.#deliverAll(batch))) return;
+        this.#taken -= n;
         this.changed();
       }
     } finally {
@@ -138,26 +172,55 @@ class Lane {
     }
   }
 
+  /**
+   * One request for the batch; if the service refuses it for good, each article on its own, so that
+   * the one it will not take is dropped and the others still go. False when closed meanwhile.
+   */
+  async #deliverAll(batch: Article[]): Promise<boolean> {
+    const [only] = batch;
+    if (batch.length === 1 && only) return this.#deliver(only);
+    const outcome = await this.#attempt(batch);
+    if (outcome !== "refused") return outcome === "done";
+    for (const article of batch) if (!(await this.#deliver(article))) return false;
+    return true;
+  }
+
   /** True when the article is done with (delivered or given up on); false when closed meanwhile. */
   async #deliver(article: Article): Promise<boolean> {
+    return (await this.#attempt([article])) !== "closed";
+  }
+
+  /**
+   * Attempts until the target takes them, or refuses them for good, or maxAttempts is reached.
+   * "refused" is reported (not logged as a drop) only for a batch of several, which the caller splits.
+   */
+  async #attempt(batch: Article[]): Promise<"done" | "refused" | "closed"> {
     const { label } = this.notifier;
+    const [first] = batch;
+    if (!first) return "done";
+    const what =
+      batch.length === 1 ? printable(first.messageId) : `${batch.length} articles (batch)`;
     for (let attempt = 1; ; attempt++) {
-      if (this.signal.aborted) return false;
+      if (this.signal.aborted) return "closed";
       try {
-        await this.notifier.send(article, this.signal);
-        if (attempt > 1)
-          this.log(`${label}: delivered ${printable(article.messageId)} on attempt ${attempt}`);
-        return true;
+        if (batch.length === 1) await this.notifier.send(first, this.signal);
+        else await this.notifier.sendBatch?.(batch, this.signal);
+        if (attempt > 1) this.log(`${label}: delivered ${what} on attempt ${attempt}`);
+        return "done";
       } catch (error) {
-        if (this.signal.aborted) return false;
+        if (this.signal.aborted) return "closed";
         const failed = `${label}: attempt ${attempt} failed: ${describe(error)}`;
         if (error instanceof DeliveryError && error.permanent) {
-          this.log(`${failed}; dropped ${printable(article.messageId)} (refused: not retried)`);
-          return true;
+          if (batch.length > 1) {
+            this.log(`${failed}; refused ${what}: sending them one by one`);
+            return "refused";
+          }
+          this.log(`${failed}; dropped ${what} (refused: not retried)`);
+          return "done";
         }
         if (this.retry.maxAttempts !== undefined && attempt >= this.retry.maxAttempts) {
-          this.log(`${failed}; giving up on ${printable(article.messageId)}`);
-          return true;
+          this.log(`${failed}; giving up on ${what}`);
+          return "done";
         }
         const asked = error instanceof DeliveryError ? error.retryAfterMs : undefined;
         const delay =
@@ -166,7 +229,7 @@ class Lane {
             : Math.min(Math.max(asked, 100), this.retry.maxRetryAfterMs ?? 3_600_000);
         const why = asked === undefined ? "" : " (as the service asked)";
         this.log(`${failed}; retrying in ${formatDelay(delay)}${why}`);
-        if (!(await sleep(delay, this.signal))) return false;
+        if (!(await sleep(delay, this.signal))) return "closed";
       }
     }
   }

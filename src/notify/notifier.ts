@@ -15,7 +15,17 @@ export interface Notifier {
   readonly route?: Route;
   /** Requests it may have in flight at once (default 1: strict order, as chat services want). */
   readonly concurrency?: number;
+  /**
+   * Articles one `sendBatch` may carry (default 1). Above 1, a queue that has several waiting sends
+   * them in one request: a burst of thousands costs tens of requests, not thousands.
+   */
+  readonly maxBatch?: number;
   /** The exact payload `send` would deliver (JSON-able), for dry runs. */
   preview(article: Article): unknown;
   send(article: Article, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sends 1..maxBatch articles in one request, all or nothing (a failure throws, as `send` does).
+   * Called only when maxBatch > 1.
+   */
+  sendBatch?(articles: readonly Article[], signal?: AbortSignal): Promise<void>;
 }

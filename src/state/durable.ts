@@ -33,6 +33,7 @@ const PRESENTATION = new Set([
   "junk",
   "rateLimitPerSecond",
   "timeoutMs",
+  "batch",
 ]);
 
 function identity(entry: unknown): unknown {
@@ -63,6 +64,10 @@ export class JournaledNotifier implements Notifier {
     return this.inner.concurrency;
   }
 
+  get maxBatch(): number | undefined {
+    return this.inner.maxBatch;
+  }
+
   preview(article: Article): unknown {
     return this.inner.preview(article);
   }
@@ -81,5 +86,26 @@ export class JournaledNotifier implements Notifier {
     // Not awaited: the next send need not wait for this fsync; dones arriving together share one.
     // A crash before it lands only means this article is sent once more (at-least-once).
     this.outbox.done(this.target, article.messageId).catch(() => {});
+  }
+
+  /**
+   * The pending ones in one request; all marked done together (one journal write). A batch refused
+   * for good is not dropped here: the dispatcher then retries its articles one by one, so that one
+   * article the service will not take does not cost the others.
+   */
+  async sendBatch(articles: readonly Article[], signal?: AbortSignal): Promise<void> {
+    const pending = articles.filter((a) => this.outbox.isPending(this.target, a.messageId));
+    if (pending.length === 0) return;
+    if (!this.inner.sendBatch) {
+      for (const article of pending) await this.send(article, signal);
+      return;
+    }
+    await this.inner.sendBatch(pending, signal);
+    this.outbox
+      .doneMany(
+        this.target,
+        pending.map((a) => a.messageId),
+      )
+      .catch(() => {});
   }
 }

@@ -83,17 +83,24 @@ export class Outbox {
     const fresh = targets.filter((t) => !this.knows(t, article.messageId));
     if (fresh.length === 0) return [];
     const since = Date.now();
+    const lines: Line[] = [];
     for (const target of fresh) {
       this.#pending.set(key(target, article.messageId), { target, article, since });
-      this.#append({ op: "add", target, article, since });
+      lines.push({ op: "add", target, article, since });
     }
+    this.#append(...lines);
     await this.#sync();
     return fresh;
   }
 
   /** The target accepted it. */
   async done(target: string, messageId: string): Promise<void> {
-    await this.#finish({ op: "done", target, id: messageId });
+    await this.doneMany(target, [messageId]);
+  }
+
+  /** The target accepted them all (one batch): one journal write for all their lines. */
+  async doneMany(target: string, messageIds: readonly string[]): Promise<void> {
+    this.#finishAll(messageIds.map((id) => ({ op: "done", target, id })));
   }
 
   /** The target refused it for good (e.g. HTTP 400): remembered, never retried. */
@@ -108,12 +115,17 @@ export class Outbox {
   }
 
   async #finish(line: Extract<Line, { op: "done" | "drop" }>): Promise<void> {
-    const k = key(line.target, line.id);
-    this.#pending.delete(k);
-    this.#remember(k, line);
-    this.#append(line);
+    this.#finishAll([line]);
+  }
+
+  #finishAll(lines: readonly Extract<Line, { op: "done" | "drop" }>[]): void {
+    for (const line of lines) {
+      const k = key(line.target, line.id);
+      this.#pending.delete(k);
+      this.#remember(k, line);
+    }
+    this.#append(...lines);
     if (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000) this.#compact();
-    this.#dirty = true;
   }
 
   #remember(k: string, line: Extract<Line, { op: "done" | "drop" }>): void {
@@ -125,10 +137,14 @@ export class Outbox {
     }
   }
 
-  #append(line: Line): void {
+  /** One write(2) for all the lines (a batch's done marks), so a crash keeps all or a torn last one. */
+  #append(...lines: Line[]): void {
+    if (lines.length === 0) return;
     this.#fd ??= openSync(this.path, "a", FILE_MODE);
-    writeSync(this.#fd, `${JSON.stringify(line)}\n`);
-    this.#lines++;
+    let text = "";
+    for (const line of lines) text += `${JSON.stringify(line)}\n`;
+    writeSync(this.#fd, text);
+    this.#lines += lines.length;
     this.#dirty = true;
   }
 

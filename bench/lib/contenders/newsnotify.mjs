@@ -20,7 +20,7 @@ export const BIN = fileURLToPath(new URL("../../../bin/newsnotify", import.meta.
 
 /**
  * @param {{spool: string, activeFile: string, env: NodeJS.ProcessEnv, dir: string,
- *   log: (line: string) => void, nodeArgs?: string[], bin?: string}} o
+ *   log: (line: string) => void, nodeArgs?: string[], bin?: string, batch?: number}} o
  */
 export function newsnotifyContender(o) {
   const receipts = new Receipts();
@@ -40,8 +40,14 @@ export function newsnotifyContender(o) {
 
   return {
     name: "newsnotify",
-    label: "newsnotify watch → webhook",
-    what: "tracepoint event → wait for complete file → read + parse → HTTP POST (keep-alive)",
+    label:
+      (o.batch ?? 1) > 1
+        ? `newsnotify watch → webhook (batch ≤ ${o.batch})`
+        : "newsnotify watch → webhook",
+    what:
+      (o.batch ?? 1) > 1
+        ? `tracepoint event → wait for complete file → read + parse → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
+        : "tracepoint event → wait for complete file → read + parse → HTTP POST (keep-alive)",
     keyKind: /** @type {const} */ ("messageId"),
     receipts,
     async start() {
@@ -54,7 +60,10 @@ export function newsnotifyContender(o) {
           res.writeHead(200, { "content-type": "text/plain" }).end();
           try {
             const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-            receipts.add(String(body.messageId), at);
+            // One article per request, or a batching webhook's {"articles": [...]}.
+            for (const article of body.articles ?? [body]) {
+              receipts.add(String(article.messageId), at);
+            }
           } catch {
             receipts.add("(unparsable body)", at);
           }
@@ -68,7 +77,8 @@ export function newsnotifyContender(o) {
         config,
         // Its own state directory: the default one may belong to a watcher someone else runs.
         `mode: auto\nspool: ${o.spool}\nactiveFile: ${o.activeFile}\nstateDir: ${join(o.dir, "state")}\n` +
-          `notifiers:\n  - type: webhook\n    url: http://127.0.0.1:${port}/hook\n`,
+          `notifiers:\n  - type: webhook\n    url: http://127.0.0.1:${port}/hook\n` +
+          ((o.batch ?? 1) > 1 ? `    batch: ${o.batch}\n` : ""),
       );
 
       const spawnedMs = nowMs();

@@ -36,3 +36,28 @@ test("stdout notifiers write to the given stream", async () => {
   await notifier?.send(article);
   expect(JSON.parse(String(stream.read())).messageId).toBe(article.messageId);
 });
+
+test("a batching webhook keeps its batch through the route: unwanted articles leave the batch", async () => {
+  const { startReceiver } = await import("../../helpers/receiver.js");
+  const { makeArticle } = await import("./article-factory.js");
+  const rx = await startReceiver();
+  try {
+    const [n] = buildNotifiers([
+      { type: "webhook", url: rx.url, batch: 5, groups: "local.*" } as never,
+    ]) as Routed[];
+    expect(n?.maxBatch).toBe(5);
+    const keep = makeArticle({ newsgroups: ["local.test"], group: "local.test" });
+    const skip = makeArticle({ newsgroups: ["alt.test"], group: "alt.test" });
+    await n?.sendBatch([skip]); // nothing wanted: no request
+    await n?.sendBatch([keep, skip]);
+    const [req] = await rx.waitFor(1);
+    expect(
+      (req as { body: { articles: { messageId: string }[] } }).body.articles.map(
+        (a) => a.messageId,
+      ),
+    ).toEqual([keep.messageId]);
+    expect(rx.requests).toHaveLength(1);
+  } finally {
+    await rx.close();
+  }
+});

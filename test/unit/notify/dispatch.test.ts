@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { backoff, Dispatcher } from "../../../src/notify/dispatch.js";
+import { DeliveryError } from "../../../src/notify/http.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
 import { makeArticle } from "./article-factory.js";
 
@@ -163,4 +164,76 @@ test.each([
   [10, 1, 60_000],
 ])("backoff(attempt %i, random %d) = %i ms", (attempt, random, expected) => {
   expect(backoff({ initialMs: 1000, maxMs: 60_000 }, attempt, () => random)).toBe(expected);
+});
+
+/** A batching notifier in memory: records each request's Message-IDs; `refuse` is refused for good. */
+class BatchNotifier implements Notifier {
+  readonly label = "batch";
+  readonly concurrency = 1;
+  readonly requests: string[][] = [];
+  constructor(
+    readonly maxBatch: number,
+    readonly refuse = new Set<string>(),
+    public failures = 0,
+  ) {}
+  preview(article: Article): unknown {
+    return article.messageId;
+  }
+  send(article: Article): Promise<void> {
+    return this.sendBatch([article]);
+  }
+  async sendBatch(articles: readonly Article[]): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (this.failures > 0) {
+      this.failures--;
+      throw new DeliveryError("HTTP 503", false);
+    }
+    if (articles.some((a) => this.refuse.has(a.messageId))) {
+      throw new DeliveryError("HTTP 400 Bad Request", true, undefined, 400);
+    }
+    this.requests.push(articles.map((a) => a.messageId));
+  }
+}
+
+describe("Dispatcher with a batching notifier", () => {
+  test.each([
+    // maxBatch, articles dispatched in one turn of the event loop → request sizes
+    { maxBatch: 100, n: 10, sizes: [10] },
+    { maxBatch: 4, n: 10, sizes: [4, 4, 2] },
+    { maxBatch: 1, n: 3, sizes: [1, 1, 1] },
+  ])("maxBatch $maxBatch, $n queued → requests of $sizes", async ({ maxBatch, n, sizes }) => {
+    const notifier = new BatchNotifier(maxBatch);
+    const dispatcher = new Dispatcher([notifier], { log: () => {}, retry: FAST });
+    const articles = Array.from({ length: n }, () => makeArticle());
+    for (const article of articles) dispatcher.dispatch(article);
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(notifier.requests.map((r) => r.length)).toEqual(sizes);
+    expect(notifier.requests.flat()).toEqual(articles.map((a) => a.messageId));
+  });
+
+  test("a failed batch is retried whole", async () => {
+    const notifier = new BatchNotifier(10, new Set(), 2);
+    const log: string[] = [];
+    const dispatcher = new Dispatcher([notifier], { log: (l) => log.push(l), retry: FAST });
+    const articles = Array.from({ length: 5 }, () => makeArticle());
+    for (const article of articles) dispatcher.dispatch(article);
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(notifier.requests.flat()).toEqual(articles.map((a) => a.messageId));
+    expect(log.filter((l) => l.includes("retrying"))).toHaveLength(2);
+  });
+
+  test("a batch refused for good is split: only the refused article is dropped", async () => {
+    const articles = Array.from({ length: 6 }, () => makeArticle());
+    const bad = articles[3]?.messageId ?? "";
+    const notifier = new BatchNotifier(10, new Set([bad]));
+    const log: string[] = [];
+    const dispatcher = new Dispatcher([notifier], { log: (l) => log.push(l), retry: FAST });
+    for (const article of articles) dispatcher.dispatch(article);
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(notifier.requests.flat()).toEqual(
+      articles.map((a) => a.messageId).filter((id) => id !== bad),
+    );
+    expect(log.some((l) => l.includes("one by one"))).toBe(true);
+    expect(log.filter((l) => l.includes("dropped"))).toEqual([expect.stringContaining(bad)]);
+  });
 });

@@ -130,3 +130,38 @@ test("503, 503, then 200 through the Dispatcher: one success, two retries logged
   expect(log[2]).toBe(`webhook ${url}: delivered ${article.messageId} on attempt 3`);
   await dispatcher.close();
 });
+
+describe("WebhookNotifier with batch", () => {
+  test("several waiting articles go in one request as {articles: [...]}, in order", async () => {
+    const hook = new WebhookNotifier({ url: `${rx.url}/hook`, batch: 50 });
+    const articles = Array.from({ length: 30 }, () => makeArticle());
+    const dispatcher = new Dispatcher([hook], { log: () => {} });
+    for (const article of articles) dispatcher.dispatch(article);
+    expect(await dispatcher.drain(5000)).toBe(0);
+    const bodies = rx.requests.map((r) => r.body as { articles: unknown[] });
+    // Eight requests in flight at once: the first few take one article each, the rest batch up.
+    expect(bodies.length).toBeLessThan(30);
+    expect(bodies.flatMap((b) => b.articles)).toEqual(articles.map(articlePayload));
+    for (const r of rx.requests) expect(r.headers["idempotency-key"]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test("one article still gets the batch shape (send, preview)", async () => {
+    const hook = new WebhookNotifier({ url: rx.url, batch: 10 });
+    const article = makeArticle();
+    expect(hook.preview(article)).toEqual({ articles: [articlePayload(article)] });
+    await hook.send(article);
+    const [req] = await rx.waitFor(1);
+    expect(req?.body).toEqual({ articles: [articlePayload(article)] });
+  });
+
+  test("the key of a batch depends on its Message-IDs and their order", async () => {
+    const hook = new WebhookNotifier({ url: rx.url, batch: 10 });
+    const [a, b] = [makeArticle(), makeArticle()];
+    await hook.sendBatch([a, b]);
+    await hook.sendBatch([a, b]);
+    await hook.sendBatch([b, a]);
+    const keys = (await rx.waitFor(3)).map((r) => r.headers["idempotency-key"]);
+    expect(keys[0]).toBe(keys[1]);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+});

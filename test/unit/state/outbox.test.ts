@@ -148,3 +148,35 @@ describe("JournaledNotifier", () => {
     expect(box.pending().map((p) => p.article.messageId)).toEqual(["<flaky@x>"]);
   });
 });
+
+describe("JournaledNotifier with batches", () => {
+  it("sends only the pending ones in one batch and marks them all done in one journal write", async () => {
+    const { JournaledNotifier } = await import("../../../src/state/durable.js");
+    const dir = await fresh();
+    const box = await Outbox.open(dir);
+    const batches: string[][] = [];
+    const inner = {
+      label: "fake",
+      maxBatch: 10,
+      preview: () => null,
+      send: async () => {
+        throw new Error("not expected");
+      },
+      sendBatch: async (as: readonly { messageId: string }[]) => {
+        batches.push(as.map((a) => a.messageId));
+      },
+    };
+    const j = new JournaledNotifier(inner, "t", box);
+    expect(j.maxBatch).toBe(10);
+    const [x, y, z] = ["<x@b>", "<y@b>", "<z@b>"].map((id) => article({ messageId: id }));
+    for (const a of [x, y]) await box.admit(["t"], a as never);
+    await j.sendBatch([x, y, z] as never); // z was never admitted: not ours to send
+    await j.sendBatch([x, y] as never); // both done: nothing sent
+    expect(batches).toEqual([["<x@b>", "<y@b>"]]);
+    expect(box.pendingCount()).toBe(0);
+    await box.close();
+    const journal = (await readFile(join(dir, "outbox.jsonl"), "utf8")).trim().split("\n");
+    expect(journal.map((l) => JSON.parse(l).op)).toEqual(["add", "add", "done", "done"]);
+    expect((await Outbox.open(dir)).knows("t", "<y@b>")).toBe(true);
+  });
+});
