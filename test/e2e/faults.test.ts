@@ -23,13 +23,20 @@ const GROUP = "local.test";
 let rx: Receiver | null = null;
 let watchers: Watcher[] = [];
 
-function config(dir: string, url: string): string {
+function config(dir: string, url: string, batch = 1): string {
   const file = join(dir, "config.yaml");
   writeFileSync(
     file,
-    `stateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${url}\n`,
+    `stateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${url}\n` +
+      (batch > 1 ? `    batch: ${batch}\n` : ""),
   );
   return file;
+}
+
+/** The Message-IDs a request carried: one article's payload, or a batching webhook's {articles}. */
+function idsOf(body: unknown): string[] {
+  const b = body as { messageId?: unknown; articles?: { messageId?: unknown }[] };
+  return (b.articles ?? [b]).map((a) => String(a.messageId));
 }
 
 async function postOne(tag: string): Promise<string> {
@@ -53,8 +60,7 @@ async function tally(r: Receiver, ids: string[], timeoutMs: number) {
     const got = new Map<string, number>();
     for (const req of r.requests) {
       if (req.status !== 200) continue;
-      const id = String((req.body as { messageId?: unknown }).messageId);
-      got.set(id, (got.get(id) ?? 0) + 1);
+      for (const id of idsOf(req.body)) got.set(id, (got.get(id) ?? 0) + 1);
     }
     return got;
   };
@@ -63,8 +69,9 @@ async function tally(r: Receiver, ids: string[], timeoutMs: number) {
     const got = new Map<string, Set<string>>();
     for (const req of r.requests) {
       if (req.status !== 200) continue;
-      const id = String((req.body as { messageId?: unknown }).messageId);
-      got.set(id, (got.get(id) ?? new Set()).add(String(req.headers["idempotency-key"])));
+      for (const id of idsOf(req.body)) {
+        got.set(id, (got.get(id) ?? new Set()).add(String(req.headers["idempotency-key"])));
+      }
     }
     return got;
   };
@@ -174,5 +181,38 @@ describe("faults on a real innd", () => {
       duplicatedAfterIdempotencyKey: 0,
     });
     expect(w.log.join("\n")).toMatch(/bpftrace exited .*restarting/);
+  });
+
+  it("batching webhook: outage, then SIGKILL mid-burst and restart: every article delivered", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "newsnotify-batch-"));
+    rx = await startReceiver();
+    rx.reply(503, 503);
+    const cfg = config(dir, `${rx.url}/hook`, 50);
+    const first = startWatch(cfg);
+    await first.waitForLine(/ready: /);
+    // Posted all at once, so that innd files them faster than one request each would go.
+    const burst = (n: number, tag: string) =>
+      Promise.all(Array.from({ length: n }, (_, i) => postOne(`${tag}${i}`)));
+    const ids = await burst(20, "batch-a");
+    await first.waitForLine(/attempt 2 failed/);
+    first.proc.kill("SIGKILL");
+    await first.proc;
+    ids.push(...(await burst(10, "batch-b")));
+    const second = startWatch(cfg);
+    watchers.push(second);
+    await second.waitForLine(/ready: /);
+    ids.push(...(await burst(10, "batch-c")));
+    const f = await tally(rx, ids, 60_000);
+    const batched = rx.requests.filter((r) => idsOf(r.body).length > 1).length;
+    console.log("batching webhook, outage + SIGKILL:", JSON.stringify({ ...f, batched }));
+    expect({ posted: f.posted, delivered: f.delivered, lost: f.lost }).toEqual({
+      posted: 40,
+      delivered: 40,
+      lost: 0,
+    });
+    // Nothing was accepted before the kill (503, 503), so nothing is sent twice.
+    expect(f.duplicated).toBe(0);
+    for (const r of rx.requests) expect(r.body).toHaveProperty("articles");
+    expect(batched).toBeGreaterThan(0);
   });
 });
