@@ -5,10 +5,11 @@
  * alone over the same N articles, with CPU (user+sys, all threads) and wall time per article.
  * The end-to-end bench says *that* it is slow; this says *which part*. No root, no innd needed.
  *
- * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH]
+ * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH] [--only REGEX]
+ *   --only REGEX   run only the stages whose name matches (e.g. under `node --cpu-prof`)
  */
 import { spawn } from "node:child_process";
-import { constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -21,6 +22,7 @@ const { values: a } = parseArgs({
   options: {
     articles: { type: "string", default: "2000" },
     dist: { type: "string", default: new URL("../dist", import.meta.url).pathname },
+    only: { type: "string" },
   },
 });
 const N = Number(a.articles);
@@ -29,6 +31,7 @@ const dist = (/** @type {string} */ p) => import(pathToFileURL(join(a.dist, p)).
 
 /** Runs `fn` and prints CPU and wall per article. @param {string} name @param {() => Promise<void>} fn */
 async function stage(name, fn) {
+  if (a.only && !new RegExp(a.only).test(name)) return;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await fn();
@@ -52,9 +55,11 @@ try {
   // The spool as innd leaves it: wire format, with the Xref line innd adds.
   const paths = /** @type {string[]} */ ([]);
   const lines = /** @type {string[]} */ ([]);
+  const spool = join(dir, "spool");
+  mkdirSync(join(spool, "bench", "test"), { recursive: true });
   for (let i = 0; i < N; i++) {
     const { wire } = makeArticle("micro", "burst", i);
-    const path = join(dir, String(i + 1));
+    const path = join(spool, "bench", "test", String(i + 1));
     writeFileSync(path, wire.replace("\r\n", `\r\nXref: bench.example bench.test:${i + 1}\r\n`));
     paths.push(path);
     const data = `O 100 100 ${1e12 + i} -100 193 5 ${path}\n`;
@@ -76,10 +81,10 @@ try {
   const raws = /** @type {Buffer[]} */ ([]);
   const readOpts = { maxBytes: 1 << 20, timeoutMs: 5000 };
   await stage("read complete file (realpath,open,stat,2 reads)", async () => {
-    for (const p of paths) raws.push((await readWhenComplete(p, dir, readOpts)).raw);
+    for (const p of paths) raws.push((await readWhenComplete(p, spool, readOpts)).raw);
   });
   await stage("  same, all in flight at once (as in watch)", async () => {
-    await Promise.all(paths.map((p) => readWhenComplete(p, dir, readOpts)));
+    await Promise.all(paths.map((p) => readWhenComplete(p, spool, readOpts)));
   });
   // What if: no realpath (cache it per group directory) and no separate 5-byte tail read.
   await stage("  what if: open, fstat, one read, close", async () => {
@@ -108,6 +113,35 @@ try {
 
   const rx = await receiver();
   try {
+    // Everything watch does per article after bpftrace, as watch wires it: trace line → event →
+    // path → read → parse → outbox (fdatasync'd) → dispatcher → webhook, batching as configured.
+    const { ArticleFlow } = await dist("pipeline.js");
+    const { Dispatcher } = await dist("notify/dispatch.js");
+    const { WebhookNotifier } = await dist("notify/webhook.js");
+    const { JournaledNotifier } = await dist("state/durable.js");
+    const flowRun = async (/** @type {number} */ batch) => {
+      const box = await Outbox.open(join(dir, `flow-${batch}`));
+      const hook = new JournaledNotifier(new WebhookNotifier({ url: rx.url, batch }), "t", box);
+      const dispatcher = new Dispatcher([hook], { log: console.error });
+      const flow = new ArticleFlow({
+        spool,
+        activeFile: join(dir, "active"),
+        read: readOpts,
+        snippetChars: 300,
+        log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
+        deliver: async (/** @type {any} */ art) => {
+          if ((await box.admit(["t"], art)).length > 0) dispatcher.dispatch(art);
+        },
+      });
+      const asm = new Assembler();
+      const handled = [];
+      for (const l of lines) for (const ev of asm.push(parseLine(l))) handled.push(flow.handle(ev));
+      await Promise.all(handled);
+      if ((await dispatcher.drain(60_000)) !== 0) throw new Error("not all delivered");
+      await box.close();
+    };
+    await stage("whole flow: event → ... → webhook, batch 1", () => flowRun(1));
+    await stage("whole flow: event → ... → webhook, batch 100", () => flowRun(100));
     const req = (/** @type {any} */ art) => ({
       method: "POST",
       url: rx.url,

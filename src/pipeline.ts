@@ -10,6 +10,8 @@ import { candidatePaths, type ResolveIO } from "./trace/resolve.js";
 import { Limit } from "./util/limit.js";
 import { RecentSet } from "./util/recent.js";
 
+const DONE: Promise<void> = Promise.resolve();
+
 export type LogLevel = "info" | "warn" | "error";
 export type Log = (level: LogLevel, message: string) => void;
 
@@ -44,6 +46,8 @@ export class ArticleFlow {
   /** group:number of every article handled (its Xref entries included): catch-up skips them. */
   readonly #numbers = new RecentSet(131_072);
   #active: { mtimeMs: number; groups: ActiveGroup[] } | null = null;
+  /** Paths being read, parsed and journaled now. */
+  readonly #inflight = new Map<string, Promise<void>>();
   /** Articles read and parsed at once: a burst of thousands must not open thousands of files. */
   readonly #reads = new Limit(16);
 
@@ -111,12 +115,27 @@ export class ArticleFlow {
     return this.#numbers.has(`${group}:${number}`);
   }
 
-  /** Reads, parses and delivers one spool article, once per path and Message-ID. Never throws. */
-  async article(path: string): Promise<void> {
+  /**
+   * Reads, parses and delivers one spool article, once per path and Message-ID. Never throws.
+   * Resolves once it is journaled (or found not to be an article to send); a second call for a path
+   * being handled (catch-up racing the trace) waits for the first.
+   */
+  article(path: string): Promise<void> {
     const loc = locateArticle(path, this.o.spool);
-    if (!loc || !this.#paths.add(path)) return;
-    this.#numbers.add(`${loc.group}:${loc.number}`);
-    await this.#reads.run(() => this.#read(path, loc));
+    if (!loc) return DONE;
+    const running = this.#inflight.get(path);
+    if (running) return running;
+    if (!this.#paths.add(path)) return DONE;
+    const handling = this.#reads
+      .run(() => this.#read(path, loc))
+      .finally(() => {
+        this.#inflight.delete(path);
+        // Seen only now: catch-up saves marks past what it counts as seen, so an article still
+        // being read when a SIGKILL comes must not count yet.
+        this.#numbers.add(`${loc.group}:${loc.number}`);
+      });
+    this.#inflight.set(path, handling);
+    return handling;
   }
 
   async #read(path: string, loc: { group: string; number: number }): Promise<void> {
@@ -143,13 +162,15 @@ export class ArticleFlow {
       this.o.log("warn", `${path}: unparsable article: ${errorMessage(e)}`);
       return;
     }
-    for (const x of article.xref) this.#numbers.add(`${x.group}:${x.number}`);
-    if (!this.#ids.add(article.messageId)) return;
-    try {
-      await this.o.deliver(article);
-    } catch (e) {
-      this.o.log("error", `${path}: not queued for delivery: ${errorMessage(e)}`);
+    if (this.#ids.add(article.messageId)) {
+      try {
+        await this.o.deliver(article);
+      } catch (e) {
+        this.o.log("error", `${path}: not queued for delivery: ${errorMessage(e)}`);
+      }
     }
+    // Its other groups' numbers (the hard links of a crosspost) need no catch-up either.
+    for (const x of article.xref) this.#numbers.add(`${x.group}:${x.number}`);
   }
 
   async #groups(): Promise<ActiveGroup[]> {

@@ -25,11 +25,13 @@ const FILE = "outbox.jsonl";
  * only once its target accepted it, so a crash, a restart or a long outage loses nothing. Done and
  * pending (target, Message-ID) pairs are remembered so that each is delivered once.
  *
- * An append-only JSON-lines journal. Every line is written at once (a synchronous write of a few
- * hundred bytes): from then on a crash of newsnotify itself, even SIGKILL, cannot lose it, since it
- * is in the kernel. Admissions also wait for fdatasync, so that they survive a power cut; callers
- * arriving during one fdatasync share the next (group commit), so a burst does not wait on the disk
- * once per article. Done marks are not waited for: losing one to a power cut only repeats a send.
+ * An append-only JSON-lines journal. A line is written (a synchronous write(2)) at once, or, while an
+ * fdatasync is running, together with the others that arrive meanwhile as soon as it ends (group
+ * write: a burst costs one write per fdatasync, not one per article). Once written, a crash of
+ * newsnotify itself, even SIGKILL, cannot lose it: it is in the kernel. Admissions wait for their
+ * line's fdatasync, so they survive a power cut and nothing is sent before it; callers arriving
+ * during one fdatasync share the next (group commit). Done marks are not waited for: losing one
+ * only repeats a send.
  */
 export class Outbox {
   readonly #pending = new Map<string, OutboxEntry>();
@@ -40,6 +42,8 @@ export class Outbox {
   /** The fdatasync in progress, and whether more lines arrived since it started. */
   #syncing: Promise<void> | null = null;
   #dirty = false;
+  /** Lines not yet written: they arrived during an fdatasync. */
+  #buffer = "";
 
   private constructor(
     private readonly path: string,
@@ -110,6 +114,7 @@ export class Outbox {
 
   async close(): Promise<void> {
     await this.#sync();
+    this.#flush();
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
   }
@@ -137,15 +142,20 @@ export class Outbox {
     }
   }
 
-  /** One write(2) for all the lines (a batch's done marks), so a crash keeps all or a torn last one. */
+  /** The lines, in one write(2) with any others waiting (a batch's done marks come together). */
   #append(...lines: Line[]): void {
     if (lines.length === 0) return;
-    this.#fd ??= openSync(this.path, "a", FILE_MODE);
-    let text = "";
-    for (const line of lines) text += `${JSON.stringify(line)}\n`;
-    writeSync(this.#fd, text);
+    for (const line of lines) this.#buffer += `${JSON.stringify(line)}\n`;
     this.#lines += lines.length;
     this.#dirty = true;
+    if (!this.#syncing) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#buffer === "") return;
+    this.#fd ??= openSync(this.path, "a", FILE_MODE);
+    writeSync(this.#fd, this.#buffer);
+    this.#buffer = "";
   }
 
   /** Resolves once every line written so far is on disk (one fdatasync serves all who wait). */
@@ -156,12 +166,15 @@ export class Outbox {
         continue;
       }
       this.#dirty = false;
+      this.#flush();
       const fd = this.#fd;
       if (fd === null) return;
       this.#syncing = new Promise<void>((resolve, reject) =>
         fdatasync(fd, (e) => (e ? reject(e) : resolve())),
       ).finally(() => {
         this.#syncing = null;
+        // What arrived meanwhile goes out in one write; a waiting admit then syncs it.
+        this.#flush();
       });
       await this.#syncing;
     }
@@ -195,6 +208,8 @@ export class Outbox {
 
   /** Rewrites the journal as just what matters: pending entries and the recent finished pairs. */
   #compact(): void {
+    // The snapshot holds every line appended so far, the unwritten ones too.
+    this.#buffer = "";
     const lines: string[] = [];
     for (const f of this.#finished.values()) lines.push(JSON.stringify(f));
     for (const p of this.#pending.values()) lines.push(JSON.stringify({ op: "add", ...p }));
