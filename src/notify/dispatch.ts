@@ -24,6 +24,9 @@ export interface DispatcherOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 60_000 };
 
+/** A batching lane under load sends at most one request per this many ms (see Lane.#gather). */
+export const GATHER_MS = 20;
+
 /**
  * Delivers each article to every notifier. Each notifier has its own queue, delivered in order, so an
  * outage of one (retried with exponential backoff, or after the wait the service asked for) does not
@@ -91,6 +94,9 @@ class Lane {
   #workers = 0;
   /** A batching lane's worker start is scheduled (setImmediate) and not yet run. */
   #spawning = false;
+  /** When a batching lane's last request started (performance.now()), and how many it carried. */
+  #lastStart = 0;
+  #lastSize = 0;
   readonly #running = new Set<Promise<void>>();
 
   constructor(
@@ -151,8 +157,11 @@ class Lane {
     const most = this.#most;
     try {
       while (this.#head < this.#queue.length && !this.signal.aborted) {
+        if (most > 1 && !(await this.#gather(most))) return;
         // Everything waiting, up to the notifier's batch size: one request carries a burst's backlog.
         const n = Math.min(most, this.#queue.length - this.#head);
+        if (n === 0) continue;
+        this.#lastSize = n;
         const batch = this.#queue.slice(this.#head, this.#head + n) as Article[];
         this.#queue.fill(undefined, this.#head, this.#head + n);
         this.#head += n;
@@ -170,6 +179,21 @@ class Lane {
       // Synchronous with the last emptiness check, so a concurrent push always starts a new worker.
       this.#workers--;
     }
+  }
+
+  /**
+   * Under load (the last request carried several), waits until GATHER_MS after the last request
+   * started, unless a full batch is waiting: requests then go at most every GATHER_MS and each carries
+   * what gathered meanwhile, instead of many small ones. An article arriving alone goes at once.
+   * False when closed meanwhile.
+   */
+  async #gather(most: number): Promise<boolean> {
+    const wait = this.#lastStart + GATHER_MS - performance.now();
+    if (this.#lastSize > 1 && wait > 0 && this.#queue.length - this.#head < most) {
+      if (!(await sleep(wait, this.signal))) return false;
+    }
+    this.#lastStart = performance.now();
+    return true;
   }
 
   /**

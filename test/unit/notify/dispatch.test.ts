@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
-import { backoff, Dispatcher } from "../../../src/notify/dispatch.js";
+import { backoff, Dispatcher, GATHER_MS } from "../../../src/notify/dispatch.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
 import { makeArticle } from "./article-factory.js";
@@ -209,6 +209,25 @@ describe("Dispatcher with a batching notifier", () => {
     expect(await dispatcher.drain(2000)).toBe(0);
     expect(notifier.requests.map((r) => r.length)).toEqual(sizes);
     expect(notifier.requests.flat()).toEqual(articles.map((a) => a.messageId));
+  });
+
+  test("under load, requests gather what arrives for GATHER_MS; a lone article goes at once", async () => {
+    const notifier = new BatchNotifier(100);
+    const dispatcher = new Dispatcher([notifier], { log: () => {}, retry: FAST });
+    for (let i = 0; i < 5; i++) dispatcher.dispatch(makeArticle());
+    // Three more, one per event-loop turn, while the first request is in flight or just done.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setImmediate(r));
+      dispatcher.dispatch(makeArticle());
+    }
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(notifier.requests.map((r) => r.length)).toEqual([5, 3]);
+    await new Promise((r) => setTimeout(r, GATHER_MS * 3));
+    const t0 = performance.now();
+    dispatcher.dispatch(makeArticle());
+    expect(await dispatcher.drain(2000)).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(GATHER_MS);
+    expect(notifier.requests.map((r) => r.length)).toEqual([5, 3, 1]);
   });
 
   test("a failed batch is retried whole", async () => {
