@@ -34,7 +34,14 @@ import { startCreationClock } from "./lib/creation.mjs";
 import { feed } from "./lib/feeder.mjs";
 import { freePort, reapLeftovers, startInn } from "./lib/inn.mjs";
 import { load, machineInfo, preflight } from "./lib/machine.mjs";
-import { commOf, cpuDelta, cpuSnapshot, memoryMb, pidsByComm } from "./lib/proc.mjs";
+import {
+  commOf,
+  cpuDelta,
+  cpuSnapshot,
+  mainThreadSeconds,
+  memoryMb,
+  pidsByComm,
+} from "./lib/proc.mjs";
 import { markdownReport } from "./lib/report.mjs";
 import { buildResults, rawRows } from "./lib/results.mjs";
 import { scanGroup } from "./lib/scan.mjs";
@@ -171,6 +178,8 @@ async function main() {
   machine.foreignBpftraceBefore = foreignBpftrace();
   base = contenders.map((c) => c.receipts.count);
   const cpuBefore = cpuSnapshot(groups());
+  const nodePid = newsnotify.pids()[0] ?? 0;
+  const mainBefore = mainThreadSeconds(nodePid);
   say(
     params.rate
       ? `feeding ${params.articles} at ${params.rate}/s`
@@ -183,6 +192,11 @@ async function main() {
   await drained(contenders, base, fed.accepted);
   const drainedMs = nowMs();
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(groups()));
+  const mainAfter = mainThreadSeconds(nodePid);
+  const nodeMainCpuSec =
+    mainBefore !== null && mainAfter !== null
+      ? Math.round((mainAfter - mainBefore) * 1000) / 1000
+      : null;
   await sleep(1500); // a late duplicate (a second probe, a re-delivery) still counts
   // Memory before anything stops; processes already gone (a `bpftrace --version` probe) are skipped.
   const rss = Object.fromEntries(
@@ -219,6 +233,18 @@ async function main() {
     messages,
     windowMs: drainedMs - fed.startMs,
   });
+  const nn = results.contenders.newsnotify;
+  if (nn && nodeMainCpuSec !== null) {
+    // Where newsnotify's CPU goes, per article: the JS itself, node's helper threads, bpftrace.
+    const per = (/** @type {number} */ s) => Math.round((1e6 * s) / fed.accepted) / 1000;
+    const nodeSec = cpu.newsnotify?.perPid?.[nodePid] ?? 0;
+    nn.cpuMsPerArticle = {
+      total: per(nn.cpuSec ?? 0),
+      nodeMain: per(nodeMainCpuSec),
+      nodeOther: per(nodeSec - nodeMainCpuSec),
+      bpftrace: per((nn.cpuSec ?? 0) - nodeSec),
+    };
+  }
   mkdirSync(a.out, { recursive: true });
   const outputs = {
     json: `${JSON.stringify(results, null, 2)}\n`,

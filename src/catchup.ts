@@ -22,6 +22,11 @@ export interface CatchUpOptions {
   seen: (group: string, number: number) => boolean;
   /** Reads, parses and queues one article (the same path the trace takes). */
   article: (path: string) => Promise<void>;
+  /**
+   * Makes what was queued so far survive a power cut (the outbox's fdatasync). Runs before each save
+   * of the marks: they must never be on disk past an article whose journal line is not.
+   */
+  beforeSave?: () => Promise<void>;
 }
 
 /**
@@ -63,7 +68,7 @@ export class CatchUp {
     const snapshot = activeMarks(active);
     const marks = this.o.marks.marks;
     if (!marks) {
-      await this.o.marks.save(snapshot);
+      await this.#save(snapshot);
       this.o.log(
         "info",
         `catch-up: no saved state yet; starting from the current articles of ${snapshot.size} groups`,
@@ -92,6 +97,11 @@ export class CatchUp {
     for (let i = 0; i < todo.length; i += 8) {
       await Promise.all(todo.slice(i, i + 8).map((t) => this.o.article(t.path)));
     }
+    await this.#save(snapshot);
+  }
+
+  async #save(snapshot: Parameters<HighWater["save"]>[0]): Promise<void> {
+    await this.o.beforeSave?.();
     await this.o.marks.save(snapshot);
   }
 

@@ -23,6 +23,19 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds of a process's main thread alone, or null. Node names none of its threads, so the rest
+ * (libuv's pool: fs calls, fdatasync; V8's: GC, compiling) is the total minus this.
+ * @param {number} pid
+ */
+export function mainThreadSeconds(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e9;
+  } catch {
+    return null;
+  }
+}
+
 /** The same from /proc/PID/stat (clock ticks), where schedstat is missing. @param {number} pid */
 function ticksSeconds(pid) {
   try {

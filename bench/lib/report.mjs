@@ -67,6 +67,13 @@ export function markdownReport(r) {
       .join(", ")}; once ready: ${(nn.startup?.rssAtReady ?? [])
       .map((/** @type {any} */ p) => `${p.comm} ${f(p.rssMb, 0)} MB (${f(p.anonMb, 0)})`)
       .join(", ")}.`,
+    ...(nn.cpuMsPerArticle
+      ? [
+          `newsnotify CPU: ${f(nn.cpuMsPerArticle.total, 3)} ms/article: node's main thread ` +
+            `${f(nn.cpuMsPerArticle.nodeMain, 3)}, node's other threads (libuv pool: fdatasync, fs; ` +
+            `V8: GC) ${f(nn.cpuMsPerArticle.nodeOther, 3)}, bpftrace ${f(nn.cpuMsPerArticle.bpftrace, 3)}.`,
+        ]
+      : []),
     `innd CPU: ${f(r.innd.cpuMsPerArticle, 3)} ms/article with everything attached` +
       (r.baseline
         ? `, ${f(r.baseline.cpuMsPerArticle, 3)} ms/article with only the channel feed.`

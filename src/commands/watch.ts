@@ -59,7 +59,8 @@ export async function watch(opts: WatchOptions): Promise<void> {
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
     log,
-    // Journaled (fsynced) before it is sent: a crash or an outage from here on loses nothing.
+    // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
+    // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
     deliver: async (article) => {
       if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
     },
@@ -74,6 +75,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
     log,
     seen: (g, n) => flow.seen(g, n),
     article: (path) => flow.article(path),
+    beforeSave: () => outbox.sync(),
   });
 
   // One raise at a time (set before any await): innd creates several deep files at once.

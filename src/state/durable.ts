@@ -83,8 +83,8 @@ export class JournaledNotifier implements Notifier {
       }
       throw e;
     }
-    // Not awaited: the next send need not wait for this fsync; dones arriving together share one.
-    // A crash before it lands only means this article is sent once more (at-least-once).
+    // Not awaited: a crash before the line is written only means this article is sent once more
+    // (at-least-once).
     this.outbox.done(this.target, article.messageId).catch(() => {});
   }
 

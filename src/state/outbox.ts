@@ -21,17 +21,18 @@ type Line =
 const FILE = "outbox.jsonl";
 
 /**
- * The durable outbox: a notification is journaled (and fsynced) before it is sent and marked done
- * only once its target accepted it, so a crash, a restart or a long outage loses nothing. Done and
- * pending (target, Message-ID) pairs are remembered so that each is delivered once.
+ * The durable outbox: a notification is journaled before it is sent and marked done only once its
+ * target accepted it, so a crash, a restart or a long outage loses nothing. Done and pending
+ * (target, Message-ID) pairs are remembered so that each is delivered once.
  *
  * An append-only JSON-lines journal. A line is written (a synchronous write(2)) at once, or, while an
  * fdatasync is running, together with the others that arrive meanwhile as soon as it ends (group
- * write: a burst costs one write per fdatasync, not one per article). Once written, a crash of
- * newsnotify itself, even SIGKILL, cannot lose it: it is in the kernel. Admissions wait for their
- * line's fdatasync, so they survive a power cut and nothing is sent before it; callers arriving
- * during one fdatasync share the next (group commit). Done marks are not waited for: losing one
- * only repeats a send.
+ * write). Once written, a crash of newsnotify itself, even SIGKILL, cannot lose it: it is in the
+ * kernel. Against a power cut, `sync()` (fdatasync) runs before catch-up saves its high-water marks:
+ * an article whose line a power cut took is then still above the saved marks, so the next start
+ * finds it in the spool again. So nothing waits on the disk per article (a burst of thousands would
+ * otherwise spend more CPU in fdatasync than innd spends filing them); a power cut can only repeat
+ * sends, never lose one.
  */
 export class Outbox {
   readonly #pending = new Map<string, OutboxEntry>();
@@ -80,8 +81,8 @@ export class Outbox {
   }
 
   /**
-   * Journals the article for each target that does not know it yet, durably, and returns those
-   * targets: only they may be sent to.
+   * Journals the article for each target that does not know it yet and returns those targets: only
+   * they may be sent to. Async only for the callers' sake: the line is written before it returns.
    */
   async admit(targets: readonly string[], article: Article): Promise<string[]> {
     const fresh = targets.filter((t) => !this.knows(t, article.messageId));
@@ -93,8 +94,12 @@ export class Outbox {
       lines.push({ op: "add", target, article, since });
     }
     this.#append(...lines);
-    await this.#sync();
     return fresh;
+  }
+
+  /** Resolves once every line so far is on disk: one fdatasync serves all who wait meanwhile. */
+  sync(): Promise<void> {
+    return this.#sync();
   }
 
   /** The target accepted it. */

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { CatchUp } from "../../../src/catchup.js";
+import { HighWater } from "../../../src/state/highwater.js";
+
+it("makes the journal durable (beforeSave) before every save of the marks, after the articles", async () => {
+  const root = mkdtempSync(join(tmpdir(), "newsnotify-catchup-"));
+  const spool = join(root, "spool");
+  mkdirSync(join(spool, "local", "test"), { recursive: true });
+  const activeFile = join(root, "active");
+  const state = join(root, "state");
+  mkdirSync(state);
+  const marksFile = join(state, "highwater.json");
+  const events: string[] = [];
+  const catchUp = new CatchUp({
+    spool,
+    activeFile,
+    marks: await HighWater.load(state),
+    limits: { maxArticles: 100, maxAgeMinutes: 60 },
+    log: () => {},
+    seen: () => false,
+    article: async (path) => {
+      events.push(`article ${path.slice(spool.length)}`);
+    },
+    beforeSave: async () => {
+      events.push(`beforeSave (marks on disk: ${existsSync(marksFile)})`);
+    },
+  });
+  writeFileSync(activeFile, "local.test 0000000002 0000000001 y\n");
+  await catchUp.request("start"); // first start: only records the marks
+  writeFileSync(join(spool, "local", "test", "3"), "x");
+  writeFileSync(activeFile, "local.test 0000000003 0000000001 y\n");
+  await catchUp.request("interval");
+  expect(events).toEqual([
+    "beforeSave (marks on disk: false)",
+    "article /local/test/3",
+    "beforeSave (marks on disk: true)",
+  ]);
+});
