@@ -80,7 +80,7 @@ try {
   });
   const raws = /** @type {Buffer[]} */ ([]);
   const readOpts = { maxBytes: 1 << 20, timeoutMs: 5000 };
-  await stage("read complete file (realpath,open,stat,2 reads)", async () => {
+  await stage("read complete file (open, readlink, fstat, read)", async () => {
     for (const p of paths) raws.push((await readWhenComplete(p, spool, readOpts)).raw);
   });
   await stage("  same, all in flight at once (as in watch)", async () => {

@@ -1,5 +1,13 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+} from "node:fs";
+import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface ReadOptions {
@@ -37,11 +45,6 @@ export async function readWhenComplete(
   spool: string,
   opts: ReadOptions,
 ): Promise<StoredArticle> {
-  // The native realpath(3) is one system call; the JS one lstat()s every component of the path.
-  const dir = realpathSync.native(dirname(path));
-  if (dir !== spool && !dir.startsWith(`${spool}/`)) {
-    throw new Error(`resolves outside the spool ${spool} (${dir})`);
-  }
   const settleMs = opts.settleMs ?? 250;
   const started = Date.now();
   let fd: number;
@@ -52,6 +55,10 @@ export async function readWhenComplete(
     throw new Error(`is a symbolic link; not followed (only files inside the spool are read)`);
   }
   try {
+    const real = openedPath(fd, path);
+    if (!real.startsWith(`${spool}/`)) {
+      throw new Error(`resolves outside the spool ${spool} (${real})`);
+    }
     let lastSize = -1;
     let sizeSince = started;
     /** The whole file as read at lastSize (one read per size seen, not one per poll). */
@@ -93,6 +100,20 @@ export async function readWhenComplete(
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Where the file we opened really is: the kernel's own name for the open file (one readlink of
+ * /proc/self/fd/N), so a symlinked directory anywhere on the way shows, and nothing can be swapped
+ * between the check and the read. glibc's realpath(3) would lstat every component instead (a quarter
+ * of the read's CPU in a burst). Without /proc: realpath of the directory, then the name.
+ */
+function openedPath(fd: number, path: string): string {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return `${realpathSync.native(dirname(path))}/${basename(path)}`;
   }
 }
 
