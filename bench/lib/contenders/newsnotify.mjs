@@ -5,7 +5,7 @@
  * waiting for the article to be complete, reading and parsing it, and the HTTP POST.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -17,6 +17,13 @@ import { Receipts } from "./receipts.mjs";
 
 /** The checkout's own CLI; `bin` in the options points at another build (to compare a patch). */
 export const BIN = fileURLToPath(new URL("../../../bin/newsnotify", import.meta.url));
+
+/** The node options on a shim's first line ("#!/usr/bin/env -S node --flag ..."). @param {string} bin */
+export function shimNodeArgs(bin) {
+  const first = readFileSync(bin, "utf8").split("\n", 1)[0] ?? "";
+  const m = /^#!.*\bnode((?:\s+--?\S+)*)\s*$/.exec(first);
+  return m?.[1] ? m[1].trim().split(/\s+/) : [];
+}
 
 /**
  * @param {{spool: string, activeFile: string, env: NodeJS.ProcessEnv, dir: string,
@@ -82,7 +89,9 @@ export function newsnotifyContender(o) {
       );
 
       const spawnedMs = nowMs();
-      const argv = [...(o.nodeArgs ?? []), o.bin ?? BIN, "watch", "--config", config];
+      const bin = o.bin ?? BIN;
+      // node's own flags from the shim's "#!/usr/bin/env -S node ..." line: run as users run it.
+      const argv = [...shimNodeArgs(bin), ...(o.nodeArgs ?? []), bin, "watch", "--config", config];
       const p = spawn(process.execPath, argv, {
         env: o.env,
         stdio: ["ignore", "ignore", "pipe"],
