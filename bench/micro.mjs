@@ -9,7 +9,7 @@
  *   --only REGEX   run only the stages whose name matches (e.g. under `node --cpu-prof`)
  */
 import { spawn } from "node:child_process";
-import { constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -33,13 +33,22 @@ const dist = (/** @type {string} */ p) => import(pathToFileURL(join(a.dist, p)).
 async function stage(name, fn) {
   if (a.only && !new RegExp(a.only).test(name)) return;
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadMs();
   const t0 = performance.now();
   await fn();
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const main = mainThreadMs() - main0;
   const ms = (cpu.user + cpu.system) / 1000;
-  const row = `${name.padEnd(48)} ${(ms / N).toFixed(3).padStart(8)} ${(wall / N).toFixed(3).padStart(9)}`;
+  const row = `${name.padEnd(48)} ${(ms / N).toFixed(3).padStart(8)} ${(main / N).toFixed(3).padStart(9)} ${(wall / N).toFixed(3).padStart(9)}`;
   process.stdout.write(`${row}\n`);
+}
+
+/** CPU ms of this process's main thread alone (the rest is V8's GC and compiler threads, libuv's pool). */
+function mainThreadMs() {
+  return (
+    Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6
+  );
 }
 
 /** An HTTP receiver in another process, so that its CPU is not counted here. */
@@ -73,7 +82,7 @@ try {
   const { sendHttp } = await dist("notify/http.js");
   const { Outbox } = await dist("state/outbox.js");
 
-  process.stdout.write(`${N} articles; per article:${" ".repeat(20)}CPU ms   wall ms\n`);
+  process.stdout.write(`${N} articles; per article:${" ".repeat(20)}CPU ms  main thr   wall ms\n`);
   await stage("trace line → event (JSON.parse + regex)", async () => {
     const asm = new Assembler();
     for (const l of lines) asm.push(parseLine(l));
