@@ -74,6 +74,8 @@ export class JournaledNotifier implements Notifier {
 
   async send(article: Article, signal?: AbortSignal): Promise<void> {
     if (!this.outbox.isPending(this.target, article.messageId)) return;
+    // Its journal line is written before the article leaves: a SIGKILL from here on cannot lose it.
+    this.outbox.flush();
     try {
       await this.inner.send(article, signal);
     } catch (e) {
@@ -100,6 +102,7 @@ export class JournaledNotifier implements Notifier {
       for (const article of pending) await this.send(article, signal);
       return;
     }
+    this.outbox.flush();
     await this.inner.sendBatch(pending, signal);
     this.outbox
       .doneMany(

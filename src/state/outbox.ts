@@ -25,10 +25,13 @@ const FILE = "outbox.jsonl";
  * target accepted it, so a crash, a restart or a long outage loses nothing. Done and pending
  * (target, Message-ID) pairs are remembered so that each is delivered once.
  *
- * An append-only JSON-lines journal. A line is written (a synchronous write(2)) at once, or, while an
- * fdatasync is running, together with the others that arrive meanwhile as soon as it ends (group
- * write). Once written, a crash of newsnotify itself, even SIGKILL, cannot lose it: it is in the
- * kernel. Against a power cut, `sync()` (fdatasync) runs before catch-up saves its high-water marks:
+ * An append-only JSON-lines journal. Lines are written (a synchronous write(2)) before any send
+ * (JournaledNotifier calls `flush()` first), before the marks are saved, and at the latest on the next
+ * turn of the event loop, so lines that come together share one write. Once written, a crash of
+ * newsnotify itself, even SIGKILL, cannot lose them: they are in the kernel. A line still in memory
+ * when a SIGKILL comes was not sent, and its article is still above the saved marks, so catch-up
+ * finds it at the next start. Against a power cut, `sync()` (fdatasync) runs before catch-up saves
+ * its high-water marks:
  * an article whose line a power cut took is then still above the saved marks, so the next start
  * finds it in the spool again. So nothing waits on the disk per article (a burst of thousands would
  * otherwise spend more CPU in fdatasync than innd spends filing them); a power cut can only repeat
@@ -43,8 +46,9 @@ export class Outbox {
   /** The fdatasync in progress, and whether more lines arrived since it started. */
   #syncing: Promise<void> | null = null;
   #dirty = false;
-  /** Lines not yet written: they arrived during an fdatasync. */
+  /** Lines not yet written, and whether a write of them is scheduled. */
   #buffer = "";
+  #flushing = false;
 
   private constructor(
     private readonly path: string,
@@ -147,13 +151,24 @@ export class Outbox {
     }
   }
 
-  /** The lines, in one write(2) with any others waiting (a batch's done marks come together). */
+  /** Buffers the lines; they go out in one write(2) with all others of this turn of the event loop. */
   #append(...lines: Line[]): void {
     if (lines.length === 0) return;
     for (const line of lines) this.#buffer += `${JSON.stringify(line)}\n`;
     this.#lines += lines.length;
     this.#dirty = true;
-    if (!this.#syncing) this.#flush();
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(() => {
+        this.#flushing = false;
+        this.#flush();
+      });
+    }
+  }
+
+  /** Writes the buffered lines now (to the kernel: from then on only a power cut can lose them). */
+  flush(): void {
+    this.#flush();
   }
 
   #flush(): void {
@@ -178,8 +193,6 @@ export class Outbox {
         fdatasync(fd, (e) => (e ? reject(e) : resolve())),
       ).finally(() => {
         this.#syncing = null;
-        // What arrived meanwhile goes out in one write; a waiting admit then syncs it.
-        this.#flush();
       });
       await this.#syncing;
     }

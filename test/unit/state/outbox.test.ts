@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,6 +106,34 @@ describe("Outbox group writes", () => {
     expect(after.pendingCount()).toBe(50);
     expect(after.knows("t", "<g0@x>") && !after.isPending("t", "<g0@x>")).toBe(true);
     expect(after.isPending("t", "<g199@x>")).toBe(true);
+  });
+});
+
+describe("Outbox journal order", () => {
+  it("a line is in the file before its article is sent", async () => {
+    const { JournaledNotifier } = await import("../../../src/state/durable.js");
+    const dir = await fresh();
+    const box = await Outbox.open(dir);
+    const seenAtSend: boolean[] = [];
+    const inner = {
+      label: "reads the journal while sending",
+      maxBatch: 10,
+      preview: () => null,
+      send: async (a: { messageId: string }) => {
+        seenAtSend.push(readFileSync(join(dir, "outbox.jsonl"), "utf8").includes(a.messageId));
+      },
+      sendBatch: async (as: readonly { messageId: string }[]) => {
+        const text = readFileSync(join(dir, "outbox.jsonl"), "utf8");
+        for (const a of as) seenAtSend.push(text.includes(a.messageId));
+      },
+    };
+    const j = new JournaledNotifier(inner, "t", box);
+    const [x, y, z] = ["<o1@x>", "<o2@x>", "<o3@x>"].map((id) => article({ messageId: id }));
+    for (const a of [x, y, z]) await box.admit(["t"], a as never);
+    // Synchronously after admit: the lines may still be buffered, but sending writes them first.
+    await j.send(x as never);
+    await j.sendBatch([y, z] as never);
+    expect(seenAtSend).toEqual([true, true, true]);
   });
 });
 
