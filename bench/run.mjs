@@ -41,6 +41,7 @@ import {
   mainThreadSeconds,
   memoryMb,
   pidsByComm,
+  userSysSeconds,
 } from "./lib/proc.mjs";
 import { markdownReport } from "./lib/report.mjs";
 import { buildResults, rawRows } from "./lib/results.mjs";
@@ -180,6 +181,7 @@ async function main() {
   const cpuBefore = cpuSnapshot(groups());
   const nodePid = newsnotify.pids()[0] ?? 0;
   const mainBefore = mainThreadSeconds(nodePid);
+  const userSysBefore = userSysSeconds(nodePid);
   say(
     params.rate
       ? `feeding ${params.articles} at ${params.rate}/s`
@@ -193,6 +195,7 @@ async function main() {
   const drainedMs = nowMs();
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(groups()));
   const mainAfter = mainThreadSeconds(nodePid);
+  const userSysAfter = userSysSeconds(nodePid);
   const nodeMainCpuSec =
     mainBefore !== null && mainAfter !== null
       ? Math.round((mainAfter - mainBefore) * 1000) / 1000
@@ -243,6 +246,8 @@ async function main() {
       nodeMain: per(nodeMainCpuSec),
       nodeOther: per(nodeSec - nodeMainCpuSec),
       bpftrace: per((nn.cpuSec ?? 0) - nodeSec),
+      // The kernel's share of node's time: system calls (open, read, readlink, write, sockets).
+      nodeSys: userSysBefore && userSysAfter ? per(userSysAfter.sys - userSysBefore.sys) : null,
     };
   }
   mkdirSync(a.out, { recursive: true });

@@ -36,6 +36,21 @@ export function mainThreadSeconds(pid) {
   }
 }
 
+/**
+ * User and system CPU seconds of a process (all threads) from /proc/PID/stat, in clock ticks (10 ms):
+ * coarse, but over a burst of seconds it tells the kernel's share (system calls) apart.
+ * @param {number} pid
+ */
+export function userSysSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { user: Number(f[11]) / TICKS, sys: Number(f[12]) / TICKS };
+  } catch {
+    return null;
+  }
+}
+
 /** The same from /proc/PID/stat (clock ticks), where schedstat is missing. @param {number} pid */
 function ticksSeconds(pid) {
   try {

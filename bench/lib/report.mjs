@@ -71,7 +71,8 @@ export function markdownReport(r) {
       ? [
           `newsnotify CPU: ${f(nn.cpuMsPerArticle.total, 3)} ms/article: node's main thread ` +
             `${f(nn.cpuMsPerArticle.nodeMain, 3)}, node's other threads (libuv pool: fdatasync, fs; ` +
-            `V8: GC) ${f(nn.cpuMsPerArticle.nodeOther, 3)}, bpftrace ${f(nn.cpuMsPerArticle.bpftrace, 3)}.`,
+            `V8: GC) ${f(nn.cpuMsPerArticle.nodeOther, 3)}, bpftrace ${f(nn.cpuMsPerArticle.bpftrace, 3)}; ` +
+            `of node's, in the kernel (system calls; 10 ms ticks): ${f(nn.cpuMsPerArticle.nodeSys, 3)}.`,
         ]
       : []),
     `innd CPU: ${f(r.innd.cpuMsPerArticle, 3)} ms/article with everything attached` +

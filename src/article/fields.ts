@@ -1,13 +1,16 @@
 /** The structured news fields: Message-ID, Newsgroups, Xref, References. */
 
+import { own } from "../util/own.js";
+
 const MSGID = /<[^<>\s]+>/g;
 
 /** The first <id> in the field; a bare id gets its brackets; "" when there is none. */
 export function messageIdOf(value: string): string {
+  // Owned copies: Message-IDs outlive their article in de-duplication sets and the outbox.
   const [id] = value.match(MSGID) ?? [];
-  if (id) return id;
+  if (id) return own(id);
   const bare = value.trim();
-  return bare && !/[\s<>]/.test(bare) ? `<${bare}>` : "";
+  return bare && !/[\s<>]/.test(bare) ? own(`<${bare}>`) : "";
 }
 
 /** Newsgroups: comma-separated, in header order, empty names removed. */
@@ -25,7 +28,7 @@ export function parseXref(value: string | undefined): { group: string; number: n
     const colon = entry.lastIndexOf(":");
     const number = entry.slice(colon + 1);
     return colon > 0 && /^\d+$/.test(number)
-      ? [{ group: entry.slice(0, colon), number: Number(number) }]
+      ? [{ group: own(entry.slice(0, colon)), number: Number(number) }]
       : [];
   });
 }
