@@ -11,6 +11,136 @@ export function bodyText(root: MimeNode): string {
   return html ? htmlToText(partText(html)) : "";
 }
 
+/** What a one-node article needs for its text: the header fields as emailjs-mime-parser would read them. */
+export interface LeafPart {
+  /** Content-Type main value, lowercased and trimmed ("text/plain" when absent). */
+  mediaType: string;
+  /** Content-Transfer-Encoding main value, lowercased and trimmed ("7bit" when absent). */
+  transferEncoding: string;
+  /** The charset parameter as written, or undefined. */
+  charset: string | undefined;
+  /** Content-Disposition is "attachment". */
+  attachment: boolean;
+}
+
+/**
+ * bodyText() of a tree that is this one leaf node with these body lines, without building the
+ * tree; or, when it is certain to give the same makeSnippet(text, maxChars), only a prefix of it
+ * longer than maxChars (see plainPrefix).
+ */
+export function leafText(part: LeafPart, lines: readonly string[], maxChars = Infinity): string {
+  // findPart() on a childless root: the root itself if its type matches and it is inline.
+  if (part.attachment) return "";
+  if (part.mediaType === "text/plain") {
+    return (
+      plainPrefix(part, lines, maxChars) ?? decodePart(lines, part.transferEncoding, part.charset)
+    );
+  }
+  if (part.mediaType === "text/html") {
+    // No prefix here: a comment, <script> or tag cut short would strip differently.
+    return htmlToText(decodePart(lines, part.transferEncoding, part.charset));
+  }
+  return "";
+}
+
+/**
+ * makeSnippet(text, max) reads only text.slice(0, limit) and whether text is longer than limit,
+ * so any prefix P of the text with P.length > limit gives the same snippet. We decode the bytes
+ * up to and including a LF (the first `bound` bytes or so) and keep the result when it is longer
+ * than limit, which is a prefix of the whole text when:
+ * - the transfer encoding is the identity (7bit, 8bit, binary, unknown): the bytes are the lines
+ *   joined with LF, and the first k lines plus "" join to the first bytes of that, through a LF;
+ *   base64 and quoted-printable (soft breaks join escapes across lines) are decoded whole;
+ * - the charset decoder is stateless at a LF: one code point per byte (windows-1252 and the other
+ *   WHATWG single-byte encodings), or UTF-8, where a LF is never inside a sequence and ends any
+ *   broken one, so decoding stops at it the same way with or without what follows; a UTF-8 BOM
+ *   is dropped from both. Multi-byte and stateful encodings (ISO-2022-JP keeps its state across
+ *   lines; UTF-16 has no byte LF) are decoded whole;
+ * - no charset (or us-ascii): UTF-8 only if the whole body is valid UTF-8, else windows-1252. A
+ *   sequence cannot span the LF, so when the rest has no 8-bit byte the choice is that of the
+ *   prefix; when it has, we decode whole;
+ * - and the CR rule (\r\n? -> \n) cannot see past a prefix that ends in LF.
+ * Returns undefined when the whole body must be decoded.
+ */
+function plainPrefix(
+  part: LeafPart,
+  lines: readonly string[],
+  maxChars: number,
+): string | undefined {
+  const limit = Math.max(0, Math.floor(maxChars)); // as makeSnippet() computes it
+  if (!Number.isFinite(limit)) return undefined;
+  const encoding = part.transferEncoding.trim().toLowerCase(); // as decodeTransfer() reads it
+  if (encoding === "base64" || encoding === "quoted-printable") return undefined;
+  const decoder = decoderKind(part.charset);
+  if (decoder === "whole") return undefined;
+  // Text is rarely under a quarter of its bytes (3-byte UTF-8, CRLF pairs); when it is, we decode
+  // the whole body after all, having lost little.
+  const bound = 4 * limit + 256;
+  let k = 0;
+  for (let bytes = 0; k < lines.length && bytes < bound; k++)
+    bytes += (lines[k] as string).length + 1;
+  if (k >= lines.length) return undefined; // the prefix would be all of it, plus a LF it has not got
+  if (decoder === "unlabelled") {
+    for (let i = k; i < lines.length; i++) if (EIGHT_BIT.test(lines[i] as string)) return undefined;
+  }
+  const text = decodePart([...lines.slice(0, k), ""], part.transferEncoding, part.charset);
+  return text.length > limit ? text : undefined;
+}
+
+const EIGHT_BIT = /[\x80-\xff]/;
+
+/** TextDecoder encodings that map every byte to one code point, whatever came before it. */
+const SINGLE_BYTE = new Set([
+  "ibm866",
+  "iso-8859-2",
+  "iso-8859-3",
+  "iso-8859-4",
+  "iso-8859-5",
+  "iso-8859-6",
+  "iso-8859-7",
+  "iso-8859-8",
+  "iso-8859-8-i",
+  "iso-8859-10",
+  "iso-8859-13",
+  "iso-8859-14",
+  "iso-8859-15",
+  "iso-8859-16",
+  "koi8-r",
+  "koi8-u",
+  "macintosh",
+  "windows-874",
+  "windows-1250",
+  "windows-1251",
+  "windows-1252",
+  "windows-1253",
+  "windows-1254",
+  "windows-1255",
+  "windows-1256",
+  "windows-1257",
+  "windows-1258",
+  "x-mac-cyrillic",
+]);
+
+type DecoderKind = "unlabelled" | "stateless" | "whole";
+const kinds = new Map<string, DecoderKind>();
+
+/** How decodeCharset() would decode bytes with this charset label, for plainPrefix. */
+function decoderKind(charset: string | undefined): DecoderKind {
+  const label = charset?.trim().toLowerCase(); // as decodeCharset() reads it
+  if (!label || label === "us-ascii" || label === "ascii") return "unlabelled";
+  let kind = kinds.get(label);
+  if (kind === undefined) {
+    let encoding = "utf-8"; // decodeCharset's fallback for a label TextDecoder does not know
+    try {
+      encoding = new TextDecoder(label).encoding;
+    } catch {}
+    kind = encoding === "utf-8" || SINGLE_BYTE.has(encoding) ? "stateless" : "whole";
+    if (kinds.size >= 256) kinds.clear(); // labels come from articles: keep the cache small
+    kinds.set(label, kind);
+  }
+  return kind;
+}
+
 /** Depth first, so a multipart/alternative nested in multipart/mixed is searched in place. */
 function findPart(node: MimeNode, type: string): MimeNode | undefined {
   if (node.childNodes.length === 0) {
@@ -24,6 +154,15 @@ function findPart(node: MimeNode, type: string): MimeNode | undefined {
 }
 
 function partText(node: MimeNode): string {
-  const bytes = decodeTransfer(bodyLines(node), node.contentTransferEncoding?.value);
-  return decodeCharset(bytes, declaredCharset(node)).replace(/\r\n?/g, "\n");
+  return decodePart(bodyLines(node), node.contentTransferEncoding?.value, declaredCharset(node));
+}
+
+function decodePart(
+  lines: readonly string[],
+  transferEncoding: string | undefined,
+  charset: string | undefined,
+): string {
+  const text = decodeCharset(decodeTransfer(lines, transferEncoding), charset);
+  // Most bodies have no CR left (the line split took those before LF); skip the regex for them.
+  return text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
 }

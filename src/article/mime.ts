@@ -24,12 +24,20 @@ export function mediaType(node: MimeNode): string | undefined {
 
 /** The declared charset, read from the header as written: the parser rewrites params.charset to "utf-8". */
 export function declaredCharset(node: MimeNode): string | undefined {
-  const contentType = node.headers["content-type"]?.[0]?.initial ?? "";
+  return charsetParam(node.headers["content-type"]?.[0]?.initial ?? "");
+}
+
+/** The charset parameter of a Content-Type value as written (shared with the single-part fast path). */
+export function charsetParam(contentType: string): string | undefined {
   return /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
 }
 
 export function isAttachment(node: MimeNode): boolean {
-  const disposition = node.headers["content-disposition"]?.[0]?.value;
+  return isAttachmentDisposition(node.headers["content-disposition"]?.[0]?.value);
+}
+
+/** A Content-Disposition main value (parameters stripped) that marks an attachment. */
+export function isAttachmentDisposition(disposition: unknown): boolean {
   return typeof disposition === "string" && disposition.trim().toLowerCase() === "attachment";
 }
 

@@ -1,11 +1,13 @@
 import { parseMailbox } from "./address.js";
 import type { Article } from "./article.js";
-import { bodyText } from "./body.js";
+import { bodyText, leafText } from "./body.js";
 import { toIsoDate } from "./date.js";
 import { messageIdOf, parseNewsgroups, parseReferences, parseXref } from "./fields.js";
 import { first, type Headers, readHeaders } from "./headers.js";
+import { articleLines } from "./lines.js";
 import { mimeTree } from "./mime.js";
 import { decodeWords } from "./rfc2047.js";
+import { leafPartOf, splitHeader } from "./single-part.js";
 import { makeSnippet } from "./snippet.js";
 import { looksWire, unwire } from "./wire.js";
 
@@ -32,13 +34,61 @@ export class ArticleParseError extends Error {
 
 /** Pure: bytes of a stored article (wire format or not — detect it) -> Article. Throws ArticleParseError only when there is no usable article (no header/body separation, no Message-ID). */
 export function parseArticle(raw: Buffer, opts: ParseOptions): Article {
+  return parse(raw, opts, articleLines, readLeaf);
+}
+
+/**
+ * @internal parseArticle() as it was before the single-part fast path: lines split by unwire()
+ * and a regex, always through emailjs-mime-parser. The reference the tests hold parseArticle() to.
+ */
+export function parseArticleViaMime(raw: Buffer, opts: ParseOptions): Article {
+  return parse(raw, opts, splitLines, readMime);
+}
+
+/** An article's header fields (a folded field is one entry with "\n" before each continuation) and, on demand, its body text. */
+interface Read {
+  header: readonly string[];
+  /** The body text, or a prefix of it that makes the same snippet of maxChars. */
+  text(maxChars: number): string;
+}
+
+/** Through emailjs-mime-parser: any MIME structure. */
+function readMime(lines: readonly string[]): Read {
+  const root = mimeTree(lines);
+  return { header: root.header, text: () => bodyText(root) };
+}
+
+/**
+ * Without a MIME parser when its tree would be one leaf node (no multipart, nothing emailjs would
+ * read differently: see leafPartOf), which is what nearly every Usenet article is; else readMime.
+ * emailjs's node.raw is the lines joined with "\n" (the first is not empty, or there is no header
+ * and parse() throws), so its bodyLines() are exactly the lines after the first empty one.
+ */
+function readLeaf(lines: readonly string[]): Read {
+  const { fields, end } = splitHeader(lines);
+  const part = leafPartOf(fields);
+  if (!part) return readMime(lines);
+  return { header: fields, text: (maxChars) => leafText(part, lines.slice(end + 1), maxChars) };
+}
+
+/** The article's lines as it always split them: the reference for articleLines(). */
+function splitLines(raw: Buffer): string[] {
+  return (looksWire(raw) ? unwire(raw) : raw).toString("latin1").split(/\r?\n/);
+}
+
+function parse(
+  raw: Buffer,
+  opts: ParseOptions,
+  split: (raw: Buffer) => string[],
+  read: (lines: readonly string[]) => Read,
+): Article {
   if (raw.length === 0) throw new ArticleParseError("empty article");
   // latin1: one char per byte, so charsets are decided per header and per MIME part later.
-  const lines = (looksWire(raw) ? unwire(raw) : raw).toString("latin1").split(/\r?\n/);
+  const lines = split(raw);
   if (!lines.includes("")) lines.push(""); // headers only: the parser ends the header on an empty line
-  const root = mimeTree(lines);
-  if (root.header.length === 0) throw new ArticleParseError("no header before the body");
-  const headers = readHeaders(root.header);
+  const article = read(lines);
+  if (article.header.length === 0) throw new ArticleParseError("no header before the body");
+  const headers = readHeaders(article.header);
   const idField = first(headers, "message-id");
   if (idField === undefined) throw new ArticleParseError("no Message-ID header");
   const messageId = messageIdOf(idField);
@@ -52,7 +102,7 @@ export function parseArticle(raw: Buffer, opts: ParseOptions): Article {
     subject: decodeWords(first(headers, "subject") ?? ""),
     date: toIsoDate(first(headers, "date")),
     path: opts.path,
-    snippet: makeSnippet(bodyText(root), opts.snippetChars ?? 300),
+    snippet: snippet(article, opts.snippetChars ?? 300),
     group: opts.group,
     number: opts.number,
     xref: parseXref(first(headers, "xref")),
@@ -65,6 +115,10 @@ export function parseArticle(raw: Buffer, opts: ParseOptions): Article {
     bytes: opts.bytes ?? raw.length,
     truncated: opts.truncated ?? false,
   };
+}
+
+function snippet(article: Read, maxChars: number): string {
+  return makeSnippet(article.text(maxChars), maxChars);
 }
 
 function text(headers: Headers, name: string): string | null {
