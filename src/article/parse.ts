@@ -52,10 +52,32 @@ interface Read {
   text(maxChars: number): string;
 }
 
-/** Through emailjs-mime-parser: any MIME structure. */
+/**
+ * Through emailjs-mime-parser: any MIME structure. The header is split here (as emailjs splits it),
+ * and emailjs sees only the fields that shape the tree: its header parsing throws on a field named
+ * like an Object.prototype key ("Constructor:", "__proto__:"), on a "__proto__*" parameter, or on an
+ * address field with thousands of colons, and then reads every body line as a header, so that an
+ * article's body could forge its sender. Anyone can post such a header; now it is just a header.
+ */
 function readMime(lines: readonly string[]): Read {
-  const root = mimeTree(lines);
-  return { header: root.header, text: () => bodyText(root) };
+  const { fields, end } = splitHeader(lines);
+  const root = mimeTree([...mimeFields(fields), "", ...lines.slice(end + 1)]);
+  return { header: fields, text: () => bodyText(root) };
+}
+
+/** The MIME fields (Content-*, MIME-Version) as header lines, "__proto__" parameters defused. */
+function mimeFields(fields: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const field of fields) {
+    const name = field
+      .slice(0, Math.max(0, field.indexOf(":")))
+      .trim()
+      .toLowerCase();
+    if (!name.startsWith("content-") && name !== "mime-version") continue;
+    out.push(...field.replace(/__proto__/gi, "__proto_x").split("\n"));
+  }
+  // Never an empty header: emailjs would then take the body's leading empty lines for the separator.
+  return out.length > 0 ? out : ["X-Newsnotify: no MIME fields"];
 }
 
 /**

@@ -487,19 +487,27 @@ describe("parseArticle (fast path) equals parseArticleViaMime (emailjs-mime-pars
     );
   });
 
-  it("steps aside where emailjs's header parsing throws, leaving the article all header", () => {
-    // mimeTree() swallows the error, but the node never leaves its HEADER state: every line,
-    // body included, is a header line ("From: c@d" below), and there is no content type.
-    const raw = Buffer.from("Message-ID: <a@b>\nConstructor: x\n\nFrom: c@d\nbody\n", "latin1");
-    sameOutcome(raw, 300);
-    expect(parseArticle(raw, { path: "/p", group: "g", number: 1 })).toMatchObject({
-      from: { address: "c@d" },
-      snippet: "",
-    });
-    // emailjs-addressparser recurses once per ":" and overflows the stack at about 2,000 (when,
-    // depends on the JIT); the fast path leaves long address fields to emailjs.
-    expect(leafPartOf(["Message-ID: <a@b>", `To: a${":b".repeat(300)};`])).toBeUndefined();
-    sameOutcome(Buffer.from(`Message-ID: <a@b>\nTo: a${":b".repeat(300)};\n\nbody\n`), 300);
+  it.each([
+    ["a field named like an Object.prototype key", "Constructor: x\n__proto__: y"],
+    ["a __proto__* parameter", "Content-Type: text/plain; __proto__*=x"],
+    ["an address field with 3,000 colons", `To: a${":b".repeat(3000)};`],
+  ])("%s neither breaks the header nor lets the body forge the sender", (_, hostile) => {
+    // emailjs's header parsing throws on these, and mimeTree() then left the node in its header
+    // state: every body line became a header line, "From: forged@x" below the sender.
+    for (const mime of ["", 'Content-Type: multipart/mixed; boundary="B"\n']) {
+      const body = mime
+        ? "--B\nContent-Type: text/plain\n\nFrom: forged@x\nhello\n--B--\n"
+        : "From: forged@x\nhello\n";
+      const raw = Buffer.from(
+        `Message-ID: <a@b>\nFrom: real@x\n${mime}${hostile}\n\n${body}`,
+        "latin1",
+      );
+      sameOutcome(raw, 300);
+      expect(parseArticle(raw, { path: "/p", group: "g", number: 1 })).toMatchObject({
+        from: { address: "real@x" },
+        snippet: "From: forged@x\nhello",
+      });
+    }
   });
 });
 
