@@ -75,15 +75,36 @@ async function explain(error: unknown, where: string): Promise<DeliveryError> {
   if (error instanceof HTTPError) {
     const { status, statusText, headers } = error.response;
     const text = await error.response.text().catch(() => "");
-    const body = printable(text.trim()).slice(0, 200);
-    const message = `HTTP ${status}${statusText ? ` ${statusText}` : ""} from ${where}${body ? `: ${body}` : ""}`;
-    const wait =
-      status === 429 || status === 503 ? retryAfterMs(headers.get("retry-after"), text) : undefined;
-    return new DeliveryError(message, isPermanent(status), wait, status);
+    return statusError(status, statusText, headers.get("retry-after"), text, where);
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const why = cause?.code ?? cause?.message ?? (error as Error).message;
   return new DeliveryError(`cannot reach ${where}: ${why}`, false);
+}
+
+/**
+ * The DeliveryError for an answer that is not 2xx, whichever client got it: status, reason and the
+ * start of the body (printable) with the redacted URL; the wait asked for on 429/503. A redirect
+ * (only the webhook's client sees one; fetch follows them) is retried, not dropped, and says where
+ * to: a POST is not re-sent elsewhere on the service's word, the config should name that URL.
+ */
+export function statusError(
+  status: number,
+  statusText: string,
+  retryAfter: string | null,
+  text: string,
+  where: string,
+  /** Absolute. */
+  location?: string,
+): DeliveryError {
+  const body = printable(text.trim()).slice(0, 200);
+  const moved =
+    status >= 300 && status < 400 && location
+      ? ` (redirects to ${redactUrl(location)}; set the notifier's url to that)`
+      : "";
+  const message = `HTTP ${status}${statusText ? ` ${statusText}` : ""} from ${where}${moved}${body ? `: ${body}` : ""}`;
+  const wait = status === 429 || status === 503 ? retryAfterMs(retryAfter, text) : undefined;
+  return new DeliveryError(message, isPermanent(status), wait, status);
 }
 
 /** 4xx means the request itself is wrong (bad token, deleted webhook, rejected payload), except 408 and 429. */

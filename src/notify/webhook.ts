@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Article } from "../article/article.js";
-import { redactUrl, sendHttp } from "./http.js";
+import { redactUrl } from "./http.js";
+import { sendHttpNode } from "./http-node.js";
 import type { Notifier } from "./notifier.js";
 import { type ArticlePayload, articlePayload } from "./payload.js";
 
@@ -62,7 +63,7 @@ export class WebhookNotifier implements Notifier {
       },
       json,
     };
-    return sendHttp(request, { timeoutMs: this.#timeoutMs, signal });
+    return sendHttpNode(request, { timeoutMs: this.#timeoutMs, signal });
   }
 }
 

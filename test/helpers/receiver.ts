@@ -26,6 +26,8 @@ export interface ReceivedRequest {
   status: number;
   /** When its body was complete (Date.now()). */
   at: number;
+  /** The client's port: one per connection, so equal ports mean a kept-alive connection. */
+  remotePort: number;
 }
 
 /** One scripted answer: a status, optionally late, with a body and headers. */
@@ -72,6 +74,7 @@ export async function startReceiver(): Promise<Receiver> {
         body: parseJson(text),
         status,
         at: Date.now(),
+        remotePort: req.socket.remotePort ?? 0,
       });
       for (const wake of waiters) wake();
       const answer = () => {

@@ -1,5 +1,12 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { Dispatcher } from "../../../src/notify/dispatch.js";
+import { DeliveryError } from "../../../src/notify/http.js";
 import { articlePayload } from "../../../src/notify/payload.js";
 import { redactUrl, WebhookNotifier } from "../../../src/notify/webhook.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
@@ -163,5 +170,71 @@ describe("WebhookNotifier with batch", () => {
     const keys = (await rx.waitFor(3)).map((r) => r.headers["idempotency-key"]);
     expect(keys[0]).toBe(keys[1]);
     expect(keys[2]).not.toBe(keys[0]);
+  });
+});
+
+describe("the webhook's own HTTP client (node:http)", () => {
+  test("a redirect is retried, not followed and not dropped, and the log says where to", async () => {
+    rx.reply({ status: 301, headers: { location: "/moved?token=x" } });
+    const error = (await new WebhookNotifier({ url: `${rx.url}/old` })
+      .send(makeArticle())
+      .catch((e: unknown) => e)) as DeliveryError;
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error.permanent).toBe(false);
+    expect(error.message).toBe(
+      `HTTP 301 Moved Permanently from ${rx.url}/old (redirects to ${rx.url}/moved?…; set the notifier's url to that)`,
+    );
+  });
+
+  test("429 with Retry-After: the wait asked for; a long error body is cut", async () => {
+    rx.reply({ status: 429, headers: { "retry-after": "7" }, body: "x".repeat(100_000) });
+    const error = (await new WebhookNotifier({ url: rx.url })
+      .send(makeArticle())
+      .catch((e: unknown) => e)) as DeliveryError;
+    expect(error.retryAfterMs).toBe(7000);
+    expect(error.status).toBe(429);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  test("keeps the connection: many requests, few sockets", async () => {
+    const hook = new WebhookNotifier({ url: rx.url });
+    for (let i = 0; i < 20; i++) await hook.send(makeArticle());
+    expect(rx.requests).toHaveLength(20);
+    expect(new Set(rx.requests.map((r) => r.remotePort)).size).toBe(1);
+  });
+
+  test("https: certificates are verified (a self-signed receiver is refused)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "newsnotify-tls-"));
+    execFileSync(
+      "openssl",
+      [
+        ...[
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+        ],
+        ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+      ],
+      { stdio: "ignore" },
+    );
+    const server = createServer(
+      { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+      (_req, res) => res.end(),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await expect(
+        new WebhookNotifier({ url: `https://127.0.0.1:${port}/hook` }).send(makeArticle()),
+      ).rejects.toThrow(`cannot reach https://127.0.0.1:${port}/hook: DEPTH_ZERO_SELF_SIGNED_CERT`);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,0 +1,117 @@
+/**
+ * The webhook's HTTP client: node's own http/https with keep-alive, same contract as sendHttp (one
+ * attempt, a timeout, DeliveryError saying whether a retry can help and how long to wait).
+ *
+ * Why not ky like the other notifiers: a webhook is newsnotify's hot path (a peer's feed files
+ * thousands of articles a minute, one request each unless batched), and ky on top of fetch costs
+ * about 0.7 ms of CPU per request against 0.15 ms here (bench/micro.mjs, node 20); in a burst of
+ * 10,000 that was most of newsnotify's CPU. Chat services are rate-limited to about one message a
+ * second, where that cost does not matter, so they keep ky.
+ */
+import * as http from "node:http";
+import * as https from "node:https";
+import {
+  DeliveryError,
+  type HttpRequest,
+  redactUrl,
+  type SendOptions,
+  statusError,
+} from "./http.js";
+
+/** Keep-alive connections per origin: as many as a lane has requests in flight, and a few spare. */
+const AGENTS = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 16 }),
+};
+
+/** Error bodies are read up to this many bytes, for the log line and a Retry-After in JSON. */
+const MAX_ERROR_BODY = 16_384;
+
+/** Sends one request; resolves on 2xx, else throws a DeliveryError (or the signal's reason on abort). */
+export function sendHttpNode(request: HttpRequest, options: SendOptions): Promise<void> {
+  const { signal, timeoutMs } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const url = new URL(request.url);
+  const where = redactUrl(request.url);
+  const body = Buffer.from(JSON.stringify(request.json));
+  const headers: Record<string, string | number> = { "content-type": "application/json" };
+  // Configured headers replace ours whatever their case (Content-Type included).
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
+  }
+  headers["content-length"] = body.length;
+  const agent = url.protocol === "https:" ? AGENTS["https:"] : AGENTS["http:"];
+  const client = url.protocol === "https:" ? https : http;
+
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const req = client.request(url, { method: request.method, headers, agent });
+    const timer = setTimeout(() => {
+      finish(new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false));
+      req.destroy();
+    }, timeoutMs);
+    const onAbort = () => {
+      finish(signal?.reason);
+      req.destroy();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      finish(new DeliveryError(`cannot reach ${where}: ${e.code ?? e.message}`, false));
+    });
+    req.on("response", (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        // Read to the end so that the connection goes back to the pool for the next request.
+        res.on("end", () => finish());
+        res.on("error", (e) =>
+          finish(new DeliveryError(`cannot reach ${where}: ${e.message}`, false)),
+        );
+        res.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        if (size < MAX_ERROR_BODY) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on("error", (e) =>
+        finish(new DeliveryError(`cannot reach ${where}: ${e.message}`, false)),
+      );
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString("utf8");
+        const retryAfter = res.headers["retry-after"];
+        finish(
+          statusError(
+            status,
+            res.statusMessage ?? "",
+            typeof retryAfter === "string" ? retryAfter : null,
+            text,
+            where,
+            absolute(res.headers.location, url),
+          ),
+        );
+      });
+    });
+    req.end(body);
+  });
+}
+
+/** A Location header as an absolute URL, or undefined when there is none or it is no URL. */
+function absolute(location: string | undefined, base: URL): string | undefined {
+  if (!location) return undefined;
+  try {
+    return new URL(location, base).href;
+  } catch {
+    return undefined;
+  }
+}
