@@ -1,3 +1,4 @@
+import { own } from "../util/own.js";
 import { parseMailbox } from "./address.js";
 import type { Article } from "./article.js";
 import { bodyText, leafText } from "./body.js";
@@ -117,19 +118,23 @@ function parse(
   if (!messageId)
     throw new ArticleParseError(`unusable Message-ID header: ${JSON.stringify(idField)}`);
 
+  const from = parseMailbox(first(headers, "from") ?? "");
+  const control = first(headers, "control");
+  // Owned copies throughout: these strings are cut from the article's whole text (or a decoded
+  // body), which V8 would otherwise keep alive for as long as the article waits in the outbox.
   return {
     messageId,
-    newsgroups: parseNewsgroups(first(headers, "newsgroups")),
-    from: parseMailbox(first(headers, "from") ?? ""),
-    subject: decodeWords(first(headers, "subject") ?? ""),
+    newsgroups: parseNewsgroups(first(headers, "newsgroups")).map(own),
+    from: { name: own(from.name), address: own(from.address) },
+    subject: own(decodeWords(first(headers, "subject") ?? "")),
     date: toIsoDate(first(headers, "date")),
     path: opts.path,
-    snippet: snippet(article, opts.snippetChars ?? 300),
+    snippet: own(snippet(article, opts.snippetChars ?? 300)),
     group: opts.group,
     number: opts.number,
     xref: parseXref(first(headers, "xref")),
-    references: parseReferences(first(headers, "references")),
-    control: first(headers, "control") || null,
+    references: parseReferences(first(headers, "references")).map(own),
+    control: control ? own(control) : null,
     organization: text(headers, "organization"),
     // Newsreaders that predate User-Agent announced themselves in X-Newsreader or X-Mailer.
     userAgent:
@@ -145,5 +150,5 @@ function snippet(article: Read, maxChars: number): string {
 
 function text(headers: Headers, name: string): string | null {
   const value = first(headers, name);
-  return value ? decodeWords(value) : null;
+  return value ? own(decodeWords(value)) : null;
 }
