@@ -93,6 +93,18 @@ add(
   },
 );
 
+add(
+  "proto-header",
+  'From: Real Sender <real@example.net>\nNewsgroups: local.test\nSubject: Header trap\nConstructor: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"',
+  "--B\nContent-Type: text/plain\n\nFrom: forged@example.net\nbody text\n--B--\n",
+  (b) => {
+    // A MIME parser whose header object is a plain {} choked on "Constructor:" and read the body as
+    // header: the body's "From:" line became the sender.
+    expect(b.from).toEqual({ name: "Real Sender", address: "real@example.net" });
+    expect(b.snippet).toBe("From: forged@example.net\nbody text");
+  },
+);
+
 describe("newsnotify watch on a real innd", () => {
   let rx: Receiver;
   let watcher: Watcher;
