@@ -1,10 +1,24 @@
-import { MimeNode } from "emailjs-mime-parser";
+import { createRequire } from "node:module";
+import type { MimeNode } from "emailjs-mime-parser";
 
 export type { MimeNode };
 
+type MimeParser = typeof import("emailjs-mime-parser");
+let parser: MimeParser | undefined;
+
+/**
+ * emailjs-mime-parser, loaded the first time an article needs it (a multipart one): with its
+ * dependencies (ramda among them) it is about 8 MB of memory that most Usenet articles, plain
+ * text, never need. A CommonJS package, so a synchronous require.
+ */
+function mimeParser(): MimeParser {
+  parser ??= createRequire(import.meta.url)("emailjs-mime-parser") as MimeParser;
+  return parser;
+}
+
 /** The MIME tree of an article's lines ("binary" strings, one char per byte) by emailjs-mime-parser. */
 export function mimeTree(lines: readonly string[]): MimeNode {
-  const root = new MimeNode();
+  const root = new (mimeParser().MimeNode)();
   for (const line of lines) {
     // A malformed part (or the parser's 999-node cap) costs that part, never the article.
     try {

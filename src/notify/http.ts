@@ -2,7 +2,7 @@
  * The one HTTP layer every HTTP notifier uses: one attempt per call (the dispatcher retries), a timeout,
  * and errors that say whether a retry can help and how long the service asked us to wait.
  */
-import ky, { HTTPError } from "ky";
+import type { HTTPError } from "ky";
 import { retryAfterMs } from "./retry-after.js";
 import { printable } from "./stdout.js";
 
@@ -37,12 +37,21 @@ export class DeliveryError extends Error {
   }
 }
 
+let kyModule: Promise<typeof import("ky")> | undefined;
+
+/** ky (and fetch under it), loaded by the first chat notification: a webhook-only watcher never needs it. */
+function loadKy(): Promise<typeof import("ky")> {
+  kyModule ??= import("ky");
+  return kyModule;
+}
+
 /** Sends one request; resolves on 2xx, else throws a DeliveryError (or the signal's reason on abort). */
 export async function sendHttp(request: HttpRequest, options: SendOptions): Promise<void> {
   const { signal, timeoutMs } = options;
   // Our own timeout signal and a pre-serialised body: ky's timeout wrapper and JSON handling cost
   // about a third of a request's CPU (measured by bench/micro.mjs), and a burst sends thousands.
   const timeout = AbortSignal.timeout(timeoutMs);
+  const { default: ky, HTTPError } = await loadKy();
   try {
     const response = await ky(request.url, {
       method: request.method,
@@ -60,7 +69,7 @@ export async function sendHttp(request: HttpRequest, options: SendOptions): Prom
     if (timeout.aborted) {
       throw new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false);
     }
-    throw await explain(error, where);
+    throw await explain(error, where, HTTPError);
   }
 }
 
@@ -71,8 +80,12 @@ function requestHeaders(extra: Record<string, string> = {}): Headers {
 }
 
 /** A message with the status or cause and the redacted URL, never a header. */
-async function explain(error: unknown, where: string): Promise<DeliveryError> {
-  if (error instanceof HTTPError) {
+async function explain(
+  error: unknown,
+  where: string,
+  httpError: typeof HTTPError,
+): Promise<DeliveryError> {
+  if (error instanceof httpError) {
     const { status, statusText, headers } = error.response;
     const text = await error.response.text().catch(() => "");
     return statusError(status, statusText, headers.get("retry-after"), text, where);
