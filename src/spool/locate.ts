@@ -11,8 +11,9 @@ export interface SpoolLocation {
  * this spool (outside it, not a number, or the spool's own top level). `spool` must be a real path.
  */
 export function locateArticle(path: string, spool: string): SpoolLocation | null {
-  const p = posix.normalize(path);
-  const root = posix.normalize(spool).replace(/\/+$/, "");
+  // Normalising is for the odd path ("//", "/./", "/../"); every trace event comes through here.
+  const p = path.includes("//") || path.includes("/.") ? posix.normalize(path) : path;
+  const root = rootOf(spool);
   if (!p.startsWith(`${root}/`)) return null;
   const parts = p.slice(root.length + 1).split("/");
   const leaf = parts.pop();
@@ -21,6 +22,18 @@ export function locateArticle(path: string, spool: string): SpoolLocation | null
   const number = Number(leaf);
   if (!Number.isSafeInteger(number) || number < 1) return null;
   return { group: parts.join("."), number };
+}
+
+let lastSpool = "";
+let lastRoot = "";
+
+/** The spool normalised without a trailing slash (remembered: it is the same spool every time). */
+function rootOf(spool: string): string {
+  if (spool !== lastSpool) {
+    lastRoot = posix.normalize(spool).replace(/\/+$/, "");
+    lastSpool = spool;
+  }
+  return lastRoot;
 }
 
 /** Pure: group name → its directory under the spool (tradspool layout). */
