@@ -53,7 +53,7 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
       if (error === undefined) resolve();
       else reject(error);
     };
-    const req = client.request(url, { method: request.method, headers, agent });
+    let req: http.ClientRequest;
     const timer = setTimeout(() => {
       finish(new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false));
       req.destroy();
@@ -64,10 +64,29 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
     };
     signal?.addEventListener("abort", onAbort, { once: true });
 
-    req.on("error", (e: NodeJS.ErrnoException) => {
-      finish(new DeliveryError(`cannot reach ${where}: ${e.code ?? e.message}`, false));
-    });
-    req.on("response", (res) => {
+    let stale = 0;
+    const send = () => {
+      req = client.request(url, { method: request.method, headers, agent });
+      let answered = false;
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed just as we reused it (its idle timeout): the
+        // request never reached it, so send it on a fresh connection at once rather than after a
+        // retry delay (node's documented use of reusedSocket). A few times at most: the pool may
+        // hold several such connections.
+        if (!answered && req.reusedSocket && STALE.has(e.code ?? "") && stale++ < 3) {
+          if (!settled) send();
+          return;
+        }
+        finish(new DeliveryError(`cannot reach ${where}: ${e.code ?? e.message}`, false));
+      });
+      req.on("response", (res) => {
+        answered = true;
+        onResponse(res);
+      });
+      req.end(body);
+    };
+
+    const onResponse = (res: http.IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
         // Read to the end so that the connection goes back to the pool for the next request.
@@ -101,10 +120,13 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
           ),
         );
       });
-    });
-    req.end(body);
+    };
+    send();
   });
 }
+
+/** How a reused connection that the server had closed fails. */
+const STALE = new Set(["ECONNRESET", "EPIPE"]);
 
 /** A Location header as an absolute URL, or undefined when there is none or it is no URL. */
 function absolute(location: string | undefined, base: URL): string | undefined {

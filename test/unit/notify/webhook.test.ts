@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -201,6 +202,29 @@ describe("the webhook's own HTTP client (node:http)", () => {
     for (let i = 0; i < 20; i++) await hook.send(makeArticle());
     expect(rx.requests).toHaveLength(20);
     expect(new Set(rx.requests.map((r) => r.remotePort)).size).toBe(1);
+  });
+
+  test("a kept-alive connection the server closed is replaced at once, not retried later", async () => {
+    // The server drops every connection at its second request, without an answer: what a reused
+    // connection looks like when the server's idle timeout closed it just as we sent.
+    const seen: number[] = [];
+    const server = createHttpServer((req, res) => {
+      const n = ((req.socket as { n?: number }).n = ((req.socket as { n?: number }).n ?? 0) + 1);
+      seen.push(n);
+      if (n === 2) req.socket.destroy();
+      else res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const hook = new WebhookNotifier({ url: `http://127.0.0.1:${port}/hook` });
+      await hook.send(makeArticle());
+      await hook.send(makeArticle()); // reuses the connection, which the server drops: resent fresh
+      expect(seen).toEqual([1, 2, 1]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   test("https: certificates are verified (a self-signed receiver is refused)", async () => {
