@@ -24,6 +24,9 @@ export interface DispatcherOptions {
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 1000, maxMs: 60_000 };
 
+/** A notifier this far behind gets a log line (and again at ten times as many). */
+export const BACKLOG_WARNING = 1000;
+
 /** A batching lane under load sends at most one request per this many ms (see Lane.#gather). */
 export const GATHER_MS = 20;
 
@@ -94,6 +97,8 @@ class Lane {
   #workers = 0;
   /** A batching lane's worker start is scheduled (setImmediate) and not yet run. */
   #spawning = false;
+  /** The backlog that makes the next warning (1,000, then 10,000, ...; reset once caught up). */
+  #warnAt = BACKLOG_WARNING;
   /** When a batching lane's last request started (performance.now()), and how many it carried. */
   #lastStart = 0;
   #lastSize = 0;
@@ -113,6 +118,14 @@ class Lane {
 
   push(article: Article): void {
     this.#queue.push(article);
+    if (this.size >= this.#warnAt) {
+      this.log(
+        `${this.notifier.label}: ${this.size} notifications waiting: delivering slower than articles ` +
+          "arrive (the target is down or slow, or its rate limit is below the feed's pace; route " +
+          "fewer groups to it?); none is dropped, the outbox keeps them",
+      );
+      this.#warnAt *= 10;
+    }
     if (this.#most === 1) {
       this.#spawn();
       return;
@@ -173,6 +186,10 @@ class Lane {
         // Stopped by close(): they stay counted as pending (the outbox keeps them for the next start).
         if (!(await this.#deliverAll(batch))) return;
         this.#taken -= n;
+        if (this.size === 0 && this.#warnAt > BACKLOG_WARNING) {
+          this.log(`${this.notifier.label}: caught up`);
+          this.#warnAt = BACKLOG_WARNING;
+        }
         this.changed();
       }
     } finally {

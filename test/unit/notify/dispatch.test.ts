@@ -256,3 +256,16 @@ describe("Dispatcher with a batching notifier", () => {
     expect(log.filter((l) => l.includes("dropped"))).toEqual([expect.stringContaining(bad)]);
   });
 });
+
+test("a notifier that falls 1,000 behind is logged once per tenfold, and again when caught up", async () => {
+  const slow = new BatchNotifier(1);
+  const log: string[] = [];
+  const dispatcher = new Dispatcher([slow], { log: (l) => log.push(l), retry: FAST });
+  for (let i = 0; i < 1500; i++) dispatcher.dispatch(makeArticle());
+  expect(log).toEqual([
+    expect.stringMatching(/^batch: 1000 notifications waiting: .*none is dropped/),
+  ]);
+  expect(await dispatcher.drain(10_000)).toBe(0);
+  expect(log).toHaveLength(2);
+  expect(log[1]).toBe("batch: caught up");
+});
