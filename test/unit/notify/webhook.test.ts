@@ -208,8 +208,10 @@ describe("the webhook's own HTTP client (node:http)", () => {
     // The server drops every connection at its second request, without an answer: what a reused
     // connection looks like when the server's idle timeout closed it just as we sent.
     const seen: number[] = [];
+    const perSocket = new WeakMap<object, number>();
     const server = createHttpServer((req, res) => {
-      const n = ((req.socket as { n?: number }).n = ((req.socket as { n?: number }).n ?? 0) + 1);
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
       seen.push(n);
       if (n === 2) req.socket.destroy();
       else res.end();
