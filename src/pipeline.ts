@@ -3,7 +3,7 @@ import type { Article } from "./article/article.js";
 import { parseArticle } from "./article/parse.js";
 import { errorMessage } from "./errors.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "./spool/active.js";
-import { locateArticle } from "./spool/locate.js";
+import { locateArticle, type SpoolLocation } from "./spool/locate.js";
 import { type ReadOptions, readWhenComplete } from "./spool/read.js";
 import type { TraceEvent } from "./trace/assemble.js";
 import { candidatePaths, type ResolveIO } from "./trace/resolve.js";
@@ -70,9 +70,11 @@ export class ArticleFlow {
       case "open": {
         const { paths, reason } = await candidatePaths(ev, this.o.resolveIO);
         if (reason) this.o.log("warn", `created file not resolved: ${reason}`);
-        const path = paths.find((p) => locateArticle(p, this.o.spool));
         // Files outside the spool (history, overview, logs) are innd's business, not ours.
-        if (path) await this.article(path);
+        for (const path of paths) {
+          const loc = locateArticle(path, this.o.spool);
+          if (loc) return this.#article(path, loc);
+        }
         return;
       }
       case "shortfall": {
@@ -122,7 +124,10 @@ export class ArticleFlow {
    */
   article(path: string): Promise<void> {
     const loc = locateArticle(path, this.o.spool);
-    if (!loc) return DONE;
+    return loc ? this.#article(path, loc) : DONE;
+  }
+
+  #article(path: string, loc: SpoolLocation): Promise<void> {
     const running = this.#inflight.get(path);
     if (running) return running;
     if (!this.#paths.add(path)) return DONE;
@@ -138,7 +143,7 @@ export class ArticleFlow {
     return handling;
   }
 
-  async #read(path: string, loc: { group: string; number: number }): Promise<void> {
+  async #read(path: string, loc: SpoolLocation): Promise<void> {
     let stored: Awaited<ReturnType<typeof readWhenComplete>>;
     try {
       stored = await readWhenComplete(path, this.o.spool, this.o.read);

@@ -53,14 +53,8 @@ export function userSysSeconds(pid) {
 
 /** The same from /proc/PID/stat (clock ticks), where schedstat is missing. @param {number} pid */
 function ticksSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which is in parentheses and may itself contain spaces.
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / TICKS;
-  } catch {
-    return null;
-  }
+  const t = userSysSeconds(pid);
+  return t ? t.user + t.sys : null;
 }
 
 /**

@@ -11,11 +11,12 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import {
-  DeliveryError,
   type HttpRequest,
+  noAnswer,
   redactUrl,
   type SendOptions,
   statusError,
+  unreachable,
 } from "./http.js";
 
 /** Keep-alive connections per origin: as many as a lane has requests in flight, and a few spare. */
@@ -55,7 +56,7 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
     };
     let req: http.ClientRequest;
     const timer = setTimeout(() => {
-      finish(new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false));
+      finish(noAnswer(where, timeoutMs));
       req.destroy();
     }, timeoutMs);
     const onAbort = () => {
@@ -77,7 +78,7 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
           if (!settled) send();
           return;
         }
-        finish(new DeliveryError(`cannot reach ${where}: ${e.code ?? e.message}`, false));
+        finish(unreachable(where, e.code ?? e.message));
       });
       req.on("response", (res) => {
         answered = true;
@@ -91,9 +92,7 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
       if (status >= 200 && status < 300) {
         // Read to the end so that the connection goes back to the pool for the next request.
         res.on("end", () => finish());
-        res.on("error", (e) =>
-          finish(new DeliveryError(`cannot reach ${where}: ${e.message}`, false)),
-        );
+        res.on("error", (e) => finish(unreachable(where, e.message)));
         res.resume();
         return;
       }
@@ -103,9 +102,7 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
         if (size < MAX_ERROR_BODY) chunks.push(chunk);
         size += chunk.length;
       });
-      res.on("error", (e) =>
-        finish(new DeliveryError(`cannot reach ${where}: ${e.message}`, false)),
-      );
+      res.on("error", (e) => finish(unreachable(where, e.message)));
       res.on("end", () => {
         const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString("utf8");
         const retryAfter = res.headers["retry-after"];

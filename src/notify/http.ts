@@ -67,7 +67,7 @@ export async function sendHttp(request: HttpRequest, options: SendOptions): Prom
     if (signal?.aborted) throw signal.reason ?? error;
     const where = redactUrl(request.url);
     if (timeout.aborted) {
-      throw new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false);
+      throw noAnswer(where, timeoutMs);
     }
     throw await explain(error, where, HTTPError);
   }
@@ -92,6 +92,16 @@ async function explain(
   }
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const why = cause?.code ?? cause?.message ?? (error as Error).message;
+  return unreachable(where, why);
+}
+
+/** The request got no answer in time (worth a retry). */
+export function noAnswer(where: string, timeoutMs: number): DeliveryError {
+  return new DeliveryError(`no answer from ${where} within ${timeoutMs} ms`, false);
+}
+
+/** The connection failed: refused, reset, TLS, DNS (worth a retry). */
+export function unreachable(where: string, why: string): DeliveryError {
   return new DeliveryError(`cannot reach ${where}: ${why}`, false);
 }
 

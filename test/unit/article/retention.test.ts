@@ -1,14 +1,7 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { parseArticle } from "../../../src/article/parse.js";
-
-function heapAfterGc(): number {
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from "../../helpers/heap.js";
 
 test.each([
   ["plain", "Content-Type: text/plain", "just text ".repeat(50_000)],

@@ -1,7 +1,6 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { expect, test } from "vitest";
 import { own } from "../../../src/util/own.js";
+import { heapAfterGc } from "../../helpers/heap.js";
 
 test.each([
   "",
@@ -12,12 +11,6 @@ test.each([
 ])("own(%j) is the same text", (s) => {
   expect(own(s)).toBe(s);
 });
-
-function heapAfterGc(): number {
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
-  return process.memoryUsage().heapUsed;
-}
 
 test("an owned slice does not keep its parent string alive; a plain slice does", () => {
   const keep = (copy: (s: string) => string) => {
