@@ -1,0 +1,66 @@
+import type { HostFacts } from "../system/host.js";
+
+/** The detection sources newsnotify knows; `auto` picks among them (see registry.ts). */
+export type SourceName = "kprobe" | "tracepoint" | "uprobe";
+
+/**
+ * What a source saw innd do, decoded from its bpftrace lines: the one event type the flow reads,
+ * whatever the source. Nothing here knows about INN's storage layouts (that is storage/'s job).
+ */
+export type SourceEvent =
+  /** innd created a file; the absolute paths it may have (several only for a filesystem mounted twice). */
+  | { kind: "file"; paths: string[] }
+  /** innd stored an article (any storage method): its Message-ID and INN's token in text form (@…@). */
+  | { kind: "stored"; messageId: string; token: string }
+  /** A created file known only by its innermost path segments (a kprobe walk ran out of depth). */
+  | { kind: "partial"; segments: string[] }
+  /** bpftrace dropped events: the spool should be reconciled (catch-up). */
+  | { kind: "lost"; count: number }
+  /** Something worth one log line (a broken walk, an unresolvable path, a bpftrace message). */
+  | { kind: "problem"; text: string };
+
+/** What a source needs to generate its program. Every value is validated before it reaches bpftrace. */
+export interface ProgramContext {
+  /** innd's comm (1–15 characters of A-Za-z0-9._+-). */
+  comm: string;
+  /** The spool's real path. */
+  spool: string;
+  /** Deepest group in the active file (directory levels). */
+  deepestGroup: number;
+  /** Extra levels walked beyond the deepest group. */
+  depthMargin: number;
+  host: HostFacts;
+  /** Set by `script --depth`: overrides the computed walk depth. */
+  depthOverride?: number;
+}
+
+export interface Program {
+  source: SourceName;
+  text: string;
+  /** For the ready line and `script`: e.g. "walk depth 18" or "uprobe on /usr/lib/news/bin/innd:InndHisWrite". */
+  detail: string;
+  /** The kprobe walk's depth (0 for sources without a walk). */
+  depth: number;
+}
+
+/** Turns one bpftrace run's parsed lines into events; one decoder per run (it may keep state). */
+export interface Decoder {
+  push(record: import("./protocol.js").TraceRecord): SourceEvent[] | Promise<SourceEvent[]>;
+  /** At the end of a run: whatever is left half-done, reported. */
+  flush(): SourceEvent[];
+}
+
+export interface Source {
+  readonly name: SourceName;
+  /** One line for --help and doctor. */
+  readonly summary: string;
+  /** Which INN storage methods this source can see articles of. */
+  readonly sees: readonly string[];
+  /** Pure: can it run on this host, and why (not). */
+  check(host: HostFacts): { ok: boolean; reason: string };
+  /** The concrete program for this host and config. */
+  program(ctx: ProgramContext): Program;
+  decoder(): Decoder;
+  /** When its program fails to attach in auto mode, try this one instead. */
+  readonly fallback?: SourceName;
+}

@@ -1,0 +1,34 @@
+/** INN's storage methods newsnotify can read (storage.conf's `method` names). */
+export type StorageMethodName = "tradspool" | "timehash" | "timecaf" | "cnfs";
+
+/**
+ * Where a stored article is and how to read it: what a source event (a created path, or an INN
+ * token) or a catch-up lookup (group, number) becomes before the article is read.
+ */
+export interface StoredRef {
+  method: StorageMethodName;
+  /** The article's own file; null when it has none (timecaf, CNFS: read through the token). */
+  path: string | null;
+  /** INN's token in text form (@…@), when known. */
+  token: string | null;
+  /** Group and number when the location says them (tradspool); otherwise taken from the Xref. */
+  group: string | null;
+  number: number | null;
+}
+
+export interface StorageContext {
+  /** Real path of patharticles. */
+  spool: string;
+}
+
+export interface StorageMethod {
+  readonly name: StorageMethodName;
+  /** INN's storage type byte in tokens (tradspool 5, timehash 2, CNFS 3, timecaf 4). */
+  readonly tokenType: number;
+  /** Whether innd creates one file per article (what file-creation sources can see). */
+  readonly filePerArticle: boolean;
+  /** Pure: a created file's absolute path → the stored article, or null when not one of ours. */
+  fromPath?(path: string, ctx: StorageContext): StoredRef | null;
+  /** A token (already known to be of this method's type) → the stored article. */
+  fromToken?(token: string, ctx: StorageContext): StoredRef | Promise<StoredRef>;
+}
