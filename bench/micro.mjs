@@ -72,9 +72,9 @@ try {
     const data = `O 100 100 ${1e12 + i} -100 193 5 ${path}\n`;
     lines.push(JSON.stringify({ type: "printf", data }));
   }
-  const { parseLine } = await dist("trace/protocol.js");
-  const { Assembler } = await dist("trace/assemble.js");
-  const { readWhenComplete } = await dist("spool/read.js");
+  const { parseLine } = await dist("sources/protocol.js");
+  const { Assembler } = await dist("sources/assemble.js");
+  const { readWhenComplete } = await dist("storage/read.js");
   const { parseArticle } = await dist("article/parse.js");
   const { articlePayload } = await dist("notify/payload.js");
   const { sendHttp } = await dist("notify/http.js");
@@ -108,7 +108,7 @@ try {
   try {
     // Everything watch does per article after bpftrace, as watch wires it: trace line → event →
     // path → read → parse → outbox (fdatasync'd) → dispatcher → webhook, batching as configured.
-    const { ArticleFlow } = await dist("pipeline.js");
+    const { ArticleFlow } = await dist("flow/pipeline.js");
     const { Dispatcher } = await dist("notify/dispatch.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
     const { JournaledNotifier } = await dist("state/durable.js");

@@ -3,8 +3,8 @@ import { doctor } from "./commands/doctor.js";
 import { script } from "./commands/script.js";
 import { testHook } from "./commands/test-hook.js";
 import { watch } from "./commands/watch.js";
-import { ConfigError, UserError } from "./errors.js";
-import { stderrLog } from "./log.js";
+import { ConfigError, UserError } from "./util/errors.js";
+import { stderrLog } from "./util/log.js";
 
 const DEFAULT_CONFIG_HINT =
   "config file (YAML or JSON); without one, INN's own paths and a stdout notifier are used";

@@ -11,7 +11,7 @@ import {
   notifierKeys,
 } from "./config/notifiers.js";
 import { describeIssue } from "./config/problems.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "./util/errors.js";
 
 /** Defaults that come from INN (`innconfval`), read by the caller. */
 export interface ConfigDefaults {

@@ -1,9 +1,9 @@
 import { access, constants } from "node:fs/promises";
+import { activeDepth, loadSetup } from "../flow/setup.js";
 import { readStorageMethods } from "../inn/innconf.js";
-import { activeDepth, loadSetup } from "../setup.js";
+import { unrollDepth } from "../sources/generate.js";
 import { bpftraceVersion, kernelFacts, pidsNamed, tracefsMounted } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
-import { unrollDepth } from "../trace/generate.js";
 
 export interface DoctorOptions {
   config?: string;

@@ -1,4 +1,4 @@
-import { buildProgram, loadSetup } from "../setup.js";
+import { buildProgram, loadSetup } from "../flow/setup.js";
 import { kernelFacts } from "../system/facts.js";
 import { chooseMode, type ModeSetting } from "../system/mode.js";
 

@@ -1,13 +1,13 @@
 import { readFile, realpath } from "node:fs/promises";
 import type { Article } from "../article/article.js";
 import { parseArticle } from "../article/parse.js";
-import { errorMessage, UserError } from "../errors.js";
+import { loadSetup } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
 import { articlePayload } from "../notify/payload.js";
-import { loadSetup } from "../setup.js";
-import { locateArticle } from "../spool/locate.js";
+import { locateArticle } from "../storage/tradspool.js";
+import { errorMessage, UserError } from "../util/errors.js";
 
 export interface TestHookOptions {
   file: string;

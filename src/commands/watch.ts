@@ -1,10 +1,11 @@
 import { unwatchFile, watchFile } from "node:fs";
-import { CatchUp } from "../catchup.js";
-import { errorMessage, UserError } from "../errors.js";
+import { CatchUp } from "../flow/catchup.js";
+import { ArticleFlow, type Log } from "../flow/pipeline.js";
+import { activeDepth, buildProgram, loadSetup } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { Dispatcher } from "../notify/dispatch.js";
-import { ArticleFlow, type Log } from "../pipeline.js";
-import { activeDepth, buildProgram, loadSetup } from "../setup.js";
+import { unrollDepth } from "../sources/generate.js";
+import { TraceSupervisor } from "../sources/supervisor.js";
 import { JournaledNotifier, targetKeys } from "../state/durable.js";
 import { ensureDir } from "../state/files.js";
 import { HighWater } from "../state/highwater.js";
@@ -12,8 +13,7 @@ import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
 import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
-import { unrollDepth } from "../trace/generate.js";
-import { TraceSupervisor } from "../trace/supervisor.js";
+import { errorMessage, UserError } from "../util/errors.js";
 
 export interface WatchOptions {
   config?: string;

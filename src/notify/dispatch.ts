@@ -1,5 +1,5 @@
 import type { Article } from "../article/article.js";
-import { errorMessage } from "../errors.js";
+import { errorMessage } from "../util/errors.js";
 import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
 import { sleep } from "./pace.js";

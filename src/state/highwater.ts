@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { errorMessage } from "../errors.js";
+import { errorMessage } from "../util/errors.js";
 import { writeAtomic } from "./files.js";
 
 const FILE = "highwater.json";

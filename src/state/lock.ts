@@ -1,6 +1,6 @@
 import { open, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../util/errors.js";
 import { FILE_MODE } from "./files.js";
 
 /**

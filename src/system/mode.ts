@@ -1,4 +1,4 @@
-import type { TraceMode } from "../trace/generate.js";
+import type { TraceMode } from "../sources/generate.js";
 
 /** What the kernel offers, as far as choosing a trace mode goes. */
 export interface KernelFacts {

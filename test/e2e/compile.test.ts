@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateProgram, type ProgramParams, readTemplate } from "../../src/trace/generate.js";
+import { generateProgram, type ProgramParams, readTemplate } from "../../src/sources/generate.js";
 import { requirePrerequisites } from "../helpers/inn.js";
 
 // Every variant the generator can produce, compiled by the real bpftrace against this kernel's BTF

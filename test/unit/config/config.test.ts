@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { type Config, configSchema, loadConfig } from "../../../src/config.js";
-import { ConfigError, UserError } from "../../../src/errors.js";
+import { ConfigError, UserError } from "../../../src/util/errors.js";
 
 const fixture = (name: string) => join(import.meta.dirname, "../../../fixtures/config", name);
 const INN = { spool: "/var/spool/news/articles", activeFile: "/var/lib/news/active" };

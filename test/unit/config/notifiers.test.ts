@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, test, vi } from "vitest";
 import { loadConfig } from "../../../src/config.js";
-import { ConfigError } from "../../../src/errors.js";
+import { ConfigError } from "../../../src/util/errors.js";
 
 const INN = { spool: "/var/spool/news/articles", activeFile: "/var/lib/news/active" };
 const fixture = (name: string) => join(import.meta.dirname, "../../../fixtures/config", name);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { CatchUp } from "../../../src/catchup.js";
+import { CatchUp } from "../../../src/flow/catchup.js";
 import { HighWater } from "../../../src/state/highwater.js";
 
 it("makes the journal durable (beforeSave) before every save of the marks, after the articles", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../../src/article/article.js";
-import { ArticleFlow } from "../../../src/pipeline.js";
+import { ArticleFlow } from "../../../src/flow/pipeline.js";
 
 /** A tradspool with local/test/1, a wire-format article crossposted to local.other:7. */
 function spoolWithArticle(): { spool: string; path: string } {

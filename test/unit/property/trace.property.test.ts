@@ -1,10 +1,10 @@
 /** Property-based tests (fast-check) for the trace side: protocol, assembly, path rebuild. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { locateArticle } from "../../../src/spool/locate.js";
-import { Assembler } from "../../../src/trace/assemble.js";
-import { parseMountInfo, pathsOnMounts } from "../../../src/trace/mounts.js";
-import { parseLine, parsePrintf } from "../../../src/trace/protocol.js";
+import { Assembler } from "../../../src/sources/assemble.js";
+import { parseMountInfo, pathsOnMounts } from "../../../src/sources/mounts.js";
+import { parseLine, parsePrintf } from "../../../src/sources/protocol.js";
+import { locateArticle } from "../../../src/storage/tradspool.js";
 
 /** A file name as the kernel allows it: any bytes but "/" and NUL (here: any code points but those). */
 const segment = fc

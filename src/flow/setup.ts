@@ -1,17 +1,17 @@
 import { readFile, realpath } from "node:fs/promises";
-import { type Config, loadConfig } from "./config.js";
-import { errorMessage, UserError } from "./errors.js";
-import { type InnPaths, innPaths } from "./inn/innconf.js";
-import { deepestGroup, parseActive } from "./spool/active.js";
-import { legacySyscalls } from "./system/facts.js";
-import type { KernelFacts } from "./system/mode.js";
+import { type Config, loadConfig } from "../config.js";
+import { deepestGroup, parseActive } from "../inn/active.js";
+import { type InnPaths, innPaths } from "../inn/innconf.js";
 import {
   generateProgram,
   readTemplate,
   type TraceMode,
   unrollDepth,
   vfsCreateDentryArg,
-} from "./trace/generate.js";
+} from "../sources/generate.js";
+import { legacySyscalls } from "../system/facts.js";
+import type { KernelFacts } from "../system/mode.js";
+import { errorMessage, UserError } from "../util/errors.js";
 
 export interface Setup {
   config: Config;

@@ -1,14 +1,14 @@
 import { readFile, stat } from "node:fs/promises";
-import type { Article } from "./article/article.js";
-import { parseArticle } from "./article/parse.js";
-import { errorMessage } from "./errors.js";
-import { type ActiveGroup, parseActive, resolveShortfall } from "./spool/active.js";
-import { locateArticle, type SpoolLocation } from "./spool/locate.js";
-import { type ReadOptions, readWhenComplete } from "./spool/read.js";
-import type { TraceEvent } from "./trace/assemble.js";
-import { candidatePaths, type ResolveIO } from "./trace/resolve.js";
-import { Limit } from "./util/limit.js";
-import { RecentSet } from "./util/recent.js";
+import type { Article } from "../article/article.js";
+import { parseArticle } from "../article/parse.js";
+import { type ActiveGroup, parseActive, resolveShortfall } from "../inn/active.js";
+import type { TraceEvent } from "../sources/assemble.js";
+import { candidatePaths, type ResolveIO } from "../sources/resolve.js";
+import { type ReadOptions, readWhenComplete } from "../storage/read.js";
+import { locateArticle, type SpoolLocation } from "../storage/tradspool.js";
+import { errorMessage } from "../util/errors.js";
+import { Limit } from "../util/limit.js";
+import { RecentSet } from "../util/recent.js";
 
 const DONE: Promise<void> = Promise.resolve();
 

@@ -5,7 +5,7 @@ import {
   readTemplate,
   unrollDepth,
   vfsCreateDentryArg,
-} from "../../../src/trace/generate.js";
+} from "../../../src/sources/generate.js";
 
 const template = readTemplate();
 const gen = (p: Partial<ProgramParams>) =>

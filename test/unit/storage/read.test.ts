@@ -9,7 +9,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readWhenComplete } from "../../../src/spool/read.js";
+import { readWhenComplete } from "../../../src/storage/read.js";
 
 const spool = realpathSync(mkdtempSync(join(tmpdir(), "newsnotify-spool-")));
 mkdirSync(join(spool, "local", "test"), { recursive: true });

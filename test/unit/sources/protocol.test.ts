@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { classifyStderr, parseLine } from "../../../src/trace/protocol.js";
+import { classifyStderr, parseLine } from "../../../src/sources/protocol.js";
 
 const printf = (data: string) => JSON.stringify({ type: "printf", data });
 
@@ -99,8 +99,8 @@ describe("parseLine", () => {
 
 describe("real kprobe-mode output (Debian 6.1 kernel, captured by the VM lane)", () => {
   it("assembles into the article innd filed, on the root filesystem's device", async () => {
-    const { Assembler } = await import("../../../src/trace/assemble.js");
-    const { parseMountInfo, pathsOnMounts } = await import("../../../src/trace/mounts.js");
+    const { Assembler } = await import("../../../src/sources/assemble.js");
+    const { parseMountInfo, pathsOnMounts } = await import("../../../src/sources/mounts.js");
     const a = new Assembler();
     const events = readFileSync(
       new URL("../../../fixtures/trace/kprobe-innd.jsonl", import.meta.url),

@@ -1,4 +1,4 @@
-import type { Log, LogLevel } from "./pipeline.js";
+import type { Log, LogLevel } from "../flow/pipeline.js";
 
 /**
  * Log lines go to stderr (stdout belongs to the stdout notifier). Timestamps are added unless

@@ -1,10 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
-import { errorMessage } from "./errors.js";
+import { parseActive } from "../inn/active.js";
+import type { HighWater } from "../state/highwater.js";
+import { type ArticleRef, activeMarks, findGaps } from "../storage/gaps.js";
+import { groupDir } from "../storage/tradspool.js";
+import { errorMessage } from "../util/errors.js";
 import type { Log } from "./pipeline.js";
-import { parseActive } from "./spool/active.js";
-import { type ArticleRef, activeMarks, findGaps } from "./spool/gaps.js";
-import { groupDir } from "./spool/locate.js";
-import type { HighWater } from "./state/highwater.js";
 
 export interface CatchUpLimits {
   /** Notify at most this many missed articles per catch-up (the newest). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseActive } from "../../../src/spool/active.js";
-import { activeMarks, findGaps } from "../../../src/spool/gaps.js";
+import { parseActive } from "../../../src/inn/active.js";
+import { activeMarks, findGaps } from "../../../src/storage/gaps.js";
 
 const active = parseActive(
   [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseMountInfo, pathsOnMounts } from "../../../src/trace/mounts.js";
-import { candidatePaths, type ResolveIO } from "../../../src/trace/resolve.js";
+import { parseMountInfo, pathsOnMounts } from "../../../src/sources/mounts.js";
+import { candidatePaths, type ResolveIO } from "../../../src/sources/resolve.js";
 
 // Real /proc/self/mountinfo lines (Debian 12), plus a spool on its own disk and a bind mount.
 const MOUNTINFO = [

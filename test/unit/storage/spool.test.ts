@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deepestGroup, parseActive, resolveShortfall } from "../../../src/spool/active.js";
-import { locateArticle } from "../../../src/spool/locate.js";
+import { deepestGroup, parseActive, resolveShortfall } from "../../../src/inn/active.js";
+import { locateArticle } from "../../../src/storage/tradspool.js";
 
 const SPOOL = "/var/spool/news/articles";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Assembler, type TraceEvent } from "../../../src/trace/assemble.js";
-import { parsePrintf } from "../../../src/trace/protocol.js";
+import { Assembler, type TraceEvent } from "../../../src/sources/assemble.js";
+import { parsePrintf } from "../../../src/sources/protocol.js";
 
 /** Feeds printf texts through a fresh assembler and returns what came out. */
 function run(lines: string[], maxPending?: number): TraceEvent[] {

@@ -1,6 +1,6 @@
 import { readFile, readlink } from "node:fs/promises";
 import { posix } from "node:path";
-import { errorMessage } from "../errors.js";
+import { errorMessage } from "../util/errors.js";
 import type { TraceEvent } from "./assemble.js";
 import { type Mount, parseMountInfo, pathsOnMounts } from "./mounts.js";
 

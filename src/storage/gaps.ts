@@ -1,4 +1,4 @@
-import type { ActiveGroup } from "./active.js";
+import type { ActiveGroup } from "../inn/active.js";
 
 export interface ArticleRef {
   group: string;
