@@ -1,6 +1,6 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { CatchUp } from "../flow/catchup.js";
-import { ArticleFlow, type Log } from "../flow/pipeline.js";
+import { ArticleFlow } from "../flow/pipeline.js";
 import { activeDepth, buildProgram, loadSetup } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { Dispatcher } from "../notify/dispatch.js";
@@ -14,6 +14,7 @@ import { Outbox } from "../state/outbox.js";
 import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
 import { errorMessage, UserError } from "../util/errors.js";
+import type { Log } from "../util/log.js";
 
 export interface WatchOptions {
   config?: string;

@@ -4,7 +4,7 @@ import type { HighWater } from "../state/highwater.js";
 import { type ArticleRef, activeMarks, findGaps } from "../storage/gaps.js";
 import { groupDir } from "../storage/tradspool.js";
 import { errorMessage } from "../util/errors.js";
-import type { Log } from "./pipeline.js";
+import type { Log } from "../util/log.js";
 
 export interface CatchUpLimits {
   /** Notify at most this many missed articles per catch-up (the newest). */

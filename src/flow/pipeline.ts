@@ -8,12 +8,10 @@ import { type ReadOptions, readWhenComplete } from "../storage/read.js";
 import { locateArticle, type SpoolLocation } from "../storage/tradspool.js";
 import { errorMessage } from "../util/errors.js";
 import { Limit } from "../util/limit.js";
+import type { Log } from "../util/log.js";
 import { RecentSet } from "../util/recent.js";
 
 const DONE: Promise<void> = Promise.resolve();
-
-export type LogLevel = "info" | "warn" | "error";
-export type Log = (level: LogLevel, message: string) => void;
 
 export interface FlowOptions {
   /** Real path of the spool root (tradspool). */

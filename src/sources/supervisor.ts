@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Log } from "../flow/pipeline.js";
+import type { Log } from "../util/log.js";
 import { Assembler, type TraceEvent } from "./assemble.js";
 import { type BpftraceRun, startBpftrace } from "./bpftrace.js";
 import type { TraceMode } from "./generate.js";

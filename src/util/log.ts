@@ -1,4 +1,5 @@
-import type { Log, LogLevel } from "../flow/pipeline.js";
+export type LogLevel = "info" | "warn" | "error";
+export type Log = (level: LogLevel, message: string) => void;
 
 /**
  * Log lines go to stderr (stdout belongs to the stdout notifier). Timestamps are added unless
