@@ -1,9 +1,10 @@
 import { access, constants } from "node:fs/promises";
-import { activeDepth, loadSetup } from "../flow/setup.js";
+import { loadSetup, programContext } from "../flow/setup.js";
 import { readStorageMethods } from "../inn/innconf.js";
-import { unrollDepth } from "../sources/generate.js";
-import { bpftraceVersion, kernelFacts, pidsNamed, tracefsMounted } from "../system/facts.js";
-import { chooseMode } from "../system/mode.js";
+import { walkDepth } from "../sources/generate.js";
+import { chooseSource, SOURCES } from "../sources/registry.js";
+import { fileMethods } from "../storage/registry.js";
+import { hostFacts, pidsNamed, tracefsMounted } from "../system/facts.js";
 
 export interface DoctorOptions {
   config?: string;
@@ -17,32 +18,38 @@ export interface DoctorOptions {
 export async function doctor(opts: DoctorOptions): Promise<boolean> {
   const setup = await loadSetup(opts.config);
   const { config, inn } = setup;
-  const k = await kernelFacts();
-  const bpf = await bpftraceVersion(config.bpftrace);
+  const host = await hostFacts(config.bpftrace);
+  const k = host.kernel;
   const innd = await pidsNamed(config.process);
   const methods = await readStorageMethods(inn.etc);
-  const chosen = chooseMode(config.mode, k);
+  const chosen = chooseSource(config.mode, host);
   const root = process.getuid?.() === 0;
   const activeReadable = await access(config.activeFile, constants.R_OK).then(
     () => true,
     () => false,
   );
-  const depth = unrollDepth(setup.spool, await activeDepth(config.activeFile), config.depthMargin);
+  const depth = walkDepth(await programContext(setup, host));
   const problems: string[] = [];
-  if (!bpf)
+  if (!host.bpftrace)
     problems.push(
       `bpftrace cannot be run (${config.bpftrace.join(" ")}): apt-get install bpftrace`,
     );
   if (!root && config.bpftrace[0] !== "sudo")
     problems.push("not root: bpftrace needs root, or configure sudo");
-  if (methods && !methods.includes("tradspool") && !methods.includes("timehash")) {
+  const seen = new Set(chosen.source.sees);
+  const unseen = (methods ?? []).filter((m) => !seen.has(m));
+  if (unseen.length > 0) {
+    const files = fileMethods();
     problems.push(
-      `storage methods ${methods.join(", ")} keep no file per article: nothing to trace`,
+      `storage method(s) ${unseen.join(", ")} cannot be seen by the ${chosen.source.name} source` +
+        (unseen.some((m) => !files.includes(m as never))
+          ? " (no file per article, or not yet supported by newsnotify)"
+          : ""),
     );
   }
   const lines: [string, string][] = [
     ["kernel", k.release],
-    ["bpftrace", bpf ?? "NOT FOUND"],
+    ["bpftrace", host.bpftrace ? `bpftrace v${host.bpftrace.join(".")}` : "NOT FOUND"],
     ["kprobes", k.kprobes ? "available" : "not available (CONFIG_KPROBES off)"],
     [
       "kprobe functions",
@@ -65,7 +72,11 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     ],
     ["active file", `${config.activeFile}${activeReadable ? "" : " (NOT READABLE)"}`],
     ["storage methods", methods ? methods.join(", ") || "none found" : "storage.conf not readable"],
-    ["mode", `${chosen.mode} (${chosen.reason})`],
+    ...SOURCES.map((s): [string, string] => {
+      const c = s.check(host);
+      return [`source ${s.name}`, `${c.ok ? "can run" : "cannot run"}: ${c.reason}`];
+    }),
+    ["mode", `${chosen.source.name} (${chosen.reason})`],
     ["unroll depth", `${depth} (kprobe mode)`],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));

@@ -2,16 +2,9 @@ import { readFile, realpath } from "node:fs/promises";
 import { type Config, loadConfig } from "../config.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
-import {
-  generateProgram,
-  readTemplate,
-  type TraceMode,
-  unrollDepth,
-  vfsCreateDentryArg,
-} from "../sources/generate.js";
-import { legacySyscalls } from "../system/facts.js";
-import type { KernelFacts } from "../system/mode.js";
-import { errorMessage, UserError } from "../util/errors.js";
+import type { ProgramContext } from "../sources/source.js";
+import type { HostFacts } from "../system/host.js";
+import { EXIT, errorMessage, UserError } from "../util/errors.js";
 
 export interface Setup {
   config: Config;
@@ -31,6 +24,7 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
     throw new UserError(
       `spool ${config.spool} (${configFile ? `from ${configFile}` : `from ${inn.source}`}) cannot be read: ` +
         `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`,
+      EXIT.prerequisite,
     );
   }
   return { config, inn, spool };
@@ -45,27 +39,18 @@ export async function activeDepth(activeFile: string): Promise<number> {
   }
 }
 
-/** The concrete bpftrace program for this machine and config. */
-export async function buildProgram(
+/** What a source needs to generate its program, read now (the active file changes as groups come). */
+export async function programContext(
   setup: Setup,
-  mode: TraceMode,
-  kernel: Pick<KernelFacts, "release" | "traceable">,
+  host: HostFacts,
   depthOverride?: number,
-): Promise<{ program: string; depth: number }> {
-  const depth =
-    depthOverride ??
-    unrollDepth(setup.spool, await activeDepth(setup.config.activeFile), setup.config.depthMargin);
-  const t = kernel.traceable;
-  const kprobes = t
-    ? (["security_inode_create", "vfs_create"] as const).filter((k) => t[k])
-    : (["security_inode_create", "vfs_create"] as const);
-  const program = generateProgram(readTemplate(), {
-    mode,
+): Promise<ProgramContext> {
+  return {
     comm: setup.config.process,
-    depth,
-    kprobes: kprobes.length > 0 ? kprobes : ["security_inode_create"],
-    vfsCreateDentryArg: vfsCreateDentryArg(kernel.release),
-    legacySyscalls: legacySyscalls(),
-  });
-  return { program, depth };
+    spool: setup.spool,
+    deepestGroup: await activeDepth(setup.config.activeFile),
+    depthMargin: setup.config.depthMargin,
+    host,
+    ...(depthOverride !== undefined ? { depthOverride } : {}),
+  };
 }

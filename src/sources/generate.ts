@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { ProgramContext } from "./source.js";
 
 /** Which probe family the generated program uses. */
 export type TraceMode = "kprobe" | "tracepoint";
@@ -100,6 +101,13 @@ export function unrollDepth(spoolRealPath: string, deepestGroup: number, margin:
   const spoolDepth = spoolRealPath.split("/").filter(Boolean).length;
   const want = spoolDepth + deepestGroup + 1 + margin;
   return Math.min(MAX_DEPTH, Math.max(MIN_DEPTH, want));
+}
+
+/** The walk depth a program context needs: the one place it is computed (watch, doctor, script). */
+export function walkDepth(
+  ctx: Pick<ProgramContext, "spool" | "deepestGroup" | "depthMargin" | "depthOverride">,
+): number {
+  return ctx.depthOverride ?? unrollDepth(ctx.spool, ctx.deepestGroup, ctx.depthMargin);
 }
 
 /** vfs_create took (dir, dentry, ...) before 5.12 and (idmap, dir, dentry, ...) since. */

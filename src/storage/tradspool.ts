@@ -1,4 +1,6 @@
+import { stat } from "node:fs/promises";
 import { posix } from "node:path";
+import type { Found, StorageContext, StorageMethod, StoredRef } from "./method.js";
 
 /** Where a tradspool article lives: `<spool>/<group with dots as slashes>/<number>`. */
 export interface SpoolLocation {
@@ -40,3 +42,34 @@ function rootOf(spool: string): string {
 export function groupDir(spool: string, group: string): string {
   return posix.join(spool, ...group.split("."));
 }
+
+/**
+ * INN's tradspool: one file per article at `<spool>/<group with dots as slashes>/<number>`; a
+ * crosspost is one file plus hard links in its other groups' directories.
+ */
+export const tradspool: StorageMethod = {
+  name: "tradspool",
+  tokenType: 5,
+  filePerArticle: true,
+  fromPath(path: string, ctx: StorageContext): StoredRef | null {
+    const loc = locateArticle(path, ctx.spool);
+    return loc ? { method: "tradspool", path, token: null, ...loc } : null;
+  },
+  async byNumber(group: string, numbers: readonly number[], ctx: StorageContext): Promise<Found[]> {
+    const dir = groupDir(ctx.spool, group);
+    const found: Found[] = [];
+    for (const number of numbers) {
+      const path = `${dir}/${number}`;
+      try {
+        const st = await stat(path);
+        found.push({
+          ref: { method: "tradspool", path, token: null, group, number },
+          arrivedMs: st.mtimeMs,
+        });
+      } catch {
+        // No such file: cancelled, expired, rejected, or a number innd skipped.
+      }
+    }
+    return found;
+  },
+};

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { release } from "node:os";
 import { promisify } from "node:util";
-import type { KernelFacts } from "./mode.js";
+import type { HostFacts } from "./host.js";
+import type { KernelFacts } from "./kernel.js";
 
 const run = promisify(execFile);
 
@@ -90,4 +91,22 @@ export async function ensureTracefs(): Promise<string | null> {
   if (tracefsMounted()) return null;
   await run("mount", ["-t", "tracefs", "tracefs", TRACEFS], { timeout: 10_000 });
   return `mounted tracefs at ${TRACEFS} (bpftrace needs it)`;
+}
+
+/** "bpftrace v0.17.0" → [0, 17, 0]; null when the line says no version. */
+export function parseBpftraceVersion(line: string | null): [number, number, number] | null {
+  const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(line ?? "");
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
+}
+
+/** Everything the sources' checks read, gathered once (only reads: mounting tracefs is ensureTracefs). */
+export async function hostFacts(bpftrace: readonly string[]): Promise<HostFacts> {
+  const [kernel, version] = await Promise.all([kernelFacts(), bpftraceVersion(bpftrace)]);
+  return {
+    kernel,
+    bpftrace: parseBpftraceVersion(version),
+    // As root, watch mounts it itself; through sudo it must already be there.
+    tracefs: tracefsMounted() || (process.getuid?.() === 0 && bpftrace[0] !== "sudo"),
+    syscalls: legacySyscalls(),
+  };
 }
