@@ -13,7 +13,7 @@ const KPROBES = ["security_inode_create", "vfs_create"] as const;
 export const kprobe: Source = {
   name: "kprobe",
   summary: "kprobe on file creation, the dentry's parent chain walked in the kernel (unrolled)",
-  sees: ["tradspool"],
+  sees: ["tradspool", "timehash"],
   fallback: "tracepoint",
   check(host: HostFacts) {
     const k = host.kernel;

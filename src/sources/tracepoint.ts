@@ -10,7 +10,7 @@ import type { ProgramContext, Source } from "./source.js";
 export const tracepoint: Source = {
   name: "tracepoint",
   summary: "syscall tracepoints on open(O_CREAT): the path as innd passed it",
-  sees: ["tradspool"],
+  sees: ["tradspool", "timehash"],
   check(host: HostFacts) {
     if (!host.tracefs) {
       return { ok: false, reason: "tracefs is not mounted (and we cannot mount it: not root)" };

@@ -20,6 +20,8 @@ export interface StoredRef {
 export interface StorageContext {
   /** Real path of patharticles. */
   spool: string;
+  /** tradspool.map's group numbers (innconfval pathspool), for tradspool tokens. */
+  tradspoolGroups?: { group(number: number): Promise<string | null> };
 }
 
 export interface StorageMethod {

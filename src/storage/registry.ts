@@ -2,6 +2,8 @@
  * INN's storage methods newsnotify can read. Adding one: a file that exports a `StorageMethod`
  * (how a created path or a token becomes a stored article) and one line here.
  */
+
+import { cnfs } from "./cnfs.js";
 import type { ArticleRef } from "./gaps.js";
 import type {
   Found,
@@ -10,9 +12,12 @@ import type {
   StorageMethodName,
   StoredRef,
 } from "./method.js";
+import { timecaf } from "./timecaf.js";
+import { timehash } from "./timehash.js";
+import { methodOfType, parseToken, unreadableType } from "./token.js";
 import { tradspool } from "./tradspool.js";
 
-export const STORAGE_METHODS: readonly StorageMethod[] = [tradspool];
+export const STORAGE_METHODS: readonly StorageMethod[] = [tradspool, timehash, timecaf, cnfs];
 
 export function storageMethodNamed(name: string): StorageMethod | undefined {
   return STORAGE_METHODS.find((m) => m.name === name);
@@ -30,6 +35,16 @@ export function storedAtPath(path: string, ctx: StorageContext): StoredRef | nul
     if (ref) return ref;
   }
   return null;
+}
+
+/** A token (as a source saw innd store it) → the stored article; throws with the reason it is none. */
+export async function storedByToken(text: string, ctx: StorageContext): Promise<StoredRef> {
+  const token = parseToken(text);
+  if (!token.ok) throw new Error(token.reason);
+  const name = methodOfType(token.value.type);
+  const method = name ? storageMethodNamed(name) : undefined;
+  if (!method?.fromToken) throw new Error(`token ${text} is ${unreadableType(token.value.type)}`);
+  return method.fromToken(text, ctx);
 }
 
 /** Which method stores a group's articles (storage.conf's classes); tradspool when nothing says. */

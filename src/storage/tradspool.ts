@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { posix } from "node:path";
 import type { Found, StorageContext, StorageMethod, StoredRef } from "./method.js";
+import { decodeTradspool, parseToken } from "./token.js";
 
 /** Where a tradspool article lives: `<spool>/<group with dots as slashes>/<number>`. */
 export interface SpoolLocation {
@@ -54,6 +55,20 @@ export const tradspool: StorageMethod = {
   fromPath(path: string, ctx: StorageContext): StoredRef | null {
     const loc = locateArticle(path, ctx.spool);
     return loc ? { method: "tradspool", path, token: null, ...loc } : null;
+  },
+  async fromToken(text: string, ctx: StorageContext): Promise<StoredRef> {
+    const token = parseToken(text);
+    if (!token.ok) throw new Error(token.reason);
+    const t = decodeTradspool(token.value);
+    if (!t.ok) throw new Error(t.reason);
+    const group = await ctx.tradspoolGroups?.group(t.value.groupNumber);
+    if (!group) {
+      throw new Error(
+        `tradspool token ${text}: group number ${t.value.groupNumber} is not in tradspool.map`,
+      );
+    }
+    const path = `${groupDir(ctx.spool, group)}/${t.value.article}`;
+    return { method: "tradspool", path, token: text, group, number: t.value.article };
   },
   async byNumber(group: string, numbers: readonly number[], ctx: StorageContext): Promise<Found[]> {
     const dir = groupDir(ctx.spool, group);
