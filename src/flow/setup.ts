@@ -2,6 +2,9 @@ import { readFile, realpath } from "node:fs/promises";
 import { type Config, loadConfig } from "../config.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
+import { readStorageConf, type StorageConf } from "../inn/storage-conf.js";
+import { TradspoolGroups } from "../inn/tradspool-map.js";
+import type { StorageContext } from "../storage/method.js";
 import type { ProgramContext } from "../sources/source.js";
 import type { HostFacts } from "../system/host.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
@@ -11,6 +14,8 @@ export interface Setup {
   inn: InnPaths;
   /** The spool's real path: the kernel reports real paths, never symlinks. */
   spool: string;
+  /** INN's storage.conf: which method stores which groups (innd must be restarted to change it). */
+  storage: StorageConf;
 }
 
 /** Config file (or none) + INN's own paths → validated settings. Throws UserError / ConfigError. */
@@ -27,7 +32,18 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
       EXIT.prerequisite,
     );
   }
-  return { config, inn, spool };
+  return { config, inn, spool, storage: await readStorageConf(inn.etc) };
+}
+
+/** The storage methods storage.conf sends articles to (trash stores nothing); [] when unknown. */
+export function methodsInUse(storage: StorageConf): string[] {
+  if (!storage.ok) return [];
+  return [...new Set(storage.classes.map((c) => c.method).filter((m) => m !== "trash"))];
+}
+
+/** What storage methods need to turn a token or a path into an article. */
+export function storageContext(setup: Setup): StorageContext {
+  return { spool: setup.spool, tradspoolGroups: new TradspoolGroups(setup.inn.pathspool) };
 }
 
 /** Deepest group in the active file (1 when it cannot be read: the margin then has to do). */

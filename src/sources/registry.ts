@@ -9,6 +9,9 @@ import { tracepoint } from "./tracepoint.js";
 
 export const SOURCES: readonly Source[] = [kprobe, tracepoint];
 
+/** When no source fits, the one to try: tracepoints need only tracefs (watch mounts it as root). */
+const RESORT: readonly SourceName[] = ["tracepoint", "uprobe", "kprobe"];
+
 export type SourceSetting = SourceName | "auto";
 
 export function sourceNamed(name: SourceName): Source {
@@ -23,20 +26,31 @@ export interface SourceChoice {
 }
 
 /**
- * Pure: the configured mode and the host's facts → the source to run, and why. In auto mode, the
- * first source (in registry order) whose check passes; a set mode is obeyed even if its check fails
- * (the attach error will say why), and the last source is the resort when none passes.
+ * Pure: the configured mode, the host's facts and the storage methods innd uses (storage.conf) →
+ * the source to run, and why. In auto mode, the first source (in registry order) that sees every
+ * method in use and whose check passes; a set mode is obeyed even if its check fails (the attach
+ * error will say why); when none fits, the one that sees the most is tried.
  */
-export function chooseSource(setting: SourceSetting, host: HostFacts): SourceChoice {
+export function chooseSource(
+  setting: SourceSetting,
+  host: HostFacts,
+  methods: readonly string[] = [],
+): SourceChoice {
   if (setting !== "auto") return { source: sourceNamed(setting), reason: "set in config" };
   const refusals: string[] = [];
   for (const source of SOURCES) {
-    const c = source.check(host);
-    if (c.ok) {
-      return { source, reason: refusals.length > 0 ? refusals.join("; ") : c.reason };
+    const unseen = methods.filter((m) => !source.sees.includes(m));
+    if (unseen.length > 0) {
+      refusals.push(`${source.name} cannot see ${unseen.join(", ")} articles`);
+      continue;
     }
+    const c = source.check(host);
+    if (c.ok) return { source, reason: refusals.length > 0 ? refusals.join("; ") : c.reason };
     refusals.push(c.reason);
   }
-  const last = SOURCES[SOURCES.length - 1] as Source;
-  return { source: last, reason: `${refusals.join("; ")}; trying ${last.name} anyway` };
+  // None fits: the source that sees the most methods, the one with the fewest needs first on a tie.
+  const seen = (s: Source) => methods.filter((m) => s.sees.includes(m)).length;
+  const resort = (s: Source) => RESORT.indexOf(s.name);
+  const best = [...SOURCES].sort((a, b) => seen(b) - seen(a) || resort(a) - resort(b))[0] as Source;
+  return { source: best, reason: `${refusals.join("; ")}; trying ${best.name} anyway` };
 }
