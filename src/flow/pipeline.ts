@@ -3,9 +3,9 @@ import type { Article } from "../article/article.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "../inn/active.js";
 import type { SourceEvent } from "../sources/source.js";
 import { type LoadOptions, parseStored, readStored } from "../storage/load.js";
-import type { StoredRef } from "../storage/method.js";
+import type { StorageContext, StoredRef } from "../storage/method.js";
 import type { ReadOptions } from "../storage/read.js";
-import { storedAtPath } from "../storage/registry.js";
+import { storedAtPath, storedByToken } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import { Limit } from "../util/limit.js";
 import type { Log } from "../util/log.js";
@@ -16,6 +16,8 @@ const DONE: Promise<void> = Promise.resolve();
 export interface FlowOptions {
   /** Real path of the spool root (patharticles). */
   spool: string;
+  /** What storage methods need beyond the spool (tradspool.map); default: the spool alone. */
+  storage?: StorageContext;
   activeFile: string;
   read: ReadOptions;
   snippetChars: number;
@@ -48,8 +50,10 @@ export class ArticleFlow {
   /** Articles read and parsed at once: a burst of thousands must not open thousands of files. */
   readonly #reads = new Limit(16);
   readonly #load: LoadOptions;
+  readonly #storage: StorageContext;
 
   constructor(private readonly o: FlowOptions) {
+    this.#storage = o.storage ?? { spool: o.spool };
     this.#load = { spool: o.spool, read: o.read, snippetChars: o.snippetChars };
   }
 
@@ -69,7 +73,7 @@ export class ArticleFlow {
       case "file": {
         // Files outside the spool (history, overview, logs) are innd's business, not ours.
         for (const path of ev.paths) {
-          const ref = storedAtPath(path, { spool: this.o.spool });
+          const ref = storedAtPath(path, this.#storage);
           if (ref) return this.#article(ref);
         }
         return;
@@ -94,9 +98,19 @@ export class ArticleFlow {
         await this.article(path);
         return;
       }
-      case "stored":
-        this.o.log("warn", `stored article ${ev.token} seen, but tokens cannot be read yet`);
-        return;
+      case "stored": {
+        // A handover's two programs both see an article: the Message-ID, when the probe had it
+        // whole, saves a read.
+        if (ev.messageId !== "" && this.#ids.has(ev.messageId)) return;
+        let ref: StoredRef;
+        try {
+          ref = await storedByToken(ev.token, this.#storage);
+        } catch (e) {
+          this.o.log("warn", `stored article ${ev.messageId || ev.token}: ${errorMessage(e)}`);
+          return;
+        }
+        return this.#article(ref);
+      }
       case "lost":
         this.o.log("warn", `bpftrace lost ${ev.count} events; reconciling with the spool`);
         this.o.onLost?.();
@@ -118,7 +132,7 @@ export class ArticleFlow {
    * being handled (catch-up racing the trace) waits for the first.
    */
   article(path: string): Promise<void> {
-    const ref = storedAtPath(path, { spool: this.o.spool });
+    const ref = storedAtPath(path, this.#storage);
     return ref ? this.#article(ref) : DONE;
   }
 

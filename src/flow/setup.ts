@@ -4,8 +4,8 @@ import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
 import { readStorageConf, type StorageConf } from "../inn/storage-conf.js";
 import { TradspoolGroups } from "../inn/tradspool-map.js";
-import type { StorageContext } from "../storage/method.js";
 import type { ProgramContext } from "../sources/source.js";
+import type { StorageContext } from "../storage/method.js";
 import type { HostFacts } from "../system/host.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
 

@@ -42,9 +42,13 @@ const FALLBACK: InnPaths = {
 export async function innPaths(): Promise<InnPaths> {
   const bin = INNCONFVAL.find((p) => existsSync(p)) ?? "innconfval";
   try {
-    const { stdout } = await run(bin, ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin"], {
-      timeout: 10_000,
-    });
+    const { stdout } = await run(
+      bin,
+      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin"],
+      {
+        timeout: 10_000,
+      },
+    );
     const [spool, db, etc, pathspool, pathbin] = stdout.split("\n").map((s) => s.trim());
     if (!spool || !db || !etc || !pathspool || !pathbin) return FALLBACK;
     return { spool, activeFile: join(db, "active"), etc, pathspool, bin: pathbin, source: bin };

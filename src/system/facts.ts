@@ -1,9 +1,13 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { release } from "node:os";
 import { promisify } from "node:util";
 import type { HostFacts } from "./host.js";
+import { type InndBinaryOptions, inndBinaryFacts } from "./innd-binary.js";
+
+export { pidsNamed } from "./processes.js";
+
 import type { KernelFacts } from "./kernel.js";
 
 const run = promisify(execFile);
@@ -63,20 +67,6 @@ export async function bpftraceVersion(argv: readonly string[]): Promise<string |
   }
 }
 
-/** PIDs of processes whose kernel comm is `name`. */
-export async function pidsNamed(name: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if ((await readFile(`/proc/${entry}/comm`, "utf8")).trim() === name) pids.push(Number(entry));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return pids;
-}
-
 /** Whether the open and creat syscalls exist here (x86_64 yes; arm64 has only openat/openat2). */
 export function legacySyscalls(): { open: boolean; creat: boolean } {
   if (!tracefsMounted()) return { open: process.arch === "x64", creat: process.arch === "x64" };
@@ -100,10 +90,18 @@ export function parseBpftraceVersion(line: string | null): [number, number, numb
 }
 
 /** Everything the sources' checks read, gathered once (only reads: mounting tracefs is ensureTracefs). */
-export async function hostFacts(bpftrace: readonly string[]): Promise<HostFacts> {
-  const [kernel, version] = await Promise.all([kernelFacts(), bpftraceVersion(bpftrace)]);
+export async function hostFacts(
+  bpftrace: readonly string[],
+  innd: InndBinaryOptions = {},
+): Promise<HostFacts> {
+  const [kernel, version, binary] = await Promise.all([
+    kernelFacts(),
+    bpftraceVersion(bpftrace),
+    inndBinaryFacts(innd),
+  ]);
   return {
     kernel,
+    innd: binary,
     bpftrace: parseBpftraceVersion(version),
     // As root, watch mounts it itself; through sudo it must already be there.
     tracefs: tracefsMounted() || (process.getuid?.() === 0 && bpftrace[0] !== "sudo"),

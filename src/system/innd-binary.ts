@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { readFile, readlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ElfError, type ElfInfo, readElf } from "./elf.js";
-import { pidsNamed } from "./facts.js";
 import type { InndBinaryFacts } from "./host.js";
+import { pidsNamed } from "./processes.js";
 
 /** Where INN installs innd (Debian's inn2 first), when no innd runs to ask. */
 export const INND_PATHS = [

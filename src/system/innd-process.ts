@@ -1,5 +1,5 @@
 import { readFile, readlink, stat } from "node:fs/promises";
-import { pidsNamed } from "./facts.js";
+import { pidsNamed } from "./processes.js";
 
 /** The running innd as a uprobe sees it: which binary (by inode: a path can be replaced). */
 export interface InndProcess {
