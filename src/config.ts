@@ -33,10 +33,10 @@ const absolutePath = z
 export function configSchema(defaults: ConfigDefaults) {
   return z.strictObject({
     mode: z
-      .enum(["auto", "kprobe", "tracepoint"])
+      .enum(["auto", "kprobe", "tracepoint", "uprobe"])
       .default("auto")
       .describe(
-        "How to see innd create files: kprobe, tracepoint, or auto (kprobe when it can attach).",
+        "How to see innd store articles: kprobe, tracepoint, uprobe, or auto (reads storage.conf; see the README's modes).",
       ),
     process: z
       .string()

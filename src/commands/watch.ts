@@ -1,7 +1,14 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { CatchUp } from "../flow/catchup.js";
 import { ArticleFlow } from "../flow/pipeline.js";
-import { loadSetup, programContext, type Setup } from "../flow/setup.js";
+import {
+  chooseFor,
+  gatherHost,
+  loadSetup,
+  programContext,
+  type Setup,
+  storageContext,
+} from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { Dispatcher } from "../notify/dispatch.js";
 import { walkDepth } from "../sources/generate.js";
@@ -52,7 +59,7 @@ async function preflight(
 ): Promise<{ host: HostFacts; choice: SourceChoice }> {
   const { config } = setup;
   const command = config.bpftrace;
-  const host = await hostFacts(command);
+  const host = await gatherHost(setup);
   if (!host.bpftrace) {
     throw new UserError(
       `cannot run ${command.join(" ")} --version. Install bpftrace (Debian/Ubuntu: apt-get install bpftrace), ` +
@@ -83,7 +90,7 @@ async function preflight(
       `no process named ${config.process} is running yet; articles appear once it starts`,
     );
   }
-  return { host, choice: chooseSource(config.mode, host) };
+  return { host, choice: chooseFor(setup, host) };
 }
 
 interface State {
@@ -180,6 +187,7 @@ function wire(
   const { config } = setup;
   const flow = new ArticleFlow({
     spool: setup.spool,
+    storage: storageContext(setup),
     activeFile: config.activeFile,
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
@@ -210,12 +218,12 @@ function wire(
     onAttached: (program: Program, restarts: number) => {
       const why =
         program.source === choice.source.name ? choice.reason : "fallback after an attach failure";
-      const depth = program.depth > 0 ? `, walk depth ${program.depth}` : "";
+      const detail = program.depth > 0 ? `walk depth ${program.depth}` : program.detail;
       const first = restarts === 0 && !readyOnce;
       readyOnce = true;
       log(
         "info",
-        `${first ? "ready" : "re-attached"}: ${program.source} mode (${why})${depth}; watching ${config.process} → ` +
+        `${first ? "ready" : "re-attached"}: ${program.source} mode (${why}), ${detail}; watching ${config.process} → ` +
           `${setup.spool}; notifying ${delivery.labels.join(", ")}`,
       );
       // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.

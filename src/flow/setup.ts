@@ -4,8 +4,10 @@ import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
 import { readStorageConf, type StorageConf } from "../inn/storage-conf.js";
 import { TradspoolGroups } from "../inn/tradspool-map.js";
+import { chooseSource, type SourceChoice, type SourceSetting } from "../sources/registry.js";
 import type { ProgramContext } from "../sources/source.js";
 import type { StorageContext } from "../storage/method.js";
+import { hostFacts } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
 
@@ -69,4 +71,14 @@ export async function programContext(
     host,
     ...(depthOverride !== undefined ? { depthOverride } : {}),
   };
+}
+
+/** What this host offers the sources (kernel, bpftrace, innd's binary), read once per command. */
+export function gatherHost(setup: Setup): Promise<HostFacts> {
+  return hostFacts(setup.config.bpftrace, { comm: setup.config.process, pathbin: setup.inn.bin });
+}
+
+/** The source to run for this setup (mode, or `setting` from the command line) on this host. */
+export function chooseFor(setup: Setup, host: HostFacts, setting?: SourceSetting): SourceChoice {
+  return chooseSource(setting ?? setup.config.mode, host, methodsInUse(setup.storage));
 }

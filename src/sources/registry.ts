@@ -6,8 +6,9 @@ import type { HostFacts } from "../system/host.js";
 import { kprobe } from "./kprobe.js";
 import type { Source, SourceName } from "./source.js";
 import { tracepoint } from "./tracepoint.js";
+import { uprobe } from "./uprobe.js";
 
-export const SOURCES: readonly Source[] = [kprobe, tracepoint];
+export const SOURCES: readonly Source[] = [kprobe, tracepoint, uprobe];
 
 /** When no source fits, the one to try: tracepoints need only tracefs (watch mounts it as root). */
 const RESORT: readonly SourceName[] = ["tracepoint", "uprobe", "kprobe"];

@@ -7,54 +7,15 @@
  * Which storage method a token belongs to is storage/'s business (storage/token.ts); here only the
  * two types with no article are dropped: 00 trash and FF TOKEN_EMPTY.
  */
-import type { TraceRecord } from "./protocol.js";
-import type { SourceEvent } from "./source.js";
+import type { StoredRecord, TraceRecord } from "./protocol.js";
 
-/** One stored article as the program printed it; the token not yet judged. */
-export interface StoredRecord {
-  kind: "stored";
-  probe: "InndHisWrite" | "SMstore";
-  pid: number;
-  tid: number;
-  ns: bigint;
-  /** INN's text form, @…@. */
-  token: string;
-  /** As innd had it; null from SMstore, which has none. Possibly cut by str(): see isCut. */
-  messageId: string | null;
-}
+export { parseStoredPrintf, type StoredRecord } from "./protocol.js";
 
-const HIS = /^U (\d+) (\d+) (\d+) (\S+) ([\s\S]*)$/;
-const SM = /^T (\d+) (\d+) (\d+) (\S+)$/;
-const RX = /^(?:\\x[0-9a-fA-F]{2}){18}$/;
-const HEX = /^[0-9a-fA-F]{36}$/;
 /** INN's trash method (type 0) and TOKEN_EMPTY (255): nothing stored, nothing to read. */
 const TRASH = 0;
 const EMPTY = 255;
 
-/** A printf's text (trailing newline ours) → a record, or null when it is not a U/T line. */
-export function parseStoredPrintf(
-  data: string,
-): StoredRecord | { kind: "bad"; text: string } | null {
-  const text = data.endsWith("\n") ? data.slice(0, -1) : data;
-  const m = HIS.exec(text) ?? SM.exec(text);
-  if (!m) return null;
-  const raw = m[4] as string;
-  const hex = RX.test(raw) ? raw.replaceAll("\\x", "") : HEX.test(raw) ? raw : null;
-  if (hex === null)
-    return {
-      kind: "bad",
-      text: `a stored-article line with no 18-byte token: ${JSON.stringify(text.slice(0, 120))}`,
-    };
-  return {
-    kind: "stored",
-    probe: text.startsWith("U") ? "InndHisWrite" : "SMstore",
-    pid: Number(m[1]),
-    tid: Number(m[2]),
-    ns: BigInt(m[3] as string),
-    token: `@${hex.toUpperCase()}@`,
-    messageId: m[5] ?? null,
-  };
-}
+import type { SourceEvent } from "./source.js";
 
 /**
  * Whether str() may have cut a Message-ID: innd's end with '>', and str() keeps at most strlen-1
@@ -76,20 +37,15 @@ export function storedEvents(r: StoredRecord, strlen: number): SourceEvent[] {
   return [{ kind: "stored", messageId: id, token: r.token }];
 }
 
-/**
- * The uprobe/smstore sources' decoder. `push` takes protocol.ts's records and, once protocol.ts
- * parses U/T lines (parseStoredPrintf), StoredRecords; until then a U/T line arrives as an
- * "unexpected trace output" message, which it recovers here.
- */
-/** Assignable to source.ts's Decoder (the tests check); push also takes StoredRecords and answers synchronously. */
+/** The uprobe/smstore sources' decoder: protocol.ts's records → events, synchronously. */
 export interface UprobeDecoder {
-  push(record: TraceRecord | StoredRecord): SourceEvent[];
+  push(record: TraceRecord): SourceEvent[];
   flush(): SourceEvent[];
 }
 
 export function uprobeDecoder(strlen: number): UprobeDecoder {
   return {
-    push(record: TraceRecord | StoredRecord): SourceEvent[] {
+    push(record: TraceRecord): SourceEvent[] {
       switch (record.kind) {
         case "stored":
           return storedEvents(record, strlen);
@@ -98,15 +54,8 @@ export function uprobeDecoder(strlen: number): UprobeDecoder {
         case "heartbeat":
         case "attached":
           return [];
-        case "message": {
-          const m = /^unexpected trace output: ("[\s\S]*")$/.exec(record.text);
-          if (m) {
-            const r = parseStoredPrintf(JSON.parse(m[1] as string) as string);
-            if (r?.kind === "stored") return storedEvents(r, strlen);
-            if (r?.kind === "bad") return [{ kind: "problem", text: r.text }];
-          }
+        case "message":
           return [{ kind: "problem", text: record.text }];
-        }
         default:
           return [
             { kind: "problem", text: `unexpected ${record.kind} record from the uprobe program` },

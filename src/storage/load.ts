@@ -31,7 +31,8 @@ export function parseStored(
   snippetChars: number,
 ): Article {
   const article = parseArticle(stored.raw, {
-    path: ref.path ?? "",
+    path: ref.path,
+    token: ref.token,
     group: ref.group ?? "",
     number: ref.number ?? 0,
     snippetChars,

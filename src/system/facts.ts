@@ -21,6 +21,8 @@ export async function kernelFacts(): Promise<KernelFacts> {
   return {
     release: release(),
     kprobes,
+    uprobes:
+      existsSync("/sys/bus/event_source/devices/uprobe") || existsSync(`${TRACEFS}/uprobe_events`),
     lockdown: await lockdown(),
     btf: existsSync("/sys/kernel/btf/vmlinux"),
     traceable: kprobes ? await traceableFunctions() : null,

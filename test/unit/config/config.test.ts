@@ -84,7 +84,7 @@ describe("broken files", () => {
     const lines = await problems(file);
     expect(lines).toEqual(
       expect.arrayContaining([
-        `${file}: mode: expected one of "auto", "kprobe", "tracepoint", got "fast"`,
+        `${file}: mode: expected one of "auto", "kprobe", "tracepoint", "uprobe", got "fast"`,
         expect.stringMatching(new RegExp(`^${file}: process: expected a process name`)),
         `${file}: activFile: unknown key (did you mean "activeFile"?)`,
         `${file}: depthMargin: must be at least 1, got 0`,
