@@ -1,9 +1,9 @@
 import type { Article } from "../article/article.js";
 import { errorMessage } from "../util/errors.js";
+import { printable } from "../util/printable.js";
 import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
 import { sleep } from "./pace.js";
-import { printable } from "./stdout.js";
 
 export interface RetryPolicy {
   /** Delay after the first failure; doubles on each further failure. */
