@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, test, vi } from "vitest";
-import { loadConfig } from "../../../src/config.js";
+import { loadConfig } from "../../../src/config/schema.js";
 import { ConfigError } from "../../../src/util/errors.js";
 
 const INN = { spool: "/var/spool/news/articles", activeFile: "/var/lib/news/active" };

@@ -1,6 +1,6 @@
 /** A notifier's target key names its pending work in the outbox: it must not change across versions. */
 import { expect, test } from "vitest";
-import { configSchema } from "../../../src/config.js";
+import { configSchema } from "../../../src/config/schema.js";
 import { targetKeys } from "../../../src/state/durable.js";
 
 const ENTRIES = [
