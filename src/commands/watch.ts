@@ -1,12 +1,13 @@
 import { unwatchFile, watchFile } from "node:fs";
+import { Dispatcher } from "../delivery/dispatcher.js";
+import { JournaledNotifier } from "../delivery/journaled.js";
+import { targetKeys } from "../delivery/targets.js";
 import { CatchUp } from "../flow/catchup.js";
 import { ArticleFlow } from "../flow/pipeline.js";
 import { activeDepth, buildProgram, loadSetup } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
-import { Dispatcher } from "../notify/dispatch.js";
 import { unrollDepth } from "../sources/generate.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
-import { JournaledNotifier, targetKeys } from "../state/durable.js";
 import { ensureDir } from "../state/files.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";

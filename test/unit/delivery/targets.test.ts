@@ -1,7 +1,7 @@
 /** A notifier's target key names its pending work in the outbox: it must not change across versions. */
 import { expect, test } from "vitest";
 import { configSchema } from "../../../src/config/schema.js";
-import { targetKeys } from "../../../src/state/durable.js";
+import { targetKeys } from "../../../src/delivery/targets.js";
 
 const ENTRIES = [
   { type: "stdout" },
