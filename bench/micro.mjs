@@ -110,9 +110,9 @@ try {
     // path → read → parse → outbox (fdatasync'd) → dispatcher → webhook, batching as configured.
     const { ArticleFlow } = await dist("flow/pipeline.js");
     const { fileDecoder } = await dist("sources/file-decoder.js");
-    const { Dispatcher } = await dist("notify/dispatch.js");
+    const { Dispatcher } = await dist("delivery/dispatcher.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
-    const { JournaledNotifier } = await dist("state/durable.js");
+    const { JournaledNotifier } = await dist("delivery/journaled.js");
     const flowRun = async (/** @type {number} */ batch) => {
       const box = await Outbox.open(join(dir, `flow-${batch}`));
       const hook = new JournaledNotifier(new WebhookNotifier({ url: rx.url, batch }), "t", box);

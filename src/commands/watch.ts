@@ -1,4 +1,7 @@
 import { unwatchFile, watchFile } from "node:fs";
+import { Dispatcher } from "../delivery/dispatcher.js";
+import { JournaledNotifier } from "../delivery/journaled.js";
+import { targetKeys } from "../delivery/targets.js";
 import { CatchUp } from "../flow/catchup.js";
 import { ArticleFlow } from "../flow/pipeline.js";
 import {
@@ -10,12 +13,10 @@ import {
   storageContext,
 } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
-import { Dispatcher } from "../notify/dispatch.js";
 import { walkDepth } from "../sources/generate.js";
 import { chooseSource, type SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
-import { JournaledNotifier, targetKeys } from "../state/durable.js";
 import { ensureDir } from "../state/files.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";

@@ -1,5 +1,5 @@
 import { readFile, realpath } from "node:fs/promises";
-import { type Config, loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config/schema.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
 import { readStorageConf, type StorageConf } from "../inn/storage-conf.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
-import { type Config, configSchema, loadConfig } from "../../../src/config.js";
+import { type Config, configSchema, loadConfig } from "../../../src/config/schema.js";
 import { ConfigError, UserError } from "../../../src/util/errors.js";
 
 const fixture = (name: string) => join(import.meta.dirname, "../../../fixtures/config", name);

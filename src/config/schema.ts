@@ -3,15 +3,15 @@ import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { ConfigError } from "../util/errors.js";
 import {
   inheritLink,
   linkPattern,
   type NotifierConfig,
   notifierEntry,
   notifierKeys,
-} from "./config/notifiers.js";
-import { describeIssue } from "./config/problems.js";
-import { ConfigError } from "./util/errors.js";
+} from "./notifiers.js";
+import { describeIssue } from "./problems.js";
 
 /** Defaults that come from INN (`innconfval`), read by the caller. */
 export interface ConfigDefaults {
