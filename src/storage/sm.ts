@@ -28,9 +28,7 @@ export interface SmOptions {
   timeoutMs?: number;
 }
 
-export type SmResult =
-  | { ok: true; article: Buffer }
-  | { ok: false; reason: string };
+export type SmResult = { ok: true; article: Buffer } | { ok: false; reason: string };
 
 const TOKEN = /^@[0-9A-F]{36}@$/;
 const END = Buffer.from("\r\n.\r\n");
@@ -93,7 +91,10 @@ export function splitArticles(stdout: Buffer): Buffer[] {
   let start = 0;
   while (start < stdout.length) {
     const at = stdout.indexOf(END, start);
-    if (at === -1) throw new SmError(`sm's output ends inside an article (${stdout.length - start} bytes without CRLF . CRLF)`);
+    if (at === -1)
+      throw new SmError(
+        `sm's output ends inside an article (${stdout.length - start} bytes without CRLF . CRLF)`,
+      );
     const end = at + END.length;
     out.push(Buffer.from(stdout.subarray(start, end)));
     start = end;
