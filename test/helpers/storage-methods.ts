@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { ensureGroup, ensureInnd, INNBIN } from "./inn.js";
+import { ensureGroup, INNBIN } from "./inn.js";
 
 export const BACKUP_SUFFIX = ".newsnotify-e2e-backup";
 
@@ -82,8 +82,17 @@ function paths() {
   };
 }
 
+/**
+ * Whether the *system* innd runs: its pid file (pathrun/innd.pid) names a live innd. Not `pgrep -x
+ * innd`: the benchmark runs private innds (INNCONF=...) that must not be mistaken for it.
+ */
 export function inndRunning(): boolean {
-  return spawnSync("pgrep", ["-x", "innd"]).status === 0;
+  try {
+    const pid = readFileSync(join(innconfval("pathrun"), "innd.pid"), "utf8").trim();
+    return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "innd";
+  } catch {
+    return false;
+  }
 }
 
 export function stopInnd(): void {
@@ -95,10 +104,32 @@ export function stopInnd(): void {
   if (inndRunning()) throw new Error("innd did not stop within 30 s (rc.news stop)");
 }
 
+/** Starts the system innd as news (rc.news) unless it runs; waits until ctlinnd gets an answer. */
+export function startInnd(): void {
+  if (!inndRunning()) {
+    mkdirSync("/run/news", { recursive: true });
+    execFileSync("chown", ["news:news", "/run/news"]);
+    // rc.news's helpers keep inherited pipes open forever: give it none.
+    spawnSync(
+      "su",
+      ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news >/dev/null 2>&1 </dev/null`],
+      {
+        stdio: "ignore",
+      },
+    );
+  }
+  for (let i = 0; i < 150; i++) {
+    if (spawnSync(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], { stdio: "ignore" }).status === 0)
+      return;
+    spawnSync("sleep", ["0.2"]);
+  }
+  throw new Error("innd did not start within 30 s (see /var/log/news/news.err)");
+}
+
 /** Restarts innd (it reads storage.conf and cycbuff.conf only at start). */
 export function restartInnd(): void {
   stopInnd();
-  ensureInnd();
+  startInnd();
 }
 
 function newsOwned(path: string): void {
@@ -158,10 +189,11 @@ export function restoreStorageMethods(): boolean {
   } catch {
     // Crashed before the state file was complete: the backups alone say what to undo.
   }
-  stopInnd();
+  // Config first (innd reads it only at start): a failure below still leaves INN's files in place.
   for (const f of [p.storage, p.cycbuff]) {
     if (existsSync(f + BACKUP_SUFFIX)) renameSync(f + BACKUP_SUFFIX, f);
   }
+  stopInnd();
   if (state) {
     rmSync(state.cycbuffFile, { force: true });
     if (state.createdCycbuffDir && existsSync(state.createdCycbuffDir)) {
@@ -173,7 +205,7 @@ export function restoreStorageMethods(): boolean {
     }
   }
   rmSync(p.state, { force: true });
-  if (state?.inndWasRunning !== false) ensureInnd();
+  if (state?.inndWasRunning !== false) startInnd();
   return true;
 }
 
