@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from "node:fs";
+import { join } from "node:path";
 import { Dispatcher } from "../delivery/dispatcher.js";
 import { JournaledNotifier } from "../delivery/journaled.js";
 import { targetKeys } from "../delivery/targets.js";
@@ -23,6 +24,7 @@ import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
 import { ensureTracefs, hostFacts, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
+import { InndPidFile } from "../system/innd-process.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -186,9 +188,11 @@ function wire(
   log: Log,
 ): { supervisor: TraceSupervisor; close(): void } {
   const { config } = setup;
+  const storage = storageContext(setup);
+  const inndPid = new InndPidFile(join(setup.inn.run, "innd.pid"));
   const flow = new ArticleFlow({
     spool: setup.spool,
-    storage: storageContext(setup),
+    storage,
     activeFile: config.activeFile,
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
@@ -196,9 +200,11 @@ function wire(
     deliver: (article) => delivery.admit(article),
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
+    ownInnd: (pid) => inndPid.isOurs(pid),
   });
   const catchUp = new CatchUp({
     spool: setup.spool,
+    storage,
     activeFile: config.activeFile,
     marks: state.marks,
     limits: config.catchUp,

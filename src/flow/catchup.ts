@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseActive } from "../inn/active.js";
 import type { HighWater } from "../state/highwater.js";
 import { type ArticleRef, activeMarks, findGaps } from "../storage/gaps.js";
-import type { Found, StoredRef } from "../storage/method.js";
+import type { Found, StorageContext, StoredRef } from "../storage/method.js";
 import { findStored } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
@@ -23,6 +23,8 @@ export interface CatchUpOptions {
   seen: (group: string, number: number) => boolean;
   /** Reads, parses and queues one article (the same path the trace takes). */
   article: (ref: StoredRef) => Promise<void>;
+  /** How storage methods find articles (default: the spool alone, tradspool). */
+  storage?: StorageContext;
   /** Which of the missing numbers are stored, and when they arrived (default: through storage/). */
   find?: (refs: readonly ArticleRef[]) => Promise<Found[]>;
   /**
@@ -111,9 +113,9 @@ export class CatchUp {
   /** Stored articles, oldest first, split by age. Missing numbers were cancelled, expired or rejected. */
   async #select(gaps: ArticleRef[]): Promise<{ due: Found[]; old: number }> {
     const cutoff = Date.now() - this.o.limits.maxAgeMinutes * 60_000;
-    const found = await (this.o.find ?? ((refs) => findStored(refs, { spool: this.o.spool })))(
-      gaps,
-    );
+    const found = await (
+      this.o.find ?? ((refs) => findStored(refs, this.o.storage ?? { spool: this.o.spool }))
+    )(gaps);
     const due = found.filter((f) => f.arrivedMs >= cutoff);
     due.sort((a, b) => a.arrivedMs - b.arrivedMs);
     return { due, old: found.length - due.length };

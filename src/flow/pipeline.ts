@@ -31,6 +31,8 @@ export interface FlowOptions {
   onLost?: () => void;
   /** A walk ran out of depth: the program should be regenerated deeper. */
   onShortfall?: () => void;
+  /** Whether a storing innd is this INN's (its pid file's), not another instance of the binary. */
+  ownInnd?: (pid: number) => Promise<boolean>;
 }
 
 /**
@@ -49,12 +51,19 @@ export class ArticleFlow {
   readonly #inflight = new Map<string, Promise<void>>();
   /** Articles read and parsed at once: a burst of thousands must not open thousands of files. */
   readonly #reads = new Limit(16);
+  /** Other innd instances already named in the log. */
+  readonly #strangers = new RecentSet(64);
   readonly #load: LoadOptions;
   readonly #storage: StorageContext;
 
   constructor(private readonly o: FlowOptions) {
     this.#storage = o.storage ?? { spool: o.spool };
-    this.#load = { spool: o.spool, read: o.read, snippetChars: o.snippetChars };
+    this.#load = {
+      spool: o.spool,
+      read: o.read,
+      snippetChars: o.snippetChars,
+      tokenReader: this.#storage.tokenReader,
+    };
   }
 
   async handle(ev: SourceEvent): Promise<void> {
@@ -102,6 +111,15 @@ export class ArticleFlow {
         // A handover's two programs both see an article: the Message-ID, when the probe had it
         // whole, saves a read.
         if (ev.messageId !== "" && this.#ids.has(ev.messageId)) return;
+        if (this.o.ownInnd && !(await this.o.ownInnd(ev.pid))) {
+          if (this.#strangers.add(String(ev.pid))) {
+            this.o.log(
+              "warn",
+              `ignoring articles stored by innd pid ${ev.pid}: not this INN's innd (another instance?)`,
+            );
+          }
+          return;
+        }
         let ref: StoredRef;
         try {
           ref = await storedByToken(ev.token, this.#storage);

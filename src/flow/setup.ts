@@ -1,12 +1,16 @@
 import { readFile, realpath } from "node:fs/promises";
+import { join } from "node:path";
 import { type Config, loadConfig } from "../config/schema.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
-import { readStorageConf, type StorageConf } from "../inn/storage-conf.js";
+import { matchGroups, readStorageConf, type StorageConf } from "../inn/storage-conf.js";
 import { TradspoolGroups } from "../inn/tradspool-map.js";
+import { compileWildmat } from "../inn/wildmat.js";
 import { chooseSource, type SourceChoice, type SourceSetting } from "../sources/registry.js";
 import type { ProgramContext } from "../sources/source.js";
 import type { StorageContext } from "../storage/method.js";
+import { localOverview } from "../storage/nntp-overview.js";
+import { TokenReader } from "../storage/token-reader.js";
 import { hostFacts } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
@@ -43,9 +47,33 @@ export function methodsInUse(storage: StorageConf): string[] {
   return [...new Set(storage.classes.map((c) => c.method).filter((m) => m !== "trash"))];
 }
 
-/** What storage methods need to turn a token or a path into an article. */
+/** What storage methods need to turn a token or a path into an article, and catch-up to find them. */
 export function storageContext(setup: Setup): StorageContext {
-  return { spool: setup.spool, tradspoolGroups: new TradspoolGroups(setup.inn.pathspool) };
+  const { inn, storage } = setup;
+  return {
+    spool: setup.spool,
+    tradspoolGroups: new TradspoolGroups(inn.pathspool),
+    tokenReader: new TokenReader({ bin: join(inn.bin, "sm") }),
+    overview: localOverview(inn.bin),
+    filesByNumber: (group) => storedAsFilesByNumber(storage, group),
+  };
+}
+
+/**
+ * Whether storage.conf stores every article of `group` with tradspool (one file per group and
+ * number): the classes whose newsgroups match it, in order, up to the first that has no size or
+ * expires condition (that one takes everything left). Unknown storage.conf: tradspool, INN's default.
+ */
+export function storedAsFilesByNumber(storage: StorageConf, group: string): boolean {
+  if (!storage.ok) return true;
+  const wildmat = (text: string, pattern: string) => compileWildmat(pattern).test(text);
+  for (const c of storage.classes) {
+    if (!matchGroups([group], c.newsgroups, c.exactmatch, wildmat)) continue;
+    if (c.method !== "tradspool") return false;
+    const conditional = c.size.min > 0 || c.size.max > 0 || c.expires.min > 0 || c.expires.max > 0;
+    if (!conditional) return true;
+  }
+  return true;
 }
 
 /** Deepest group in the active file (1 when it cannot be read: the margin then has to do). */

@@ -25,6 +25,8 @@ export interface InnPaths {
   pathspool: string;
   /** pathbin: innd, sm. */
   bin: string;
+  /** pathrun: innd.pid. */
+  run: string;
   /** Where these came from, for `doctor`. */
   source: string;
 }
@@ -35,6 +37,7 @@ const FALLBACK: InnPaths = {
   etc: "/etc/news",
   pathspool: "/var/spool/news",
   bin: "/usr/lib/news/bin",
+  run: "/run/news",
   source: "built-in defaults (innconfval not found)",
 };
 
@@ -44,14 +47,15 @@ export async function innPaths(): Promise<InnPaths> {
   try {
     const { stdout } = await run(
       bin,
-      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin"],
+      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin", "pathrun"],
       {
         timeout: 10_000,
       },
     );
-    const [spool, db, etc, pathspool, pathbin] = stdout.split("\n").map((s) => s.trim());
-    if (!spool || !db || !etc || !pathspool || !pathbin) return FALLBACK;
-    return { spool, activeFile: join(db, "active"), etc, pathspool, bin: pathbin, source: bin };
+    const [spool, db, etc, pathspool, pathbin, pathrun] = stdout.split("\n").map((s) => s.trim());
+    if (!spool || !db || !etc || !pathspool || !pathbin || !pathrun) return FALLBACK;
+    const activeFile = join(db, "active");
+    return { spool, activeFile, etc, pathspool, bin: pathbin, run: pathrun, source: bin };
   } catch {
     return FALLBACK;
   }

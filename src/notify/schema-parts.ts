@@ -3,10 +3,10 @@
  * HTTP service (timeout, rate limit), how the message looks (template, link), checked strings.
  */
 import { z } from "zod";
+import { wildmatProblem } from "../inn/wildmat.js";
 import { LINK_FIELDS } from "./format/link.js";
 import { FIELDS, templateProblem } from "./format/template.js";
 import { filterProblem } from "./route.js";
-import { wildmatProblem } from "./wildmat.js";
 
 export const timeoutMs = (fallback: number) =>
   z

@@ -34,7 +34,7 @@ export function storedEvents(r: StoredRecord, strlen: number): SourceEvent[] {
   const type = Number.parseInt(r.token.slice(1, 3), 16);
   if (type === TRASH || type === EMPTY) return [];
   const id = r.messageId === null || isCut(r.messageId, strlen) ? "" : r.messageId;
-  return [{ kind: "stored", messageId: id, token: r.token }];
+  return [{ kind: "stored", messageId: id, token: r.token, pid: r.pid }];
 }
 
 /** The uprobe/smstore sources' decoder: protocol.ts's records → events, synchronously. */

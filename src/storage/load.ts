@@ -5,6 +5,8 @@ import { type ReadOptions, readWhenComplete, type StoredArticle } from "./read.j
 
 export interface LoadOptions {
   spool: string;
+  /** Reads token-only articles (timecaf, CNFS). */
+  tokenReader?: { article(token: string): Promise<Buffer> };
   read: ReadOptions;
   snippetChars: number;
 }
@@ -14,10 +16,20 @@ export interface LoadOptions {
  * Throws with the reason when it cannot be read.
  */
 export async function readStored(ref: StoredRef, o: LoadOptions): Promise<StoredArticle> {
-  if (ref.path === null) {
-    throw new Error(`${ref.method} articles (${ref.token ?? "no token"}) cannot be read yet`);
+  if (ref.path !== null) return readWhenComplete(ref.path, o.spool, o.read);
+  if (ref.token === null || !o.tokenReader) {
+    throw new Error(`a ${ref.method ?? "stored"} article with neither a file nor a token to read`);
   }
-  return readWhenComplete(ref.path, o.spool, o.read);
+  // Stored before the probe fired (InndHisWrite comes after the store): complete at once.
+  const raw = await o.tokenReader.article(ref.token);
+  const truncated = raw.length > o.read.maxBytes;
+  return {
+    raw: truncated ? raw.subarray(0, o.read.maxBytes) : raw,
+    bytes: raw.length,
+    truncated,
+    complete: true,
+    waitedMs: 0,
+  };
 }
 
 /**

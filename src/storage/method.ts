@@ -22,6 +22,12 @@ export interface StorageContext {
   spool: string;
   /** tradspool.map's group numbers (innconfval pathspool), for tradspool tokens. */
   tradspoolGroups?: { group(number: number): Promise<string | null> };
+  /** Reads articles that have no file of their own, by token (INN's sm, batched). */
+  tokenReader?: { article(token: string): Promise<Buffer> };
+  /** The local server's overview and innd's history, for catch-up beyond tradspool. */
+  overview?: import("./overview.js").OverviewAccess;
+  /** Whether a group's articles are all named by group and number (tradspool): catch-up stats them. */
+  filesByNumber?: (group: string) => boolean;
 }
 
 export interface StorageMethod {

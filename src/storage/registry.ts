@@ -12,6 +12,7 @@ import type {
   StorageMethodName,
   StoredRef,
 } from "./method.js";
+import { findThroughOverview } from "./overview.js";
 import { timecaf } from "./timecaf.js";
 import { timehash } from "./timehash.js";
 import { methodOfType, parseToken, unreadableType } from "./token.js";
@@ -47,16 +48,14 @@ export async function storedByToken(text: string, ctx: StorageContext): Promise<
   return method.fromToken(text, ctx);
 }
 
-/** Which method stores a group's articles (storage.conf's classes); tradspool when nothing says. */
-export type MethodOfGroup = (group: string) => StorageMethod;
-
-const everyGroupTradspool: MethodOfGroup = () => tradspool;
-
-/** For catch-up: the stored articles among `refs`, each looked up through its group's method. */
+/**
+ * For catch-up: the stored articles among `refs`. Groups that storage.conf sends to tradspool only
+ * are looked up as files (group directory + number); the others through the local server's
+ * overview and innd's history (every method).
+ */
 export async function findStored(
   refs: readonly ArticleRef[],
   ctx: StorageContext,
-  methodOf: MethodOfGroup = everyGroupTradspool,
 ): Promise<Found[]> {
   const byGroup = new Map<string, number[]>();
   for (const r of refs) {
@@ -66,9 +65,14 @@ export async function findStored(
   }
   const found: Found[] = [];
   for (const [group, numbers] of byGroup) {
-    const m = methodOf(group);
-    if (!m.byNumber) throw new Error(`${m.name} cannot look articles up by number`);
-    found.push(...(await m.byNumber(group, numbers, ctx)));
+    if (ctx.filesByNumber?.(group) ?? true) {
+      found.push(...((await tradspool.byNumber?.(group, numbers, ctx)) ?? []));
+    } else {
+      if (!ctx.overview) throw new Error(`no way to look up ${group}'s articles by number`);
+      found.push(
+        ...(await findThroughOverview(group, numbers, ctx.overview, (t) => storedByToken(t, ctx))),
+      );
+    }
   }
   return found;
 }

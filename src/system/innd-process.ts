@@ -58,3 +58,35 @@ export async function processStart(pid: number): Promise<number | null> {
     return null;
   }
 }
+
+/**
+ * Which process is *this* INN's innd: the one its pid file (pathrun/innd.pid) names. A uprobe on
+ * innd's binary also fires in any other innd started from it (a test or benchmark instance with its
+ * own inn.conf), whose tokens mean nothing in our spool. Re-read when an unknown pid shows up (innd
+ * restarted), at most once a second.
+ */
+export class InndPidFile {
+  #pid: number | null = null;
+  #readAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly path: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async isOurs(pid: number): Promise<boolean> {
+    if (pid === this.#pid) return true;
+    if (this.now() - this.#readAt >= 1000) {
+      this.#readAt = this.now();
+      try {
+        const text = (await readFile(this.path, "utf8")).trim();
+        this.#pid = /^\d+$/.test(text) ? Number(text) : null;
+      } catch {
+        // No pid file (innd not started by rc.news?): every innd counts as ours.
+        this.#pid = null;
+        return true;
+      }
+    }
+    return this.#pid === null || pid === this.#pid;
+  }
+}

@@ -8,7 +8,7 @@ import {
   type StorageClass,
   storingClass,
 } from "../../../src/inn/storage-conf.js";
-import { compileWildmat } from "../../../src/notify/wildmat.js";
+import { compileWildmat } from "../../../src/inn/wildmat.js";
 
 const fixture = (p: string) =>
   readFileSync(new URL(`../../../fixtures/${p}`, import.meta.url), "utf8");

@@ -53,6 +53,7 @@ describe("uprobe on InndHisWrite: the real innd's output", () => {
       // the 245-byte Message-ID was cut by str() at 199 bytes: left for the article to tell
       messageId: c.name === "long-message-id" ? "" : c.messageId,
       token: c.token,
+      pid: 24481,
     }));
 
   it("one stored event per article, with grephistory's token and the Message-ID", () => {
@@ -75,7 +76,7 @@ describe("uretprobe on SMstore: the real innd's output", () => {
   it("one stored event per article, the token only", () => {
     const want = captured
       .filter((c) => c.messageId.startsWith("<smstore."))
-      .map((c) => ({ kind: "stored", messageId: "", token: c.token }));
+      .map((c) => ({ kind: "stored", messageId: "", token: c.token, pid: 24481 }));
     expect(want).toHaveLength(9);
     expect(decode("smstore-innd.jsonl")).toEqual(want);
     expect(decodeDirect("smstore-innd.jsonl")).toEqual(want);
@@ -128,7 +129,7 @@ describe("storedEvents", () => {
   });
   it("passes other types on: storage/ says which it can read", () => {
     expect(storedEvents(rec(`@07${"0".repeat(34)}@`, "<a@b>"), 200)).toEqual([
-      { kind: "stored", messageId: "<a@b>", token: `@07${"0".repeat(34)}@` },
+      { kind: "stored", messageId: "<a@b>", token: `@07${"0".repeat(34)}@`, pid: 1 },
     ]);
   });
   it.each([
