@@ -37,7 +37,11 @@ function program(): Command {
     .description(
       "dry run on one stored article: show the parsed article and what each notifier would send",
     )
-    .argument("<file>", "an article file, e.g. /var/spool/news/articles/local/test/1")
+    .argument(
+      "<article>",
+      "an article file (e.g. /var/spool/news/articles/local/test/1) or INN's token for it " +
+        "(@…@, as grephistory '<message-id>' prints it: every storage method)",
+    )
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .option("--send", "really send it to every notifier and report each result", false)
     .action(async (file: string, o: { config?: string; send: boolean }) => {

@@ -24,7 +24,8 @@ import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
 import { ensureTracefs, hostFacts, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
-import { InndPidFile } from "../system/innd-process.js";
+import { inndBinaryFacts } from "../system/innd-binary.js";
+import { fileIdentity, InndPidFile, inndProcess, runningInode } from "../system/innd-process.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -223,6 +224,12 @@ function wire(
     makeProgram: async (source) => source.program(await programContext(setup, host)),
     onEvent: (ev) => void flow.handle(ev),
     onAttached: (program: Program, restarts: number) => {
+      attachedIno = null;
+      if (program.binary) {
+        void fileIdentity(program.binary).then((id) => {
+          attachedIno = id?.ino ?? null;
+        });
+      }
       const why =
         program.source === choice.source.name ? choice.reason : "fallback after an attach failure";
       const detail = program.depth > 0 ? `walk depth ${program.depth}` : program.detail;
@@ -255,6 +262,22 @@ function wire(
     }
   };
 
+  // A uprobe sits on the binary's inode: a package upgrade renames a new file over it and restarts
+  // innd, which then runs code nothing traces. Noticed here, re-attached, and the gap caught up.
+  let attachedIno: number | null = null;
+  const checkBinary = async () => {
+    const current = supervisor.program;
+    if (!current?.binary || attachedIno === null) return;
+    const innd = await inndProcess(config.process);
+    const running = innd ? await runningInode(innd.pid, current.binary) : null;
+    if (running === null || running === attachedIno) return;
+    attachedIno = null;
+    host.innd = await inndBinaryFacts({ comm: config.process, pathbin: setup.inn.bin });
+    await supervisor.handover(`innd runs a new ${current.binary} (upgraded?)`);
+    void catchUp.request("innd's binary replaced");
+  };
+  const binaryTimer = setInterval(() => void checkBinary(), 2000);
+
   // A group added while we run may be deeper than the walk: regenerate before its first article.
   const onActive = () => void raiseDepth("the active file changed");
   watchFile(config.activeFile, { interval: 2000 }, onActive);
@@ -266,6 +289,7 @@ function wire(
     supervisor,
     close: () => {
       clearInterval(periodic);
+      clearInterval(binaryTimer);
       unwatchFile(config.activeFile, onActive);
     },
   };

@@ -45,11 +45,12 @@ export const uprobe: Source = {
     const base = { comm: ctx.comm, depth: 4 } as const;
     if (innd?.path && (innd.hisWrite || !innd.smStore || !innd.storageLib)) {
       const text = generateProgram(readTemplate(), { ...base, mode: "uprobe", innd: innd.path });
-      return { source: "uprobe", text, depth: 0, detail: `uprobe on ${innd.path}:InndHisWrite` };
+      const detail = `uprobe on ${innd.path}:InndHisWrite`;
+      return { source: "uprobe", text, depth: 0, detail, binary: innd.path };
     }
     const lib = innd?.storageLib ?? "";
     const text = generateProgram(readTemplate(), { ...base, mode: "smstore", libstorage: lib });
-    return { source: "uprobe", text, depth: 0, detail: `uretprobe on ${lib}:SMstore` };
+    return { source: "uprobe", text, depth: 0, detail: `uretprobe on ${lib}:SMstore`, binary: lib };
   },
   decoder: () => uprobeDecoder(STRLEN),
 };

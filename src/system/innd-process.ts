@@ -90,3 +90,29 @@ export class InndPidFile {
     return this.#pid === null || pid === this.#pid;
   }
 }
+
+/**
+ * The inode of `binary` as the running process `pid` has it: its executable, or a library it has
+ * mapped (/proc/PID/maps names the inode of each mapping). Null when the process does not run it.
+ */
+export async function runningInode(pid: number, binary: string): Promise<number | null> {
+  try {
+    const exe = (await readlink(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, "");
+    if (exe === binary) return (await stat(`/proc/${pid}/exe`)).ino;
+    for (const line of (await readFile(`/proc/${pid}/maps`, "utf8")).split("\n")) {
+      // address perms offset dev inode pathname
+      const f = line.split(/\s+/);
+      if (
+        f[5] &&
+        f
+          .slice(5)
+          .join(" ")
+          .replace(/ \(deleted\)$/, "") === binary
+      )
+        return Number(f[4]);
+    }
+  } catch {
+    // Exited meanwhile.
+  }
+  return null;
+}
