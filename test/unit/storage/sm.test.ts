@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SmError, smRead, splitArticles } from "../../../src/storage/sm.js";
+import { SmBatcher, SmError, smRead, splitArticles } from "../../../src/storage/sm.js";
 
 const art = (id: string, body = "body") =>
   `Path: x\r\nMessage-ID: <${id}@x>\r\n\r\n${body}\r\n.\r\n`;
@@ -99,5 +99,29 @@ describe("smRead (with a stand-in sm)", () => {
     await expect(smRead([tok(2)], { bin, maxBytes: 10_000 })).rejects.toThrow(
       /more than 10000 bytes/,
     );
+  });
+});
+
+describe("SmBatcher", () => {
+  it("runs the first token at once and batches those that arrive meanwhile", async () => {
+    const { bin, log } = fakeSm();
+    const b = new SmBatcher({ bin, batch: 4 });
+    const first = b.read(tok(2));
+    const rest = [4, 6, 8, 10, 12, 3, 4].map((n) => b.read(tok(n)));
+    const all = await Promise.all([first, ...rest]);
+    expect(all.map((r) => r.ok)).toEqual([true, true, true, true, true, true, false, true]);
+    expect(all[1]?.ok && all[1].article.toString()).toContain(`X-Token: ${tok(4)}`);
+    const runs = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as string[]).length - 1);
+    // 1 at once; then 6 distinct waiting (tok(4) asked twice) in batches of 4
+    expect(runs).toEqual([1, 4, 2]);
+  });
+
+  it("a failed run rejects its callers and the next token still runs", async () => {
+    const b = new SmBatcher({ bin: "/nonexistent/sm" });
+    await expect(b.read(tok(2))).rejects.toThrow(SmError);
+    await expect(b.read(tok(4))).rejects.toThrow(/cannot run/);
   });
 });
