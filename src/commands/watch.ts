@@ -15,17 +15,17 @@ import {
 } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { walkDepth } from "../sources/generate.js";
-import { chooseSource, type SourceChoice } from "../sources/registry.js";
+import type { SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
 import { ensureDir } from "../state/files.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
-import { ensureTracefs, hostFacts, pidsNamed } from "../system/facts.js";
+import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
-import { inndBinaryFacts } from "../system/innd-binary.js";
-import { fileIdentity, InndPidFile, inndProcess, runningInode } from "../system/innd-process.js";
+import { fileIdentity, inndBinaryFacts } from "../system/innd-binary.js";
+import { InndPidFile, inndProcess, runningInode } from "../system/innd-process.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 

@@ -36,16 +36,6 @@ export async function inndProcess(comm: string): Promise<InndProcess | null> {
   return null;
 }
 
-/** The inode a path names now (what a uprobe on it attaches to), or null when it is missing. */
-export async function fileIdentity(path: string): Promise<{ dev: number; ino: number } | null> {
-  try {
-    const st = await stat(path);
-    return { dev: st.dev, ino: st.ino };
-  } catch {
-    return null;
-  }
-}
-
 /** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat): a restart changes it. */
 export async function processStart(pid: number): Promise<number | null> {
   try {
