@@ -6,8 +6,8 @@ import { buildNotifiers } from "../notify/build.js";
 import { Dispatcher } from "../notify/dispatch.js";
 import { unrollDepth } from "../sources/generate.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
+import { prepareStateDir } from "../state/dir.js";
 import { JournaledNotifier, targetKeys } from "../state/durable.js";
-import { ensureDir } from "../state/files.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
@@ -39,12 +39,18 @@ export async function watch(opts: WatchOptions): Promise<void> {
     );
   }
 
-  await ensureDir(config.stateDir).catch((e: unknown) => {
-    throw new UserError(`cannot create the state directory ${config.stateDir}: ${errorMessage(e)}`);
-  });
-  const unlock = await lockStateDir(config.stateDir);
-  const outbox = await Outbox.open(config.stateDir);
-  const marks = await HighWater.load(config.stateDir);
+  // Checked before anything is written there: a refused directory is left as it was found.
+  const stateDir = await prepareStateDir(config.stateDir, { log });
+  const unlock = await lockStateDir(stateDir);
+  let outbox: Outbox;
+  let marks: HighWater;
+  try {
+    outbox = await Outbox.open(stateDir, { log });
+    marks = await HighWater.load(stateDir);
+  } catch (e) {
+    await unlock();
+    throw e;
+  }
 
   const targets = targetKeys(config.notifiers);
   const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout }).map(

@@ -12,6 +12,17 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The state directory cannot be used: unsafe, not writable, full, or a state file is corrupt
+ * (exit 5). Not a bug: the message says what to do.
+ */
+export class StateError extends UserError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 5, options);
+    this.name = "StateError";
+  }
+}
+
 /** An invalid config file: every problem at once, one `FILE: dotted.key: problem` line each. */
 export class ConfigError extends UserError {
   readonly problems: string[];
