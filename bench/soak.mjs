@@ -12,6 +12,8 @@
  *   --articles N   articles in all (default 100000)
  *   --minutes M    spread over about M minutes (default 30), in waves of 90 s
  *   --wave S       seconds per wave (default 90; shorter for a quick trial of the script)
+ *   --bin PATH     another build's bin/newsnotify (e.g. a copy, so that rebuilding this checkout
+ *                  during the half hour cannot change what runs)
  *   --label NAME   results as bench/results/soak-NAME.* (default: the date)
  *   --out DIR      results directory (default bench/results)
  *   --keep         keep the private INN instance's directory afterwards
@@ -40,6 +42,7 @@ const { values: a } = parseArgs({
     articles: { type: "string", default: "100000" },
     minutes: { type: "string", default: "30" },
     wave: { type: "string", default: "90" },
+    bin: { type: "string" },
     label: { type: "string" },
     keep: { type: "boolean", default: false },
     out: { type: "string", default: fileURLToPath(new URL("./results", import.meta.url)) },
@@ -151,7 +154,7 @@ function fdCount(pid) {
 
 async function main() {
   preflight();
-  const machine = { ...machineInfo(undefined), loadBefore: load() };
+  const machine = { ...machineInfo(a.bin), loadBefore: load() };
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   await reapLeftovers(tmpdir(), "newsnotify-bench-", say);
   const root = mkdtempSync(join(tmpdir(), "newsnotify-bench-"));
@@ -180,7 +183,8 @@ async function main() {
     `mode: auto\nspool: ${inn.spool}\nactiveFile: ${inn.activeFile}\nstateDir: ${stateDir}\n` +
       `notifiers:\n  - type: webhook\n    url: http://127.0.0.1:${rx.port}/hook\n    batch: 100\n`,
   );
-  const argv = [...shimNodeArgs(BIN), BIN, "watch", "--config", config];
+  const bin = a.bin ?? BIN;
+  const argv = [...shimNodeArgs(bin), bin, "watch", "--config", config];
   const child = spawn(process.execPath, argv, {
     env: inn.env,
     stdio: ["ignore", "ignore", "pipe"],
