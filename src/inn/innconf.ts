@@ -21,6 +21,10 @@ export interface InnPaths {
   activeFile: string;
   /** pathetc, for storage.conf. */
   etc: string;
+  /** pathspool, for tradspool.map. */
+  pathspool: string;
+  /** pathbin: innd, sm. */
+  bin: string;
   /** Where these came from, for `doctor`. */
   source: string;
 }
@@ -29,6 +33,8 @@ const FALLBACK: InnPaths = {
   spool: "/var/spool/news/articles",
   activeFile: "/var/lib/news/active",
   etc: "/etc/news",
+  pathspool: "/var/spool/news",
+  bin: "/usr/lib/news/bin",
   source: "built-in defaults (innconfval not found)",
 };
 
@@ -36,10 +42,16 @@ const FALLBACK: InnPaths = {
 export async function innPaths(): Promise<InnPaths> {
   const bin = INNCONFVAL.find((p) => existsSync(p)) ?? "innconfval";
   try {
-    const { stdout } = await run(bin, ["patharticles", "pathdb", "pathetc"], { timeout: 10_000 });
-    const [spool, db, etc] = stdout.split("\n").map((s) => s.trim());
-    if (!spool || !db || !etc) return FALLBACK;
-    return { spool, activeFile: join(db, "active"), etc, source: bin };
+    const { stdout } = await run(
+      bin,
+      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin"],
+      {
+        timeout: 10_000,
+      },
+    );
+    const [spool, db, etc, pathspool, pathbin] = stdout.split("\n").map((s) => s.trim());
+    if (!spool || !db || !etc || !pathspool || !pathbin) return FALLBACK;
+    return { spool, activeFile: join(db, "active"), etc, pathspool, bin: pathbin, source: bin };
   } catch {
     return FALLBACK;
   }

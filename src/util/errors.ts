@@ -12,13 +12,34 @@ export class UserError extends Error {
   }
 }
 
+/** Exit codes (docs/architecture.md, README): what a script or systemd can tell apart. */
+export const EXIT = {
+  problem: 1,
+  usage: 2,
+  prerequisite: 3,
+  permission: 4,
+  environment: 5,
+  bug: 70,
+} as const;
+
 /**
- * The state directory cannot be used: unsafe, not writable, full, or a state file is corrupt
- * (exit 5). Not a bug: the message says what to do.
+ * The machine refused something at run time (bpftrace could not attach, the state directory cannot
+ * be written): not a bug in newsnotify, and the message says what to do. Exit code 5.
  */
-export class StateError extends UserError {
+export class EnvironmentError extends UserError {
   constructor(message: string, options?: ErrorOptions) {
-    super(message, 5, options);
+    super(message, EXIT.environment, options);
+    this.name = "EnvironmentError";
+  }
+}
+
+/**
+ * The state directory cannot be used: unsafe, not writable, full, or a state file is corrupt. An
+ * EnvironmentError (exit 5), not a bug: the message says what to do.
+ */
+export class StateError extends EnvironmentError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "StateError";
   }
 }
