@@ -33,5 +33,7 @@ test("EPIPE on stdout: no crash, one log line, the other notifier gets every art
   const about = log.filter((l) => /stdout/.test(l));
   expect(about).toHaveLength(1);
   console.log(about[0]);
-  expect(about[0]).toMatch(/stdout is closed \((EPIPE|ERR_STREAM_DESTROYED)[^)]*: its reader went away\)/);
+  expect(about[0]).toMatch(
+    /stdout is closed \((EPIPE|ERR_STREAM_DESTROYED)[^)]*: its reader went away\)/,
+  );
 });
