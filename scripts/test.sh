@@ -39,11 +39,15 @@ status=0
 node --test bench/test/ >/dev/null || die "bench harness tests failed (node --test bench/test/)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" || status=$?
 # One plain closing line, whatever the runner's own summary looks like.
+# A skipped test (.skip, .todo, a skipIf that fired) is a test that proved nothing: it fails the run.
+skipped=0
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` +
-    (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));' "$results" || true
+    (r.numPendingTests || r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ""));
+  process.exit(r.numPendingTests + r.numTodoTests > 0 ? 1 : 0);' "$results" || skipped=1
 rm -f "$results"
 [ $status = 0 ] || die "tests failed"
+[ $skipped = 0 ] || die "tests were skipped (see the list above): a skipped test must fail or be removed"
 if [ $vm = 1 ]; then
   log "kprobe VM lane"
   npm run --silent test:vm

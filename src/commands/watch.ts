@@ -18,7 +18,7 @@ import { walkDepth } from "../sources/generate.js";
 import type { SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
-import { ensureDir } from "../state/files.js";
+import { prepareStateDir } from "../state/dir.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
@@ -41,7 +41,7 @@ export interface WatchOptions {
 export async function watch(opts: WatchOptions): Promise<void> {
   const setup = await loadSetup(opts.config);
   const { host, choice } = await preflight(setup, opts.log);
-  const state = await openState(setup);
+  const state = await openState(setup, opts.log);
   try {
     const delivery = await openDelivery(setup, state, opts);
     const run = wire(setup, host, choice, state, delivery, opts.log);
@@ -104,14 +104,12 @@ interface State {
 }
 
 /** The state directory, locked for this watcher, with its outbox and high-water marks. */
-async function openState(setup: Setup): Promise<State> {
-  const dir = setup.config.stateDir;
-  await ensureDir(dir).catch((e: unknown) => {
-    throw new EnvironmentError(`cannot create the state directory ${dir}: ${errorMessage(e)}`);
-  });
+async function openState(setup: Setup, log: Log): Promise<State> {
+  // Checked before anything is written there: a refused directory is left as it was found.
+  const dir = await prepareStateDir(setup.config.stateDir, { log });
   const unlock = await lockStateDir(dir);
   try {
-    const outbox = await Outbox.open(dir);
+    const outbox = await Outbox.open(dir, { log });
     const marks = await HighWater.load(dir).catch(async (e: unknown) => {
       await outbox.close();
       throw e;

@@ -5,8 +5,9 @@
  * waiting for the article to be complete, reading and parsing it, and the HTTP POST.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -36,6 +37,8 @@ export function newsnotifyContender(o) {
   let child = null;
   /** @type {import("node:http").Server | null} */
   let server = null;
+  /** Its own state directory, made at start and removed at stop. */
+  let stateDir = "";
   /** Every bpftrace pid seen under newsnotify (a restart would add one). */
   const bpftracePids = new Set();
 
@@ -80,10 +83,13 @@ export function newsnotifyContender(o) {
       await new Promise((/** @type {(v: void) => void} */ r) => srv.listen(0, "127.0.0.1", r));
       const port = /** @type {import("node:net").AddressInfo} */ (srv.address()).port;
       const config = join(o.dir, "newsnotify.yaml");
+      // Not under o.dir: that belongs to news (the private innd's), and newsnotify refuses a state
+      // directory whose parent another user could swap (see src/state/dir.ts).
+      stateDir = mkdtempSync(join(tmpdir(), "newsnotify-state-"));
       writeFileSync(
         config,
         // Its own state directory: the default one may belong to a watcher someone else runs.
-        `mode: auto\nspool: ${o.spool}\nactiveFile: ${o.activeFile}\nstateDir: ${join(o.dir, "state")}\n` +
+        `mode: auto\nspool: ${o.spool}\nactiveFile: ${o.activeFile}\nstateDir: ${stateDir}\n` +
           `notifiers:\n  - type: webhook\n    url: http://127.0.0.1:${port}/hook\n` +
           ((o.batch ?? 1) > 1 ? `    batch: ${o.batch}\n` : ""),
       );
@@ -149,6 +155,7 @@ export function newsnotifyContender(o) {
     messages: () => log.filter((l) => /newsnotify: (warn: |error: |catch-up)/.test(l)),
     async stop() {
       await stopChild(child, "SIGTERM", 15_000);
+      if (stateDir) rmSync(stateDir, { recursive: true, force: true });
       const srv = server;
       server = null;
       if (srv) {
