@@ -1,0 +1,179 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parseArticle } from "../../../src/article/parse.js";
+import { DeliveryError } from "../../../src/notify/http.js";
+import {
+  IrcNotifier,
+  ircLine,
+  ircTextLimit,
+  parseIrcUrl,
+  stripIrcFormatting,
+} from "../../../src/notify/irc.js";
+import { parseLine } from "../../../src/notify/irc-client.js";
+import { type Listener, listen, type Ngircd, startNgircd } from "../../helpers/servers/ngircd.js";
+import { hasControl, makeArticle, makeLongArticle } from "./article-factory.js";
+
+const root = join(import.meta.dirname, "../../..");
+const hostile = parseArticle(readFileSync(join(root, "fixtures/articles/hostile.wire")), {
+  path: "/var/spool/news/articles/fixture/test/5",
+  group: "fixture.test",
+  number: 5,
+});
+
+describe("formatting", () => {
+  test("formatting codes go, colour digits with them", () => {
+    expect(
+      stripIrcFormatting("\x02bold\x02 \x0304,01red\x03 \x1ditalic\x0f \x01ACTION x\x01"),
+    ).toBe("bold red italic ACTION x");
+  });
+
+  test("one line, whatever the article holds; no CTCP, no second command", () => {
+    const a = makeArticle({
+      subject: "a\r\nPRIVMSG #other :spam\r\nQUIT",
+      from: { name: "\x01ACTION waves\x01", address: "x@example.net" },
+      snippet: "line1\nJOIN #evil\n",
+    });
+    const line = ircLine(
+      a,
+      { channel: "#news", template: "{subject} {fromName} {snippet}" },
+      "newsnotify",
+    );
+    expect(line).toBe("PRIVMSG #news :a PRIVMSG #other :spam QUIT ACTION waves line1 JOIN #evil");
+    expect(hasControl(line)).toBe(false);
+  });
+
+  test("the line as other clients receive it fits 512 bytes, never inside a character", () => {
+    const nick = "newsnotify";
+    const line = ircLine(makeLongArticle(), { channel: "#news" }, nick);
+    const relayed = `:${nick}!~${"u".repeat(9)}@${"h".repeat(63)} ${line}\r\n`;
+    expect(Buffer.byteLength(relayed)).toBeLessThanOrEqual(512);
+    expect(line).toMatch(/…/);
+    expect(line).not.toContain("\ufffd");
+    expect(ircTextLimit("#news", nick)).toBe(
+      512 - 2 - "PRIVMSG #news :".length - (1 + 10 + 1 + 10 + 1 + 63 + 1),
+    );
+  });
+
+  test("parseLine", () => {
+    expect(parseLine(":n!u@h PRIVMSG #c :hello there")).toEqual({
+      prefix: "n!u@h",
+      command: "PRIVMSG",
+      params: ["#c", "hello there"],
+    });
+    expect(parseLine("PING :x")).toEqual({ prefix: "", command: "PING", params: ["x"] });
+  });
+
+  test.each([
+    ["irc://irc.example.net/news", { host: "irc.example.net", tls: false, channel: "#news" }],
+    [
+      "ircs://bot:pw@irc.example.net:7000/%23news",
+      { port: 7000, tls: true, nick: "bot", password: "pw" },
+    ],
+    ["irc://irc.example.net/#news", { channel: "#news" }],
+  ])("%s", (url, expected) => {
+    const r = parseIrcUrl(url);
+    expect(r.ok && r.entry).toMatchObject({ type: "irc", ...expected });
+  });
+
+  test("a URL without a channel is refused", () => {
+    expect(parseIrcUrl("irc://irc.example.net").ok).toBe(false);
+  });
+});
+
+describe("a real ngIRCd on 127.0.0.1", () => {
+  let server: Ngircd;
+  let listener: Listener;
+  beforeAll(async () => {
+    server = await startNgircd();
+    listener = await listen(server.port, "#news");
+  }, 30_000);
+  afterAll(async () => {
+    listener?.close();
+    await server?.close();
+  });
+
+  test("registers, joins, one PRIVMSG per article (plain and TLS), the listener reads them", async () => {
+    const plain = new IrcNotifier({
+      host: "127.0.0.1",
+      port: server.port,
+      channel: "#news",
+      nick: "nn",
+      timeoutMs: 5000,
+    });
+    const tls = new IrcNotifier({
+      host: "127.0.0.1",
+      port: server.tlsPort,
+      tls: true,
+      ca: server.ca,
+      channel: "#news",
+      nick: "nntls",
+      notice: true,
+      timeoutMs: 5000,
+    });
+    const a = makeArticle({ subject: "Grüße aus Köln" });
+    const b = makeArticle({ subject: "Second" });
+    await plain.send(a);
+    await plain.send(b);
+    await tls.send(a);
+    const got = await listener.waitForMessages(3);
+    plain.close();
+    tls.close();
+    const id = (x: typeof a) => x.messageId.slice(1, -1).replace("@", "%40");
+    expect(got[0]).toBe(
+      `:nn!~newsnotify@127.0.0.1 PRIVMSG #news :[local.test] Grüße aus Köln — Ada Lovelace news:${id(a)}`,
+    );
+    expect(got[1]).toMatch(/^:nn!\S+ PRIVMSG #news :\[local\.test\] Second — /);
+    expect(got[2]).toMatch(/^:nntls!\S+ NOTICE #news :\[local\.test\] Grüße aus Köln/);
+  });
+
+  test("the hostile article: one line, no IRC command, no formatting", async () => {
+    const before = listener.messages().length;
+    const evil = {
+      ...hostile,
+      subject: `${hostile.subject}\r\nJOIN #evil\r\nPRIVMSG #news :\x02\x0304forged`,
+    };
+    const n = new IrcNotifier({
+      host: "127.0.0.1",
+      port: server.port,
+      channel: "#news",
+      nick: "nnhostile",
+      timeoutMs: 5000,
+    });
+    await n.send(evil);
+    const got = (await listener.waitForMessages(before + 1)).slice(before);
+    // Everything after it arrives too: a second line would show up as a second message.
+    await new Promise((r) => setTimeout(r, 300));
+    n.close();
+    expect(listener.messages().slice(before)).toHaveLength(1);
+    expect(got[0]).toBe(
+      ":nnhostile!~newsnotify@127.0.0.1 PRIVMSG #news :[fixture.test] <!channel> @everyone <http://evil|click> JOIN #evil PRIVMSG #news :forged — @here *bold* <script> news:hostile.20261124212441.10222%40fixtures.newsnotify.invalid",
+    );
+    expect(hasControl(got[0] ?? "")).toBe(false);
+    expect(listener.lines.filter((l) => /^:\S+ JOIN /.test(l)).join("\n")).not.toMatch(/#evil/);
+  });
+
+  test("a closed connection is reopened by the next send", async () => {
+    const n = new IrcNotifier({
+      host: "127.0.0.1",
+      port: server.port,
+      channel: "#news",
+      nick: "nnkick",
+      timeoutMs: 5000,
+    });
+    await n.send(makeArticle({ subject: "before" }));
+    n.close();
+    await n.send(makeArticle({ subject: "after" }));
+    n.close();
+    const all = listener.messages().join("\n");
+    expect(all).toMatch(/nnkick!\S+ PRIVMSG #news :\[local\.test\] before/);
+    expect(all).toMatch(/nnkick!\S+ PRIVMSG #news :\[local\.test\] after/);
+  });
+
+  test("nothing listens: a DeliveryError worth a retry", async () => {
+    const n = new IrcNotifier({ host: "127.0.0.1", port: 1, channel: "#news", timeoutMs: 2000 });
+    const e = await n.send(makeArticle()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeliveryError);
+    expect((e as DeliveryError).permanent).toBe(false);
+  });
+});
