@@ -161,10 +161,12 @@ describe("a real ngIRCd on 127.0.0.1", () => {
       nick: "nnkick",
       timeoutMs: 5000,
     });
+    const before = listener.messages().length;
     await n.send(makeArticle({ subject: "before" }));
     n.close();
     await n.send(makeArticle({ subject: "after" }));
     n.close();
+    await listener.waitForMessages(before + 2);
     const all = listener.messages().join("\n");
     expect(all).toMatch(/nnkick!\S+ PRIVMSG #news :\[local\.test\] before/);
     expect(all).toMatch(/nnkick!\S+ PRIVMSG #news :\[local\.test\] after/);
@@ -175,5 +177,100 @@ describe("a real ngIRCd on 127.0.0.1", () => {
     const e = await n.send(makeArticle()).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DeliveryError);
     expect((e as DeliveryError).permanent).toBe(false);
+  });
+});
+
+/**
+ * ngIRCd has no SASL and no services, so these run against a scripted server that speaks the IRCv3
+ * CAP/SASL exchange (ircv3.net/specs/extensions/sasl-3.1) and records what the client said.
+ */
+describe("SASL PLAIN and NickServ (scripted server)", () => {
+  async function scripted(reply: (line: string, write: (l: string) => void) => void) {
+    const { createServer } = await import("node:net");
+    const said: string[] = [];
+    const server = createServer((s) => {
+      s.setEncoding("utf8");
+      let buf = "";
+      s.on("data", (chunk: string) => {
+        buf += chunk;
+        for (let nl = buf.indexOf("\r\n"); nl !== -1; nl = buf.indexOf("\r\n")) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 2);
+          said.push(line);
+          reply(line, (l) => s.write(`${l}\r\n`));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    return { port, said, close: () => server.close() };
+  }
+  const ircd = (sasl: "ok" | "fail") => {
+    let negotiating = false;
+    return (line: string, w: (l: string) => void) => {
+      const [cmd] = line.split(" ");
+      if (line === "CAP LS 302") {
+        negotiating = true;
+        w(":srv CAP * LS :multi-prefix sasl=PLAIN,EXTERNAL");
+      } else if (line === "CAP REQ :sasl") w(":srv CAP * ACK :sasl");
+      else if (line === "AUTHENTICATE PLAIN") w("AUTHENTICATE +");
+      else if (cmd === "AUTHENTICATE")
+        w(
+          sasl === "ok"
+            ? ":srv 903 bot :SASL authentication successful"
+            : ":srv 904 bot :SASL authentication failed",
+        );
+      else if (line === "CAP END" || (cmd === "USER" && !negotiating))
+        w(":srv 001 bot :Welcome bot!u@h");
+      else if (cmd === "JOIN") w(":bot!u@h JOIN #news");
+      else if (cmd === "PING") w(`:srv PONG srv ${line.slice(5)}`);
+    };
+  };
+
+  test("SASL PLAIN: CAP LS, REQ sasl, AUTHENTICATE with authzid\\0authcid\\0password, CAP END", async () => {
+    const srv = await scripted(ircd("ok"));
+    const n = new IrcNotifier({
+      host: "127.0.0.1",
+      port: srv.port,
+      channel: "#news",
+      nick: "bot",
+      sasl: { username: "bot", password: "pw" },
+      nickservPassword: "ns-pw",
+      timeoutMs: 3000,
+    });
+    await n.send(makeArticle({ subject: "hi" }));
+    n.close();
+    srv.close();
+    const auth = Buffer.from("bot\0bot\0pw").toString("base64");
+    expect(srv.said.slice(0, 6)).toEqual([
+      "CAP LS 302",
+      "NICK bot",
+      "USER newsnotify 0 * :newsnotify",
+      "CAP REQ :sasl",
+      "AUTHENTICATE PLAIN",
+      `AUTHENTICATE ${auth}`,
+    ]);
+    expect(srv.said).toContain("CAP END");
+    expect(srv.said).toContain("PRIVMSG NickServ :IDENTIFY ns-pw");
+    expect(srv.said.find((l) => l.startsWith("PRIVMSG #news :"))).toMatch(
+      /^PRIVMSG #news :\[local\.test\] hi/,
+    );
+  });
+
+  test("a failed SASL log-in is a DeliveryError, nothing sent to the channel", async () => {
+    const srv = await scripted(ircd("fail"));
+    const n = new IrcNotifier({
+      host: "127.0.0.1",
+      port: srv.port,
+      channel: "#news",
+      nick: "bot",
+      sasl: { username: "bot", password: "bad" },
+      timeoutMs: 3000,
+    });
+    const e = await n.send(makeArticle()).catch((x: unknown) => x);
+    srv.close();
+    expect(e).toBeInstanceOf(DeliveryError);
+    expect((e as Error).message).toMatch(/SASL log-in failed: 904/);
+    expect(srv.said.some((l) => l.startsWith("PRIVMSG #news"))).toBe(false);
   });
 });
