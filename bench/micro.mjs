@@ -109,9 +109,10 @@ try {
     // Everything watch does per article after bpftrace, as watch wires it: trace line → event →
     // path → read → parse → outbox (fdatasync'd) → dispatcher → webhook, batching as configured.
     const { ArticleFlow } = await dist("flow/pipeline.js");
-    const { Dispatcher } = await dist("notify/dispatch.js");
+    const { fileDecoder } = await dist("sources/file-decoder.js");
+    const { Dispatcher } = await dist("delivery/dispatcher.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
-    const { JournaledNotifier } = await dist("state/durable.js");
+    const { JournaledNotifier } = await dist("delivery/journaled.js");
     const flowRun = async (/** @type {number} */ batch) => {
       const box = await Outbox.open(join(dir, `flow-${batch}`));
       const hook = new JournaledNotifier(new WebhookNotifier({ url: rx.url, batch }), "t", box);
@@ -126,9 +127,12 @@ try {
           if ((await box.admit(["t"], art)).length > 0) dispatcher.dispatch(art);
         },
       });
-      const asm = new Assembler();
+      const decoder = fileDecoder();
       const handled = [];
-      for (const l of lines) for (const ev of asm.push(parseLine(l))) handled.push(flow.handle(ev));
+      for (const l of lines) {
+        const out = await decoder.push(parseLine(l));
+        for (const ev of out) handled.push(flow.handle(ev));
+      }
       await Promise.all(handled);
       if ((await dispatcher.drain(60_000)) !== 0) throw new Error("not all delivered");
       await box.close();

@@ -3,7 +3,8 @@ import { doctor } from "./commands/doctor.js";
 import { script } from "./commands/script.js";
 import { testHook } from "./commands/test-hook.js";
 import { watch } from "./commands/watch.js";
-import { ConfigError, UserError } from "./util/errors.js";
+import { SOURCES, type SourceSetting } from "./sources/registry.js";
+import { ConfigError, EXIT, UserError } from "./util/errors.js";
 import { stderrLog } from "./util/log.js";
 
 const DEFAULT_CONFIG_HINT =
@@ -59,18 +60,19 @@ function program(): Command {
     .description("print the bpftrace program watch would run here")
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .addOption(
-      new Option("-m, --mode <mode>", "trace mode").choices(["auto", "kprobe", "tracepoint"]),
+      new Option("-m, --mode <mode>", "detection source").choices([
+        "auto",
+        ...SOURCES.map((s) => s.name),
+      ]),
     )
     .option(
       "--depth <n>",
       "unroll depth (default: computed from the spool and the active file)",
       depthArg,
     )
-    .action(
-      async (o: { config?: string; mode?: "auto" | "kprobe" | "tracepoint"; depth?: number }) => {
-        await script({ config: o.config, mode: o.mode, depth: o.depth, out: process.stdout });
-      },
-    );
+    .action(async (o: { config?: string; mode?: SourceSetting; depth?: number }) => {
+      await script({ config: o.config, mode: o.mode, depth: o.depth, out: process.stdout });
+    });
   return cli;
 }
 
@@ -106,7 +108,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Commander printed the message (or the help) already.
-      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
     } else if (e instanceof ConfigError) {
       process.stderr.write(
         `newsnotify: invalid config:\n${e.problems.map((p) => `  ${p}`).join("\n")}\n`,
@@ -119,7 +121,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(
         `newsnotify: unexpected error (a bug; please report it):\n${e instanceof Error ? e.stack : e}\n`,
       );
-      process.exitCode = 70;
+      process.exitCode = EXIT.bug;
     }
   }
 }

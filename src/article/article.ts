@@ -17,8 +17,8 @@ export interface Article {
   subject: string;
   /** Date header as ISO 8601 (UTC), or null when missing or unparsable. */
   date: string | null;
-  /** The file innd created (absolute). */
-  path: string;
+  /** The article's own file (absolute), or null when its storage method keeps none (timecaf, CNFS). */
+  path: string | null;
   /** Start of the decoded text body: "\n" line ends, wire format undone. */
   snippet: string;
   /** Where the created file was filed: its group and article number. */
@@ -36,4 +36,6 @@ export interface Article {
   bytes: number;
   /** True when only the first part of a huge article was read. */
   truncated: boolean;
+  /** INN's storage token in its text form (@…@), when known (always with the uprobe source). */
+  token: string | null;
 }

@@ -13,8 +13,10 @@ import { makeSnippet } from "./snippet.js";
 import { looksWire, unwire } from "./wire.js";
 
 export interface ParseOptions {
-  /** The file innd created (absolute). */
-  path: string;
+  /** The article's own file (absolute), or null when it has none. */
+  path: string | null;
+  /** INN's token (@…@), when known. */
+  token?: string | null;
   group: string;
   number: number;
   /** Default 300. */
@@ -141,6 +143,7 @@ function parse(
       text(headers, "user-agent") ?? text(headers, "x-newsreader") ?? text(headers, "x-mailer"),
     bytes: opts.bytes ?? raw.length,
     truncated: opts.truncated ?? false,
+    token: opts.token ?? null,
   };
 }
 

@@ -1,9 +1,18 @@
 import { access, constants } from "node:fs/promises";
-import { activeDepth, loadSetup } from "../flow/setup.js";
+import {
+  chooseFor,
+  gatherHost,
+  loadSetup,
+  methodsInUse,
+  programContext,
+  type Setup,
+} from "../flow/setup.js";
 import { readStorageMethods } from "../inn/innconf.js";
-import { unrollDepth } from "../sources/generate.js";
-import { bpftraceVersion, kernelFacts, pidsNamed, tracefsMounted } from "../system/facts.js";
-import { chooseMode } from "../system/mode.js";
+import { walkDepth } from "../sources/generate.js";
+import { SOURCES } from "../sources/registry.js";
+import type { Source } from "../sources/source.js";
+import { pidsNamed, tracefsMounted } from "../system/facts.js";
+import type { HostFacts } from "../system/host.js";
 
 export interface DoctorOptions {
   config?: string;
@@ -17,32 +26,35 @@ export interface DoctorOptions {
 export async function doctor(opts: DoctorOptions): Promise<boolean> {
   const setup = await loadSetup(opts.config);
   const { config, inn } = setup;
-  const k = await kernelFacts();
-  const bpf = await bpftraceVersion(config.bpftrace);
+  const host = await gatherHost(setup);
+  const k = host.kernel;
   const innd = await pidsNamed(config.process);
   const methods = await readStorageMethods(inn.etc);
-  const chosen = chooseMode(config.mode, k);
+  const chosen = chooseFor(setup, host);
   const root = process.getuid?.() === 0;
   const activeReadable = await access(config.activeFile, constants.R_OK).then(
     () => true,
     () => false,
   );
-  const depth = unrollDepth(setup.spool, await activeDepth(config.activeFile), config.depthMargin);
+  const depth = walkDepth(await programContext(setup, host));
   const problems: string[] = [];
-  if (!bpf)
+  if (!host.bpftrace)
     problems.push(
       `bpftrace cannot be run (${config.bpftrace.join(" ")}): apt-get install bpftrace`,
     );
   if (!root && config.bpftrace[0] !== "sudo")
     problems.push("not root: bpftrace needs root, or configure sudo");
-  if (methods && !methods.includes("tradspool") && !methods.includes("timehash")) {
+  const unseen = methodsInUse(setup.storage).filter((m) => !chosen.source.sees.includes(m));
+  if (unseen.length > 0) {
     problems.push(
-      `storage methods ${methods.join(", ")} keep no file per article: nothing to trace`,
+      `articles stored by ${unseen.join(", ")} cannot be seen by the ${chosen.source.name} source` +
+        (config.mode === "auto" ? "" : ` (set in config: try mode: auto)`),
     );
   }
+  if (!setup.storage.ok) problems.push(`storage.conf: ${setup.storage.problem}`);
   const lines: [string, string][] = [
     ["kernel", k.release],
-    ["bpftrace", bpf ?? "NOT FOUND"],
+    ["bpftrace", host.bpftrace ? `bpftrace v${host.bpftrace.join(".")}` : "NOT FOUND"],
     ["kprobes", k.kprobes ? "available" : "not available (CONFIG_KPROBES off)"],
     [
       "kprobe functions",
@@ -65,11 +77,36 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     ],
     ["active file", `${config.activeFile}${activeReadable ? "" : " (NOT READABLE)"}`],
     ["storage methods", methods ? methods.join(", ") || "none found" : "storage.conf not readable"],
-    ["mode", `${chosen.mode} (${chosen.reason})`],
+    ...storageClassLines(setup, host, chosen.source),
+    ...SOURCES.map((s): [string, string] => {
+      const c = s.check(host);
+      return [`source ${s.name}`, `${c.ok ? "can run" : "cannot run"}: ${c.reason}`];
+    }),
+    ["mode", `${chosen.source.name} (${chosen.reason})`],
     ["unroll depth", `${depth} (kprobe mode)`],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
   for (const [key, value] of lines) opts.out.write(`${key.padEnd(width)}  ${value}\n`);
   for (const p of problems) opts.out.write(`PROBLEM: ${p}\n`);
   return problems.length === 0;
+}
+
+/** One line per storage.conf class: its method and groups, and which source sees its articles. */
+function storageClassLines(setup: Setup, host: HostFacts, chosen: Source): [string, string][] {
+  if (!setup.storage.ok) return [];
+  return setup.storage.classes.map((c) => {
+    const where = `${c.method} for ${c.newsgroups}`;
+    if (c.method === "trash") return [`class ${c.class}`, `${where}: discarded, nothing to notify`];
+    const seers = SOURCES.filter((s) => s.sees.includes(c.method));
+    const runnable = seers.filter((s) => s.check(host).ok).map((s) => s.name);
+    const seen = chosen.sees.includes(c.method)
+      ? `seen by ${chosen.name} (the chosen source)`
+      : `NOT seen by ${chosen.name}` +
+        (runnable.length > 0
+          ? `; ${runnable.join(" or ")} would`
+          : seers.length > 0
+            ? `; ${seers.map((s) => s.name).join(" or ")} would, but cannot run here`
+            : "");
+    return [`class ${c.class}`, `${where}: ${seen}`];
+  });
 }

@@ -1,10 +1,9 @@
-import { buildProgram, loadSetup } from "../flow/setup.js";
-import { kernelFacts } from "../system/facts.js";
-import { chooseMode, type ModeSetting } from "../system/mode.js";
+import { chooseFor, gatherHost, loadSetup, programContext } from "../flow/setup.js";
+import type { SourceSetting } from "../sources/registry.js";
 
 export interface ScriptOptions {
   config?: string;
-  mode?: ModeSetting;
+  mode?: SourceSetting;
   depth?: number;
   out: NodeJS.WritableStream;
 }
@@ -12,8 +11,9 @@ export interface ScriptOptions {
 /** `newsnotify script`: prints the bpftrace program that `watch` would run here. */
 export async function script(opts: ScriptOptions): Promise<void> {
   const setup = await loadSetup(opts.config);
-  const kernel = await kernelFacts();
-  const { mode, reason } = chooseMode(opts.mode ?? setup.config.mode, kernel);
-  const { program, depth } = await buildProgram(setup, mode, kernel, opts.depth);
-  opts.out.write(`// mode ${mode}: ${reason}; unroll depth ${depth}\n${program}`);
+  const host = await gatherHost(setup);
+  const { source, reason } = chooseFor(setup, host, opts.mode);
+  const program = source.program(await programContext(setup, host, opts.depth));
+  const depth = program.depth > 0 ? `; unroll depth ${program.depth}` : "";
+  opts.out.write(`// mode ${source.name}: ${reason}${depth}\n${program.text}`);
 }

@@ -1,12 +1,12 @@
 import { readFile, realpath } from "node:fs/promises";
 import type { Article } from "../article/article.js";
-import { parseArticle } from "../article/parse.js";
 import { loadSetup } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
 import { articlePayload } from "../notify/payload.js";
-import { locateArticle } from "../storage/tradspool.js";
+import { parseStored } from "../storage/load.js";
+import { storedAtPath } from "../storage/registry.js";
 import { errorMessage, UserError } from "../util/errors.js";
 
 export interface TestHookOptions {
@@ -32,17 +32,20 @@ export async function testHook(opts: TestHookOptions): Promise<boolean> {
     throw new UserError(`cannot read ${opts.file}: ${errorMessage(e)}`);
   }
   const truncated = raw.length > config.maxArticleBytes;
-  const where = locateArticle(path, setup.spool) ?? { group: "", number: 0 };
-  const article = parseArticle(truncated ? raw.subarray(0, config.maxArticleBytes) : raw, {
-    path,
-    group: where.group,
-    number: where.number,
-    snippetChars: config.snippetChars,
-    truncated,
-    bytes: raw.length,
-  });
   // Outside the spool (a saved copy), the first Xref entry says where innd filed it.
-  if (!where.group && article.xref[0]) Object.assign(article, article.xref[0]);
+  const ref = storedAtPath(path, { spool: setup.spool }) ?? {
+    method: null,
+    path,
+    token: null,
+    group: null,
+    number: null,
+  };
+  const stored = {
+    raw: truncated ? raw.subarray(0, config.maxArticleBytes) : raw,
+    bytes: raw.length,
+    truncated,
+  };
+  const article = parseStored(ref, stored, config.snippetChars);
 
   const out = opts.out;
   out.write(`article ${path}\n${JSON.stringify(articlePayload(article), null, 2)}\n`);

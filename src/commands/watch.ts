@@ -1,19 +1,31 @@
 import { unwatchFile, watchFile } from "node:fs";
+import { join } from "node:path";
+import { Dispatcher } from "../delivery/dispatcher.js";
+import { JournaledNotifier } from "../delivery/journaled.js";
+import { targetKeys } from "../delivery/targets.js";
 import { CatchUp } from "../flow/catchup.js";
 import { ArticleFlow } from "../flow/pipeline.js";
-import { activeDepth, buildProgram, loadSetup } from "../flow/setup.js";
+import {
+  chooseFor,
+  gatherHost,
+  loadSetup,
+  programContext,
+  type Setup,
+  storageContext,
+} from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
-import { Dispatcher } from "../notify/dispatch.js";
-import { unrollDepth } from "../sources/generate.js";
+import { walkDepth } from "../sources/generate.js";
+import { chooseSource, type SourceChoice } from "../sources/registry.js";
+import type { Program } from "../sources/source.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
-import { JournaledNotifier, targetKeys } from "../state/durable.js";
 import { ensureDir } from "../state/files.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
-import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
-import { chooseMode } from "../system/mode.js";
-import { errorMessage, UserError } from "../util/errors.js";
+import { ensureTracefs, hostFacts, pidsNamed } from "../system/facts.js";
+import type { HostFacts } from "../system/host.js";
+import { InndPidFile } from "../system/innd-process.js";
+import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
 export interface WatchOptions {
@@ -24,105 +36,224 @@ export interface WatchOptions {
   stdout?: NodeJS.WritableStream;
 }
 
-/** `newsnotify watch`: trace innd, turn created articles into notifications, until told to stop. */
+/** `newsnotify watch`: see innd store articles and notify each, until told to stop. */
 export async function watch(opts: WatchOptions): Promise<void> {
-  const { log } = opts;
   const setup = await loadSetup(opts.config);
+  const { host, choice } = await preflight(setup, opts.log);
+  const state = await openState(setup);
+  try {
+    const delivery = await openDelivery(setup, state, opts);
+    const run = wire(setup, host, choice, state, delivery, opts.log);
+    try {
+      await runUntilStopped(run.supervisor, opts);
+    } finally {
+      run.close();
+      await closeDelivery(delivery, opts.log);
+    }
+  } finally {
+    await state.close();
+  }
+}
+
+/** Fails early, with what to do, when bpftrace cannot run at all; then picks the source. */
+async function preflight(
+  setup: Setup,
+  log: Log,
+): Promise<{ host: HostFacts; choice: SourceChoice }> {
   const { config } = setup;
-  await preflight(config.bpftrace, log);
-  const kernel = await kernelFacts();
-  const chosen = chooseMode(config.mode, kernel);
+  const command = config.bpftrace;
+  const host = await gatherHost(setup);
+  if (!host.bpftrace) {
+    throw new UserError(
+      `cannot run ${command.join(" ")} --version. Install bpftrace (Debian/Ubuntu: apt-get install bpftrace), ` +
+        `or set "bpftrace:" in the config to the command that runs it.`,
+      EXIT.prerequisite,
+    );
+  }
+  const viaSudo = command[0] === "sudo" || command[0] === "doas";
+  if (!viaSudo && process.getuid?.() !== 0) {
+    throw new UserError(
+      `bpftrace needs root (CAP_BPF and CAP_PERFMON). Run newsnotify as root, or set ` +
+        `bpftrace: [sudo, -n, bpftrace] in the config (see the README for the sudoers line).`,
+      EXIT.permission,
+    );
+  }
+  if (!viaSudo) {
+    const mounted = await ensureTracefs().catch((e: unknown) => {
+      throw new UserError(
+        `tracefs is not mounted and mounting it failed: ${errorMessage(e)}`,
+        EXIT.prerequisite,
+      );
+    });
+    if (mounted) log("info", mounted);
+  }
   if ((await pidsNamed(config.process)).length === 0) {
     log(
       "warn",
       `no process named ${config.process} is running yet; articles appear once it starts`,
     );
   }
+  return { host, choice: chooseFor(setup, host) };
+}
 
-  await ensureDir(config.stateDir).catch((e: unknown) => {
-    throw new UserError(`cannot create the state directory ${config.stateDir}: ${errorMessage(e)}`);
+interface State {
+  outbox: Outbox;
+  marks: HighWater;
+  close(): Promise<void>;
+}
+
+/** The state directory, locked for this watcher, with its outbox and high-water marks. */
+async function openState(setup: Setup): Promise<State> {
+  const dir = setup.config.stateDir;
+  await ensureDir(dir).catch((e: unknown) => {
+    throw new EnvironmentError(`cannot create the state directory ${dir}: ${errorMessage(e)}`);
   });
-  const unlock = await lockStateDir(config.stateDir);
-  const outbox = await Outbox.open(config.stateDir);
-  const marks = await HighWater.load(config.stateDir);
+  const unlock = await lockStateDir(dir);
+  try {
+    const outbox = await Outbox.open(dir);
+    const marks = await HighWater.load(dir).catch(async (e: unknown) => {
+      await outbox.close();
+      throw e;
+    });
+    return {
+      outbox,
+      marks,
+      close: async () => {
+        await outbox.close();
+        await unlock();
+      },
+    };
+  } catch (e) {
+    await unlock();
+    if (e instanceof UserError) throw e;
+    throw new EnvironmentError(`state directory ${dir}: ${errorMessage(e)}`, { cause: e });
+  }
+}
 
+interface Delivery {
+  dispatcher: Dispatcher;
+  targets: string[];
+  labels: string[];
+  /** Journals an article for its notifiers and queues it: from here on nothing loses it. */
+  admit(article: Parameters<Dispatcher["dispatch"]>[0]): Promise<void>;
+}
+
+/** The notifiers, each behind the outbox, and what the outbox still holds from an earlier run. */
+async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Promise<Delivery> {
+  const { config } = setup;
+  const { outbox } = state;
   const targets = targetKeys(config.notifiers);
   const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout }).map(
     (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox),
   );
-  const dispatcher = new Dispatcher(notifiers, { log: (line) => log("warn", line) });
-  await resend(outbox, targets, dispatcher, log);
+  const dispatcher = new Dispatcher(notifiers, { log: (line) => opts.log("warn", line) });
+  const delivery: Delivery = {
+    dispatcher,
+    targets,
+    labels: notifiers.map((n) => n.label),
+    // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
+    // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
+    admit: async (article) => {
+      if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
+    },
+  };
+  await resend(state.outbox, delivery, opts.log);
+  return delivery;
+}
 
-  let supervisor: TraceSupervisor | null = null;
+/** Sends again what the outbox still holds from an earlier run (a crash, an outage, a stop). */
+async function resend(outbox: Outbox, delivery: Delivery, log: Log): Promise<void> {
+  const pending = outbox.pending();
+  if (pending.length === 0) return;
+  const known = new Set(delivery.targets);
+  const articles = new Map<string, (typeof pending)[number]["article"]>();
+  for (const p of pending) {
+    if (known.has(p.target)) articles.set(p.article.messageId, p.article);
+    else await outbox.drop(p.target, p.article.messageId, "its notifier is no longer configured");
+  }
+  log("info", `resending ${articles.size} article(s) left undelivered in the outbox`);
+  for (const a of articles.values()) delivery.dispatcher.dispatch(a);
+}
+
+/**
+ * Source → flow → delivery, plus what keeps it whole: catch-up (at start, after restarts and lost
+ * events, periodically) and the walk depth raised when deeper groups appear.
+ */
+function wire(
+  setup: Setup,
+  host: HostFacts,
+  choice: SourceChoice,
+  state: State,
+  delivery: Delivery,
+  log: Log,
+): { supervisor: TraceSupervisor; close(): void } {
+  const { config } = setup;
+  const storage = storageContext(setup);
+  const inndPid = new InndPidFile(join(setup.inn.run, "innd.pid"));
   const flow = new ArticleFlow({
     spool: setup.spool,
+    storage,
     activeFile: config.activeFile,
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
     log,
-    // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
-    // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
-    deliver: async (article) => {
-      if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
-    },
+    deliver: (article) => delivery.admit(article),
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
+    ownInnd: (pid) => inndPid.isOurs(pid),
   });
   const catchUp = new CatchUp({
     spool: setup.spool,
+    storage,
     activeFile: config.activeFile,
-    marks,
+    marks: state.marks,
     limits: config.catchUp,
     log,
     seen: (g, n) => flow.seen(g, n),
-    article: (path) => flow.article(path),
-    beforeSave: () => outbox.sync(),
+    article: (ref) => flow.stored(ref),
+    beforeSave: () => state.outbox.sync(),
   });
 
-  // One raise at a time (set before any await): innd creates several deep files at once.
-  let raising = false;
-  const raiseDepth = async (reason: string) => {
-    if (raising || !supervisor || supervisor.choice?.mode !== "kprobe") return;
-    raising = true;
-    try {
-      const need = unrollDepth(
-        setup.spool,
-        await activeDepth(config.activeFile),
-        config.depthMargin,
-      );
-      const current = supervisor.choice;
-      if (current && need > current.depth) {
-        await supervisor.handover(`${reason}; depth ${current.depth} → ${need}`);
-      }
-    } finally {
-      raising = false;
-    }
-  };
-
   let readyOnce = false;
-  supervisor = new TraceSupervisor({
+  const supervisor = new TraceSupervisor({
     command: config.bpftrace,
+    source: choice.source,
+    bpftraceVersion: host.bpftrace,
     mayFallBack: config.mode === "auto",
-    makeProgram: async (fallback) => {
-      const mode = fallback ? "tracepoint" : chosen.mode;
-      return { mode, ...(await buildProgram(setup, mode, kernel)) };
-    },
+    makeProgram: async (source) => source.program(await programContext(setup, host)),
     onEvent: (ev) => void flow.handle(ev),
-    onAttached: (choice, restarts) => {
-      const why = choice.mode === chosen.mode ? chosen.reason : "kprobe attach failed";
-      const depth = choice.mode === "kprobe" ? `, walk depth ${choice.depth}` : "";
+    onAttached: (program: Program, restarts: number) => {
+      const why =
+        program.source === choice.source.name ? choice.reason : "fallback after an attach failure";
+      const detail = program.depth > 0 ? `walk depth ${program.depth}` : program.detail;
       const first = restarts === 0 && !readyOnce;
       readyOnce = true;
       log(
         "info",
-        `${first ? "ready" : "re-attached"}: ${choice.mode} mode (${why})${depth}; watching ${config.process} → ` +
-          `${setup.spool}; notifying ${notifiers.map((n) => n.label).join(", ")}`,
+        `${first ? "ready" : "re-attached"}: ${program.source} mode (${why}), ${detail}; watching ${config.process} → ` +
+          `${setup.spool}; notifying ${delivery.labels.join(", ")}`,
       );
       // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.
       void catchUp.request(first ? "start" : "bpftrace restarted");
     },
     log,
   });
+
+  // One raise at a time (set before any await): innd creates several deep files at once.
+  let raising = false;
+  const raiseDepth = async (reason: string) => {
+    const current = supervisor.program;
+    if (raising || !current || current.depth === 0) return;
+    raising = true;
+    try {
+      const need = walkDepth(await programContext(setup, host));
+      if (need > current.depth) {
+        await supervisor.handover(`${reason}; depth ${current.depth} → ${need}`);
+      }
+    } finally {
+      raising = false;
+    }
+  };
 
   // A group added while we run may be deeper than the walk: regenerate before its first article.
   const onActive = () => void raiseDepth("the active file changed");
@@ -131,69 +262,28 @@ export async function watch(opts: WatchOptions): Promise<void> {
     () => void catchUp.request("periodic"),
     config.catchUp.intervalSeconds * 1000,
   );
-
-  try {
-    const running = supervisor.run();
-    const signal = await Promise.race([opts.stopSignal, running.then(() => null)]);
-    if (signal) log("info", `${signal}: stopping`);
-    await supervisor.stop();
-    await running;
-  } finally {
-    clearInterval(periodic);
-    unwatchFile(config.activeFile, onActive);
-    const left = await dispatcher.drain(5000);
-    await dispatcher.close();
-    await outbox.close();
-    await unlock();
-    if (left > 0)
-      log(
-        "warn",
-        `${left} notification(s) not yet delivered; kept in the outbox for the next start`,
-      );
-  }
+  return {
+    supervisor,
+    close: () => {
+      clearInterval(periodic);
+      unwatchFile(config.activeFile, onActive);
+    },
+  };
 }
 
-/** Sends again what the outbox still holds from an earlier run (a crash, an outage, a stop). */
-async function resend(
-  outbox: Outbox,
-  targets: string[],
-  dispatcher: Dispatcher,
-  log: Log,
-): Promise<void> {
-  const pending = outbox.pending();
-  if (pending.length === 0) return;
-  const known = new Set(targets);
-  const articles = new Map<string, (typeof pending)[number]["article"]>();
-  for (const p of pending) {
-    if (known.has(p.target)) articles.set(p.article.messageId, p.article);
-    else await outbox.drop(p.target, p.article.messageId, "its notifier is no longer configured");
-  }
-  log("info", `resending ${articles.size} article(s) left undelivered in the outbox`);
-  for (const a of articles.values()) dispatcher.dispatch(a);
+/** Runs the trace until a stop signal (or until it ends by itself), then detaches bpftrace. */
+async function runUntilStopped(supervisor: TraceSupervisor, opts: WatchOptions): Promise<void> {
+  const running = supervisor.run();
+  const signal = await Promise.race([opts.stopSignal, running.then(() => null)]);
+  if (signal) opts.log("info", `${signal}: stopping`);
+  await supervisor.stop();
+  await running;
 }
 
-/** Fails early, with what to do, when bpftrace cannot run at all. */
-async function preflight(command: readonly string[], log: Log): Promise<void> {
-  const version = await bpftraceVersion(command);
-  if (!version) {
-    throw new UserError(
-      `cannot run ${command.join(" ")} --version. Install bpftrace (Debian/Ubuntu: apt-get install bpftrace), ` +
-        `or set "bpftrace:" in the config to the command that runs it.`,
-      3,
-    );
-  }
-  const viaSudo = command[0] === "sudo" || command[0] === "doas";
-  if (!viaSudo && process.getuid?.() !== 0) {
-    throw new UserError(
-      `bpftrace needs root (CAP_BPF and CAP_PERFMON). Run newsnotify as root, or set ` +
-        `bpftrace: [sudo, -n, bpftrace] in the config (see the README for the sudoers line).`,
-      4,
-    );
-  }
-  if (!viaSudo) {
-    const mounted = await ensureTracefs().catch((e: unknown) => {
-      throw new UserError(`tracefs is not mounted and mounting it failed: ${errorMessage(e)}`, 3);
-    });
-    if (mounted) log("info", mounted);
-  }
+/** Pending notifications get 5 s; the rest stays in the outbox for the next start. */
+async function closeDelivery(delivery: Delivery, log: Log): Promise<void> {
+  const left = await delivery.dispatcher.drain(5000);
+  await delivery.dispatcher.close();
+  if (left > 0)
+    log("warn", `${left} notification(s) not yet delivered; kept in the outbox for the next start`);
 }

@@ -3,241 +3,23 @@
  * mapping, and `${env:NAME}` in any string) undone before validation.
  */
 import { z } from "zod";
-import { LINK_FIELDS } from "../notify/format/link.js";
-import { FIELDS, templateProblem } from "../notify/format/template.js";
-import { filterProblem } from "../notify/route.js";
+import {
+  NOTIFIER_SCHEMAS,
+  NOTIFIERS,
+  type NotifierConfig,
+  notifierDefinition,
+} from "../notify/registry.js";
 import { parseServiceUrl, serviceScheme } from "../notify/url.js";
-import { wildmatProblem } from "../notify/wildmat.js";
 import { expandEnv } from "./env.js";
 
-const timeoutMs = (fallback: number) =>
-  z
-    .int()
-    .min(1)
-    .max(3_600_000)
-    .default(fallback)
-    .describe(`Timeout in milliseconds (default ${fallback}).`);
+export { linkPattern } from "../notify/schema-parts.js";
+export type { NotifierConfig };
 
-const httpUrl = (what: string) =>
-  z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).describe(what);
-
-/** No control characters (CR/LF would split a header line). */
-const headerValue = z
-  .string()
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: header values must not smuggle line breaks
-  .regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, "must not contain control characters");
-
-const checked = (problem: (s: string) => string | undefined) =>
-  z.string().superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: "custom", message, input: value });
-  });
-
-const template = checked((t) => templateProblem(t, FIELDS)).describe(
-  `Message text with {field} placeholders: ${FIELDS.join(", ")}. {{ and }} are literal braces.`,
-);
-
-/** A link pattern; shared with the top-level `link` key. */
-export const linkPattern = checked((t) => templateProblem(t, LINK_FIELDS)).describe(
-  `The article's link, with ${LINK_FIELDS.map((f) => `{${f}}`).join(" ")} (values are percent-encoded); ` +
-    "default news:{messageIdBare}.",
-);
-
-const filter = (what: string) =>
-  checked(filterProblem).describe(
-    `Only articles whose ${what} contains this (case-insensitive), or matches /regex/flags.`,
-  );
-
-/** Which articles a notifier gets; every type has these. */
-const routing = {
-  groups: checked(wildmatProblem)
-    .optional()
-    .describe(
-      'INN wildmat over the Newsgroups header, as in newsfeeds: "comp.*,!comp.lang.*"; default "*".',
-    ),
-  from: filter("From (name <address>)").optional(),
-  subject: filter("Subject").optional(),
-  control: z
-    .boolean()
-    .optional()
-    .describe("Also control messages (cancel, newgroup, ...); default false."),
-  junk: z.boolean().optional().describe("Also articles innd filed in junk; default false."),
-};
-
-const http = {
-  timeoutMs: timeoutMs(10_000),
-  rateLimitPerSecond: z
-    .number()
-    .min(0)
-    .max(100)
-    .optional()
-    .describe(
-      "At most this many messages per second to this URL (0 = no limit); defaults per service.",
-    ),
-};
-
-const formatting = {
-  template: template.optional(),
-  link: linkPattern.optional(),
-};
-
-const name = (what: string) => z.string().min(1).max(80).optional().describe(what);
-
-const stdoutNotifier = z
-  .strictObject({
-    type: z.literal("stdout"),
-    json: z
-      .boolean()
-      .default(false)
-      .describe("Print the JSON payload, one line per article, instead of a readable line."),
-    template: template.optional(),
-    link: linkPattern.optional(),
-    ...routing,
-  })
-  .describe("Print one line per article on standard output.");
-
-const webhookNotifier = z
-  .strictObject({
-    type: z.literal("webhook"),
-    url: httpUrl("Where to POST the JSON payload."),
-    headers: z
-      .record(
-        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "expected an HTTP header name"),
-        headerValue,
-      )
-      .optional()
-      .describe("Extra request headers, e.g. Authorization. Never logged."),
-    batch: z
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe(
-        'Up to this many articles per request when several are waiting (default 1: one request per article, its payload as the body). Above 1 the body is always {"articles": [payload, ...]}.',
-      ),
-    ...http,
-    ...routing,
-  })
-  .describe("POST the JSON payload to a URL.");
-
-const execNotifier = z
-  .strictObject({
-    type: z.literal("exec"),
-    command: z
-      .array(z.string())
-      .min(1, "expected a non-empty argv array, e.g. [/usr/local/bin/on-article, --quiet]")
-      .refine((argv) => argv.every((arg) => !arg.includes("\0")), "must not contain NUL")
-      .refine((argv) => (argv[0] ?? "x") !== "", "argv[0] must name a program")
-      .describe(
-        "Program and arguments (argv, never run through a shell); the JSON payload is its stdin.",
-      ),
-    timeoutMs: timeoutMs(30_000),
-    ...routing,
-  })
-  .describe("Run a program with the JSON payload on its standard input.");
-
-const slackNotifier = z
-  .strictObject({
-    type: z.literal("slack"),
-    url: httpUrl("The incoming webhook URL (https://hooks.slack.com/services/...)."),
-    username: name("Poster name (legacy webhooks only)."),
-    ...formatting,
-    ...http,
-    ...routing,
-  })
-  .describe("Slack incoming webhook: text plus Block Kit.");
-
-const mattermostNotifier = z
-  .strictObject({
-    type: z.literal("mattermost"),
-    url: httpUrl("The incoming webhook URL (https://host/hooks/...)."),
-    username: name("Poster name, if the server allows overriding it."),
-    channel: name("Channel name, if not the webhook's own."),
-    iconUrl: httpUrl("Poster icon.").optional(),
-    ...formatting,
-    ...http,
-    ...routing,
-  })
-  .describe("Mattermost incoming webhook (Markdown text).");
-
-const discordNotifier = z
-  .strictObject({
-    type: z.literal("discord"),
-    url: httpUrl("The webhook URL (https://discord.com/api/webhooks/ID/TOKEN)."),
-    username: name("Poster name instead of the webhook's."),
-    avatarUrl: httpUrl("Poster avatar instead of the webhook's.").optional(),
-    ...formatting,
-    ...http,
-    ...routing,
-  })
-  .describe("Discord webhook: one embed per article, no mentions.");
-
-const ntfyNotifier = z
-  .strictObject({
-    type: z.literal("ntfy"),
-    url: httpUrl("The topic URL, e.g. https://ntfy.sh/my-news-topic."),
-    token: headerValue.min(1).optional().describe("Access token (tk_...)."),
-    username: headerValue.optional().describe("User for Basic authentication."),
-    password: headerValue.optional().describe("Password for Basic authentication."),
-    priority: z.int().min(1).max(5).optional().describe("1 (min) to 5 (max); ntfy's default is 3."),
-    tags: z
-      .array(z.string().regex(/^[^,\s]+$/, "expected a tag or emoji short code without commas"))
-      .optional()
-      .describe('Tags or emoji short codes; default ["newspaper"].'),
-    ...formatting,
-    ...http,
-    ...routing,
-  })
-  .describe("ntfy (ntfy.sh or your own server), JSON publishing.");
-
-const matrixNotifier = z
-  .strictObject({
-    type: z.literal("matrix"),
-    url: httpUrl("The homeserver's client-server API base, e.g. https://matrix.example.org."),
-    room: z
-      .string()
-      .regex(/^![^:\s]+:\S+$/, "expected a room ID such as !abcdef:example.org (not an alias)")
-      .describe("Room ID (Room settings → Advanced)."),
-    accessToken: headerValue.min(1).describe("The bot user's access token."),
-    msgtype: z.enum(["m.text", "m.notice"]).optional().describe("m.text (default) or m.notice."),
-    htmlTemplate: template
-      .optional()
-      .describe("HTML for formatted_body, same {fields} as template."),
-    ...formatting,
-    ...http,
-    ...routing,
-  })
-  .describe("Matrix room, through the client-server API.");
-
-const gchatNotifier = z
-  .strictObject({
-    type: z.literal("gchat"),
-    url: httpUrl(
-      "The space's webhook URL (https://chat.googleapis.com/v1/spaces/.../messages?key=...&token=...).",
-    ),
-    ...formatting,
-    ...http,
-    ...routing,
-  })
-  .describe("Google Chat incoming webhook, as a card.");
-
-export const notifierSchema = z.discriminatedUnion("type", [
-  stdoutNotifier,
-  webhookNotifier,
-  execNotifier,
-  slackNotifier,
-  mattermostNotifier,
-  discordNotifier,
-  ntfyNotifier,
-  matrixNotifier,
-  gchatNotifier,
-]);
-
-export type NotifierConfig = z.output<typeof notifierSchema>;
+/** The union of every registered notifier's schema, told apart by `type`. */
+export const notifierSchema = z.discriminatedUnion("type", NOTIFIER_SCHEMAS);
 
 const SHAPES: Record<string, string[]> = Object.fromEntries(
-  notifierSchema.options.map((o) => [o.shape.type.value, Object.keys(o.shape)]),
+  NOTIFIERS.map((d) => [d.type, Object.keys(d.schema.shape)]),
 );
 
 /** The keys an entry may have (for "did you mean" hints): those of its type, given or implied by its URL. */
@@ -288,13 +70,15 @@ export function notifierEntry(env: NodeJS.ProcessEnv = process.env) {
   }, notifierSchema);
 }
 
-/** Notifiers without their own `link` get the top-level one (webhook and exec carry no link). */
+/** Notifiers without their own `link` get the top-level one (those that have the key: not webhook or exec). */
 export function inheritLink(
   notifiers: NotifierConfig[],
   link: string | undefined,
 ): NotifierConfig[] {
   if (link === undefined) return notifiers;
-  return notifiers.map((n) =>
-    n.type === "webhook" || n.type === "exec" || n.link !== undefined ? n : { ...n, link },
-  );
+  return notifiers.map((n) => (!hasLink(n) || n.link !== undefined ? n : { ...n, link }));
+}
+
+function hasLink(n: NotifierConfig): n is Extract<NotifierConfig, { link?: string }> {
+  return "link" in (notifierDefinition(n.type)?.schema.shape ?? {});
 }

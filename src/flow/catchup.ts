@@ -1,8 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { parseActive } from "../inn/active.js";
 import type { HighWater } from "../state/highwater.js";
 import { type ArticleRef, activeMarks, findGaps } from "../storage/gaps.js";
-import { groupDir } from "../storage/tradspool.js";
+import type { Found, StorageContext, StoredRef } from "../storage/method.js";
+import { findStored } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -21,7 +22,11 @@ export interface CatchUpOptions {
   log: Log;
   seen: (group: string, number: number) => boolean;
   /** Reads, parses and queues one article (the same path the trace takes). */
-  article: (path: string) => Promise<void>;
+  article: (ref: StoredRef) => Promise<void>;
+  /** How storage methods find articles (default: the spool alone, tradspool). */
+  storage?: StorageContext;
+  /** Which of the missing numbers are stored, and when they arrived (default: through storage/). */
+  find?: (refs: readonly ArticleRef[]) => Promise<Found[]>;
   /**
    * Makes what was queued so far survive a power cut (the outbox's fdatasync). Runs before each save
    * of the marks: they must never be on disk past an article whose journal line is not.
@@ -95,7 +100,7 @@ export class CatchUp {
     }
     // A few at a time: each read may wait for innd to finish writing.
     for (let i = 0; i < todo.length; i += 8) {
-      await Promise.all(todo.slice(i, i + 8).map((t) => this.o.article(t.path)));
+      await Promise.all(todo.slice(i, i + 8).map((t) => this.o.article(t.ref)));
     }
     await this.#save(snapshot);
   }
@@ -105,24 +110,14 @@ export class CatchUp {
     await this.o.marks.save(snapshot);
   }
 
-  /** Existing files, oldest first, split by age. Missing numbers were cancelled, expired or rejected. */
-  async #select(
-    gaps: ArticleRef[],
-  ): Promise<{ due: { path: string; mtimeMs: number }[]; old: number }> {
+  /** Stored articles, oldest first, split by age. Missing numbers were cancelled, expired or rejected. */
+  async #select(gaps: ArticleRef[]): Promise<{ due: Found[]; old: number }> {
     const cutoff = Date.now() - this.o.limits.maxAgeMinutes * 60_000;
-    const due: { path: string; mtimeMs: number }[] = [];
-    let old = 0;
-    for (const g of gaps) {
-      const path = `${groupDir(this.o.spool, g.group)}/${g.number}`;
-      try {
-        const st = await stat(path);
-        if (st.mtimeMs < cutoff) old++;
-        else due.push({ path, mtimeMs: st.mtimeMs });
-      } catch {
-        // No such file: cancelled, expired, rejected, or a number innd skipped.
-      }
-    }
-    due.sort((a, b) => a.mtimeMs - b.mtimeMs);
-    return { due, old };
+    const found = await (
+      this.o.find ?? ((refs) => findStored(refs, this.o.storage ?? { spool: this.o.spool }))
+    )(gaps);
+    const due = found.filter((f) => f.arrivedMs >= cutoff);
+    due.sort((a, b) => a.arrivedMs - b.arrivedMs);
+    return { due, old: found.length - due.length };
   }
 }

@@ -1,11 +1,11 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Article } from "../article/article.js";
-import { parseArticle } from "../article/parse.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "../inn/active.js";
-import type { TraceEvent } from "../sources/assemble.js";
-import { candidatePaths, type ResolveIO } from "../sources/resolve.js";
-import { type ReadOptions, readWhenComplete } from "../storage/read.js";
-import { locateArticle, type SpoolLocation } from "../storage/tradspool.js";
+import type { SourceEvent } from "../sources/source.js";
+import { type LoadOptions, parseStored, readStored } from "../storage/load.js";
+import type { StorageContext, StoredRef } from "../storage/method.js";
+import type { ReadOptions } from "../storage/read.js";
+import { storedAtPath, storedByToken } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import { Limit } from "../util/limit.js";
 import type { Log } from "../util/log.js";
@@ -14,8 +14,10 @@ import { RecentSet } from "../util/recent.js";
 const DONE: Promise<void> = Promise.resolve();
 
 export interface FlowOptions {
-  /** Real path of the spool root (tradspool). */
+  /** Real path of the spool root (patharticles). */
   spool: string;
+  /** What storage methods need beyond the spool (tradspool.map); default: the spool alone. */
+  storage?: StorageContext;
   activeFile: string;
   read: ReadOptions;
   snippetChars: number;
@@ -29,29 +31,42 @@ export interface FlowOptions {
   onLost?: () => void;
   /** A walk ran out of depth: the program should be regenerated deeper. */
   onShortfall?: () => void;
-  resolveIO?: ResolveIO;
+  /** Whether a storing innd is this INN's (its pid file's), not another instance of the binary. */
+  ownInnd?: (pid: number) => Promise<boolean>;
 }
 
 /**
- * The middle of the data path: trace events → created paths → spool articles → parsed articles.
+ * The middle of the data path: source events → stored articles → parsed articles → delivery.
  * `handle` never throws: every problem is one log line and the flow goes on.
  */
 export class ArticleFlow {
-  /** Both kprobes can fire for one file: a path is handled once. */
+  /** Both kprobes can fire for one file: a stored article (its path or token) is handled once. */
   readonly #paths = new RecentSet(16_384);
   /** A crosspost is one file plus links, but a Message-ID is the article's true identity. */
   readonly #ids = new RecentSet(16_384);
   /** group:number of every article handled (its Xref entries included): catch-up skips them. */
   readonly #numbers = new RecentSet(131_072);
   #active: { mtimeMs: number; groups: ActiveGroup[] } | null = null;
-  /** Paths being read, parsed and journaled now. */
+  /** Articles being read, parsed and journaled now, by path (or token). */
   readonly #inflight = new Map<string, Promise<void>>();
   /** Articles read and parsed at once: a burst of thousands must not open thousands of files. */
   readonly #reads = new Limit(16);
+  /** Other innd instances already named in the log. */
+  readonly #strangers = new RecentSet(64);
+  readonly #load: LoadOptions;
+  readonly #storage: StorageContext;
 
-  constructor(private readonly o: FlowOptions) {}
+  constructor(private readonly o: FlowOptions) {
+    this.#storage = o.storage ?? { spool: o.spool };
+    this.#load = {
+      spool: o.spool,
+      read: o.read,
+      snippetChars: o.snippetChars,
+      tokenReader: this.#storage.tokenReader,
+    };
+  }
 
-  async handle(ev: TraceEvent): Promise<void> {
+  async handle(ev: SourceEvent): Promise<void> {
     try {
       await this.#handle(ev);
     } catch (e) {
@@ -62,20 +77,17 @@ export class ArticleFlow {
     }
   }
 
-  async #handle(ev: TraceEvent): Promise<void> {
+  async #handle(ev: SourceEvent): Promise<void> {
     switch (ev.kind) {
-      case "walk":
-      case "open": {
-        const { paths, reason } = await candidatePaths(ev, this.o.resolveIO);
-        if (reason) this.o.log("warn", `created file not resolved: ${reason}`);
+      case "file": {
         // Files outside the spool (history, overview, logs) are innd's business, not ours.
-        for (const path of paths) {
-          const loc = locateArticle(path, this.o.spool);
-          if (loc) return this.#article(path, loc);
+        for (const path of ev.paths) {
+          const ref = storedAtPath(path, this.#storage);
+          if (ref) return this.#article(ref);
         }
         return;
       }
-      case "shortfall": {
+      case "partial": {
         this.o.onShortfall?.();
         // Only an article (a number) is worth recovering; innd's deep overview files are not.
         if (!/^[0-9]+$/.test(ev.segments[ev.segments.length - 1] ?? "")) return;
@@ -95,17 +107,34 @@ export class ArticleFlow {
         await this.article(path);
         return;
       }
-      case "broken":
-        this.o.log("warn", `incomplete trace event ${ev.key}: ${ev.reason}`);
-        return;
+      case "stored": {
+        // A handover's two programs both see an article: the Message-ID, when the probe had it
+        // whole, saves a read.
+        if (ev.messageId !== "" && this.#ids.has(ev.messageId)) return;
+        if (this.o.ownInnd && !(await this.o.ownInnd(ev.pid))) {
+          if (this.#strangers.add(String(ev.pid))) {
+            this.o.log(
+              "warn",
+              `ignoring articles stored by innd pid ${ev.pid}: not this INN's innd (another instance?)`,
+            );
+          }
+          return;
+        }
+        let ref: StoredRef;
+        try {
+          ref = await storedByToken(ev.token, this.#storage);
+        } catch (e) {
+          this.o.log("warn", `stored article ${ev.messageId || ev.token}: ${errorMessage(e)}`);
+          return;
+        }
+        return this.#article(ref);
+      }
       case "lost":
         this.o.log("warn", `bpftrace lost ${ev.count} events; reconciling with the spool`);
         this.o.onLost?.();
         return;
-      case "attached":
-        return;
-      case "message":
-        this.o.log("warn", `bpftrace: ${ev.text}`);
+      case "problem":
+        this.o.log("warn", ev.text);
         return;
     }
   }
@@ -116,60 +145,61 @@ export class ArticleFlow {
   }
 
   /**
-   * Reads, parses and delivers one spool article, once per path and Message-ID. Never throws.
+   * Reads, parses and delivers one spool article file, once per path and Message-ID. Never throws.
    * Resolves once it is journaled (or found not to be an article to send); a second call for a path
    * being handled (catch-up racing the trace) waits for the first.
    */
   article(path: string): Promise<void> {
-    const loc = locateArticle(path, this.o.spool);
-    return loc ? this.#article(path, loc) : DONE;
+    const ref = storedAtPath(path, this.#storage);
+    return ref ? this.#article(ref) : DONE;
   }
 
-  #article(path: string, loc: SpoolLocation): Promise<void> {
-    const running = this.#inflight.get(path);
+  /** The same for a stored article found any other way (catch-up by token, say). */
+  stored(ref: StoredRef): Promise<void> {
+    return this.#article(ref);
+  }
+
+  #article(ref: StoredRef): Promise<void> {
+    const key = ref.path ?? ref.token ?? "";
+    const running = this.#inflight.get(key);
     if (running) return running;
-    if (!this.#paths.add(path)) return DONE;
+    if (!this.#paths.add(key)) return DONE;
     const handling = this.#reads
-      .run(() => this.#read(path, loc))
+      .run(() => this.#read(ref))
       .finally(() => {
-        this.#inflight.delete(path);
+        this.#inflight.delete(key);
         // Seen only now: catch-up saves marks past what it counts as seen, so an article still
         // being read when a SIGKILL comes must not count yet.
-        this.#numbers.add(`${loc.group}:${loc.number}`);
+        if (ref.group !== null && ref.number !== null)
+          this.#numbers.add(`${ref.group}:${ref.number}`);
       });
-    this.#inflight.set(path, handling);
+    this.#inflight.set(key, handling);
     return handling;
   }
 
-  async #read(path: string, loc: SpoolLocation): Promise<void> {
-    let stored: Awaited<ReturnType<typeof readWhenComplete>>;
+  async #read(ref: StoredRef): Promise<void> {
+    const name = ref.path ?? ref.token ?? "?";
+    let stored: Awaited<ReturnType<typeof readStored>>;
     try {
-      stored = await readWhenComplete(path, this.o.spool, this.o.read);
+      stored = await readStored(ref, this.#load);
     } catch (e) {
-      this.o.log("warn", `${path}: not read: ${errorMessage(e)}`);
+      this.o.log("warn", `${name}: not read: ${errorMessage(e)}`);
       return;
     }
     if (!stored.complete)
-      this.o.log("warn", `${path}: still growing after ${stored.waitedMs} ms; read as is`);
+      this.o.log("warn", `${name}: still growing after ${stored.waitedMs} ms; read as is`);
     let article: Article;
     try {
-      article = parseArticle(stored.raw, {
-        path,
-        group: loc.group,
-        number: loc.number,
-        snippetChars: this.o.snippetChars,
-        truncated: stored.truncated,
-        bytes: stored.bytes,
-      });
+      article = parseStored(ref, stored, this.o.snippetChars);
     } catch (e) {
-      this.o.log("warn", `${path}: unparsable article: ${errorMessage(e)}`);
+      this.o.log("warn", `${name}: unparsable article: ${errorMessage(e)}`);
       return;
     }
     if (this.#ids.add(article.messageId)) {
       try {
         await this.o.deliver(article);
       } catch (e) {
-        this.o.log("error", `${path}: not queued for delivery: ${errorMessage(e)}`);
+        this.o.log("error", `${name}: not queued for delivery: ${errorMessage(e)}`);
       }
     }
     // Its other groups' numbers (the hard links of a crosspost) need no catch-up either.

@@ -1,23 +1,27 @@
 import { readFile, realpath } from "node:fs/promises";
-import { type Config, loadConfig } from "../config.js";
+import { join } from "node:path";
+import { type Config, loadConfig } from "../config/schema.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
-import {
-  generateProgram,
-  readTemplate,
-  type TraceMode,
-  unrollDepth,
-  vfsCreateDentryArg,
-} from "../sources/generate.js";
-import { legacySyscalls } from "../system/facts.js";
-import type { KernelFacts } from "../system/mode.js";
-import { errorMessage, UserError } from "../util/errors.js";
+import { matchGroups, readStorageConf, type StorageConf } from "../inn/storage-conf.js";
+import { TradspoolGroups } from "../inn/tradspool-map.js";
+import { compileWildmat } from "../inn/wildmat.js";
+import { chooseSource, type SourceChoice, type SourceSetting } from "../sources/registry.js";
+import type { ProgramContext } from "../sources/source.js";
+import type { StorageContext } from "../storage/method.js";
+import { localOverview } from "../storage/nntp-overview.js";
+import { TokenReader } from "../storage/token-reader.js";
+import { hostFacts } from "../system/facts.js";
+import type { HostFacts } from "../system/host.js";
+import { EXIT, errorMessage, UserError } from "../util/errors.js";
 
 export interface Setup {
   config: Config;
   inn: InnPaths;
   /** The spool's real path: the kernel reports real paths, never symlinks. */
   spool: string;
+  /** INN's storage.conf: which method stores which groups (innd must be restarted to change it). */
+  storage: StorageConf;
 }
 
 /** Config file (or none) + INN's own paths → validated settings. Throws UserError / ConfigError. */
@@ -31,9 +35,45 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
     throw new UserError(
       `spool ${config.spool} (${configFile ? `from ${configFile}` : `from ${inn.source}`}) cannot be read: ` +
         `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`,
+      EXIT.prerequisite,
     );
   }
-  return { config, inn, spool };
+  return { config, inn, spool, storage: await readStorageConf(inn.etc) };
+}
+
+/** The storage methods storage.conf sends articles to (trash stores nothing); [] when unknown. */
+export function methodsInUse(storage: StorageConf): string[] {
+  if (!storage.ok) return [];
+  return [...new Set(storage.classes.map((c) => c.method).filter((m) => m !== "trash"))];
+}
+
+/** What storage methods need to turn a token or a path into an article, and catch-up to find them. */
+export function storageContext(setup: Setup): StorageContext {
+  const { inn, storage } = setup;
+  return {
+    spool: setup.spool,
+    tradspoolGroups: new TradspoolGroups(inn.pathspool),
+    tokenReader: new TokenReader({ bin: join(inn.bin, "sm") }),
+    overview: localOverview(inn.bin),
+    filesByNumber: (group) => storedAsFilesByNumber(storage, group),
+  };
+}
+
+/**
+ * Whether storage.conf stores every article of `group` with tradspool (one file per group and
+ * number): the classes whose newsgroups match it, in order, up to the first that has no size or
+ * expires condition (that one takes everything left). Unknown storage.conf: tradspool, INN's default.
+ */
+export function storedAsFilesByNumber(storage: StorageConf, group: string): boolean {
+  if (!storage.ok) return true;
+  const wildmat = (text: string, pattern: string) => compileWildmat(pattern).test(text);
+  for (const c of storage.classes) {
+    if (!matchGroups([group], c.newsgroups, c.exactmatch, wildmat)) continue;
+    if (c.method !== "tradspool") return false;
+    const conditional = c.size.min > 0 || c.size.max > 0 || c.expires.min > 0 || c.expires.max > 0;
+    if (!conditional) return true;
+  }
+  return true;
 }
 
 /** Deepest group in the active file (1 when it cannot be read: the margin then has to do). */
@@ -45,27 +85,28 @@ export async function activeDepth(activeFile: string): Promise<number> {
   }
 }
 
-/** The concrete bpftrace program for this machine and config. */
-export async function buildProgram(
+/** What a source needs to generate its program, read now (the active file changes as groups come). */
+export async function programContext(
   setup: Setup,
-  mode: TraceMode,
-  kernel: Pick<KernelFacts, "release" | "traceable">,
+  host: HostFacts,
   depthOverride?: number,
-): Promise<{ program: string; depth: number }> {
-  const depth =
-    depthOverride ??
-    unrollDepth(setup.spool, await activeDepth(setup.config.activeFile), setup.config.depthMargin);
-  const t = kernel.traceable;
-  const kprobes = t
-    ? (["security_inode_create", "vfs_create"] as const).filter((k) => t[k])
-    : (["security_inode_create", "vfs_create"] as const);
-  const program = generateProgram(readTemplate(), {
-    mode,
+): Promise<ProgramContext> {
+  return {
     comm: setup.config.process,
-    depth,
-    kprobes: kprobes.length > 0 ? kprobes : ["security_inode_create"],
-    vfsCreateDentryArg: vfsCreateDentryArg(kernel.release),
-    legacySyscalls: legacySyscalls(),
-  });
-  return { program, depth };
+    spool: setup.spool,
+    deepestGroup: await activeDepth(setup.config.activeFile),
+    depthMargin: setup.config.depthMargin,
+    host,
+    ...(depthOverride !== undefined ? { depthOverride } : {}),
+  };
+}
+
+/** What this host offers the sources (kernel, bpftrace, innd's binary), read once per command. */
+export function gatherHost(setup: Setup): Promise<HostFacts> {
+  return hostFacts(setup.config.bpftrace, { comm: setup.config.process, pathbin: setup.inn.bin });
+}
+
+/** The source to run for this setup (mode, or `setting` from the command line) on this host. */
+export function chooseFor(setup: Setup, host: HostFacts, setting?: SourceSetting): SourceChoice {
+  return chooseSource(setting ?? setup.config.mode, host, methodsInUse(setup.storage));
 }

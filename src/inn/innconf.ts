@@ -21,6 +21,12 @@ export interface InnPaths {
   activeFile: string;
   /** pathetc, for storage.conf. */
   etc: string;
+  /** pathspool, for tradspool.map. */
+  pathspool: string;
+  /** pathbin: innd, sm. */
+  bin: string;
+  /** pathrun: innd.pid. */
+  run: string;
   /** Where these came from, for `doctor`. */
   source: string;
 }
@@ -29,6 +35,9 @@ const FALLBACK: InnPaths = {
   spool: "/var/spool/news/articles",
   activeFile: "/var/lib/news/active",
   etc: "/etc/news",
+  pathspool: "/var/spool/news",
+  bin: "/usr/lib/news/bin",
+  run: "/run/news",
   source: "built-in defaults (innconfval not found)",
 };
 
@@ -36,10 +45,17 @@ const FALLBACK: InnPaths = {
 export async function innPaths(): Promise<InnPaths> {
   const bin = INNCONFVAL.find((p) => existsSync(p)) ?? "innconfval";
   try {
-    const { stdout } = await run(bin, ["patharticles", "pathdb", "pathetc"], { timeout: 10_000 });
-    const [spool, db, etc] = stdout.split("\n").map((s) => s.trim());
-    if (!spool || !db || !etc) return FALLBACK;
-    return { spool, activeFile: join(db, "active"), etc, source: bin };
+    const { stdout } = await run(
+      bin,
+      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin", "pathrun"],
+      {
+        timeout: 10_000,
+      },
+    );
+    const [spool, db, etc, pathspool, pathbin, pathrun] = stdout.split("\n").map((s) => s.trim());
+    if (!spool || !db || !etc || !pathspool || !pathbin || !pathrun) return FALLBACK;
+    const activeFile = join(db, "active");
+    return { spool, activeFile, etc, pathspool, bin: pathbin, run: pathrun, source: bin };
   } catch {
     return FALLBACK;
   }

@@ -1,32 +1,11 @@
 import type { Article } from "../article/article.js";
-import type { NotifierConfig } from "../config.js";
-import { discordNotifier } from "./discord.js";
-import { ExecNotifier } from "./exec.js";
-import { gchatNotifier } from "./gchat.js";
-import { matrixNotifier } from "./matrix.js";
-import { mattermostNotifier } from "./mattermost.js";
+import type { NotifierDefinition, NotifierIo } from "./definition.js";
 import type { Notifier } from "./notifier.js";
-import { ntfyNotifier } from "./ntfy.js";
 import { Pacer } from "./pace.js";
+import { type NotifierConfig, notifierDefinition } from "./registry.js";
 import { compileRoute, type Route } from "./route.js";
-import { slackNotifier } from "./slack.js";
-import { StdoutNotifier } from "./stdout.js";
-import { WebhookNotifier } from "./webhook.js";
 
-export interface NotifierIo {
-  /** Where stdout notifiers write (a test seam); default process.stdout. */
-  stdout?: NodeJS.WritableStream;
-}
-
-/**
- * Messages per second when the config sets none: Slack allows about one per second per webhook, Google
- * Chat one per second per space, Discord 30 a minute per channel.
- */
-export const DEFAULT_RATE: Partial<Record<NotifierConfig["type"], number>> = {
-  slack: 1,
-  gchat: 1,
-  discord: 0.5,
-};
+export type { NotifierIo } from "./definition.js";
 
 /** One Notifier per validated config entry, in config order, each with its route and rate limit. */
 export function buildNotifiers(cfg: NotifierConfig[], io: NotifierIo = {}): Notifier[] {
@@ -48,44 +27,31 @@ export function buildNotifiers(cfg: NotifierConfig[], io: NotifierIo = {}): Noti
 }
 
 function buildNotifier(entry: NotifierConfig, io: NotifierIo): Notifier {
-  switch (entry.type) {
-    case "stdout":
-      return new StdoutNotifier({ ...entry, stream: io.stdout });
-    case "webhook":
-      return new WebhookNotifier(entry);
-    case "exec":
-      return new ExecNotifier(entry);
-    case "slack":
-      return slackNotifier(entry);
-    case "mattermost":
-      return mattermostNotifier(entry);
-    case "discord":
-      return discordNotifier(entry);
-    case "ntfy":
-      return ntfyNotifier(entry);
-    case "matrix":
-      return matrixNotifier(entry);
-    case "gchat":
-      return gchatNotifier(entry);
-  }
+  return definitionOf(entry).create(entry, io);
+}
+
+/** A validated entry always has a registered type. */
+function definitionOf(entry: NotifierConfig): NotifierDefinition {
+  const definition = notifierDefinition(entry.type);
+  if (!definition) throw new TypeError(`unknown notifier type ${String(entry.type)}`);
+  return definition;
 }
 
 export interface Pace {
-  /** The target (URL without query, plus the room for Matrix). */
+  /** The target (its definition's paceKey: the URL without query, plus the room for Matrix). */
   key: string;
   perSecond: number;
 }
 
 /** The rate limit for an entry, keyed by its target so that two entries on one URL share it. */
 export function paceOf(entry: NotifierConfig): Pace | undefined {
-  if (!("url" in entry)) return undefined;
+  const definition = definitionOf(entry);
+  if (!definition.paceKey) return undefined;
   const perSecond =
     ("rateLimitPerSecond" in entry ? entry.rateLimitPerSecond : undefined) ??
-    DEFAULT_RATE[entry.type];
+    definition.defaultRate;
   if (!perSecond) return undefined;
-  const u = new URL(entry.url);
-  const room = entry.type === "matrix" ? ` ${entry.room}` : "";
-  return { key: `${u.origin}${u.pathname}${room}`, perSecond };
+  return { key: definition.paceKey(entry), perSecond };
 }
 
 /**

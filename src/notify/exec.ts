@@ -1,15 +1,39 @@
 import { execa } from "execa";
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { printable } from "../util/printable.js";
+import { defineNotifier, type OptionsOf } from "./definition.js";
 import type { Notifier } from "./notifier.js";
 import { articlePayload, payloadJson } from "./payload.js";
-import { printable } from "./stdout.js";
+import { routing, timeoutMs } from "./schema-parts.js";
 
-export interface ExecOptions {
-  /** argv: a program and its fixed arguments. Never run through a shell; article data goes to stdin only. */
-  command: string[];
-  /** Default 30000; then SIGTERM, and SIGKILL 2 s later. */
-  timeoutMs?: number;
-}
+const schema = z
+  .strictObject({
+    type: z.literal("exec"),
+    command: z
+      .array(z.string())
+      .min(1, "expected a non-empty argv array, e.g. [/usr/local/bin/on-article, --quiet]")
+      .refine((argv) => argv.every((arg) => !arg.includes("\0")), "must not contain NUL")
+      .refine((argv) => (argv[0] ?? "x") !== "", "argv[0] must name a program")
+      .describe(
+        "Program and arguments (argv, never run through a shell); the JSON payload is its stdin.",
+      ),
+    timeoutMs: timeoutMs(30_000),
+    ...routing,
+  })
+  .describe("Run a program with the JSON payload on its standard input.");
+
+/**
+ * `command` is argv: a program and its fixed arguments, never run through a shell (article data goes
+ * to stdin only). `timeoutMs` (default 30000): then SIGTERM, and SIGKILL 2 s later.
+ */
+export type ExecOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "exec",
+  schema,
+  create: (options) => new ExecNotifier(options),
+});
 
 const STDERR_LINES = 3;
 

@@ -2,7 +2,9 @@
  * Google Chat incoming webhook, as a card (cardsV2). Plain `text` messages have no escape for `<`
  * (`<users/all>` mentions everyone), but a card's textParagraph is HTML, which escaping makes inert.
  */
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl, urlTarget } from "./definition.js";
 import { htmlEscape } from "./format/escape.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK, isWebLink } from "./format/link.js";
@@ -10,14 +12,33 @@ import { type Field, render } from "./format/template.js";
 import { redactUrl } from "./http.js";
 import { HttpNotifier } from "./http-notifier.js";
 import type { Notifier } from "./notifier.js";
+import { formatting, http, httpUrl, routing } from "./schema-parts.js";
+import { fail, segments } from "./url-parts.js";
 
-export interface GchatOptions {
-  url: string;
-  /** HTML (b, i, u, a, br, font) for the card text; default GCHAT_TEMPLATE. */
-  template?: string;
-  link?: string;
-  timeoutMs?: number;
-}
+const schema = z
+  .strictObject({
+    type: z.literal("gchat"),
+    url: httpUrl(
+      "The space's webhook URL (https://chat.googleapis.com/v1/spaces/.../messages?key=...&token=...).",
+    ),
+    ...formatting,
+    ...http,
+    ...routing,
+  })
+  .describe("Google Chat incoming webhook, as a card.");
+
+/** `template` is HTML (b, i, u, a, br, font) for the card text; default GCHAT_TEMPLATE. */
+export type GchatOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "gchat",
+  schema,
+  create: (options) => gchatNotifier(options),
+  urls: { gchat: gchatUrl },
+  paceKey: (o) => urlTarget(o.url),
+  // One message per second per space.
+  defaultRate: 1,
+});
 
 /** A message may be 32,000 bytes; these keep a card well inside it. */
 export const GCHAT_LIMITS = { title: 200, subtitle: 200, text: 4000 } as const;
@@ -71,4 +92,20 @@ export function gchatNotifier(o: GchatOptions): Notifier {
     (a) => ({ method: "POST", url: o.url, json: gchatPayload(a, o) }),
     o.timeoutMs,
   );
+}
+
+/** Apprise gchat://workspace/key/token → https://chat.googleapis.com/v1/spaces/workspace/messages?key=&token= */
+function gchatUrl(u: URL): ServiceUrl<z.input<typeof schema>> {
+  const [key, token, ...rest] = segments(u);
+  if (!u.hostname || !key || !token || rest.length > 0) {
+    return fail("expected gchat://workspace/key/token (from the space's webhook URL)");
+  }
+  const query = new URLSearchParams({ key, token });
+  return {
+    ok: true,
+    entry: {
+      type: "gchat",
+      url: `https://chat.googleapis.com/v1/spaces/${encodeURIComponent(u.hostname)}/messages?${query}`,
+    },
+  };
 }

@@ -3,8 +3,8 @@
  * and errors that say whether a retry can help and how long the service asked us to wait.
  */
 import type { HTTPError } from "ky";
+import { printable } from "../util/printable.js";
 import { retryAfterMs } from "./retry-after.js";
-import { printable } from "./stdout.js";
 
 export interface HttpRequest {
   method: "POST" | "PUT";

@@ -4,7 +4,9 @@
  * that nothing is mentioned (which also turns off body-based mention rules) and `@room` is broken too.
  */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl, urlTarget } from "./definition.js";
 import { breakMentions, htmlEscape } from "./format/escape.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK } from "./format/link.js";
@@ -13,22 +15,45 @@ import { utf8Bytes } from "./format/text.js";
 import { redactUrl } from "./http.js";
 import { HttpNotifier } from "./http-notifier.js";
 import type { Notifier } from "./notifier.js";
+import { formatting, headerValue, http, httpUrl, routing, template } from "./schema-parts.js";
+import { fail, hostPort, segments, user } from "./url-parts.js";
 
-export interface MatrixOptions {
-  /** The homeserver's client-server base URL, e.g. https://matrix.example.org. */
-  url: string;
-  /** Room ID ("!abc:example.org"); aliases would need a lookup first. */
-  room: string;
-  accessToken: string;
-  /** m.notice (the convention for bots) or m.text (the default). */
-  msgtype?: "m.text" | "m.notice";
-  /** Plain text `body`; default MATRIX_TEMPLATE. */
-  template?: string;
-  /** HTML `formatted_body`; default MATRIX_HTML_TEMPLATE, or none when only `template` is set. */
-  htmlTemplate?: string;
-  link?: string;
-  timeoutMs?: number;
-}
+const schema = z
+  .strictObject({
+    type: z.literal("matrix"),
+    url: httpUrl("The homeserver's client-server API base, e.g. https://matrix.example.org."),
+    room: z
+      .string()
+      .regex(/^![^:\s]+:\S+$/, "expected a room ID such as !abcdef:example.org (not an alias)")
+      .describe("Room ID (Room settings → Advanced)."),
+    accessToken: headerValue.min(1).describe("The bot user's access token."),
+    msgtype: z.enum(["m.text", "m.notice"]).optional().describe("m.text (default) or m.notice."),
+    htmlTemplate: template
+      .optional()
+      .describe("HTML for formatted_body, same {fields} as template."),
+    ...formatting,
+    ...http,
+    ...routing,
+  })
+  .describe("Matrix room, through the client-server API.");
+
+/**
+ * `room` is a room ID ("!abc:example.org"; aliases would need a lookup first); `msgtype` m.notice is
+ * the convention for bots; `template` is the plain text `body` (default MATRIX_TEMPLATE),
+ * `htmlTemplate` the HTML `formatted_body` (default MATRIX_HTML_TEMPLATE, or none when only
+ * `template` is set).
+ */
+export type MatrixOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "matrix",
+  schema,
+  create: (options) => matrixNotifier(options),
+  urls: { matrix: matrixUrl, matrixs: matrixUrl },
+  // One homeserver serves many rooms: each room is its own target.
+  paceKey: (o) => `${urlTarget(o.url)} ${o.room}`,
+  presentation: ["htmlTemplate"],
+});
 
 /** An event may be 65536 bytes in all; these leave room for the envelope. */
 export const MATRIX_LIMITS = { body: 16_000, formattedBody: 32_000 } as const;
@@ -91,4 +116,31 @@ export function matrixNotifier(o: MatrixOptions): Notifier {
     }),
     o.timeoutMs,
   );
+}
+
+/** matrix[s]://accessToken@host[:port]/!roomId:server */
+function matrixUrl(u: URL, secure: boolean): ServiceUrl<z.input<typeof schema>> {
+  if (u.password) {
+    return fail(
+      "log-in with a password is not supported: use matrix[s]://ACCESS_TOKEN@host/!room:server",
+    );
+  }
+  const [room, ...rest] = segments(u);
+  if ((!room && u.hash) || room?.startsWith("#")) {
+    return fail(
+      "a room alias (#room:server) needs a lookup: use the room ID (!…:server) from the room's settings",
+    );
+  }
+  if (!u.username || !u.hostname || !room?.startsWith("!") || rest.length > 0) {
+    return fail("expected matrix[s]://ACCESS_TOKEN@host/!roomId:server");
+  }
+  return {
+    ok: true,
+    entry: {
+      type: "matrix",
+      url: `${secure ? "https" : "http"}://${hostPort(u)}`,
+      room,
+      accessToken: user(u),
+    },
+  };
 }

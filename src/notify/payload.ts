@@ -23,6 +23,7 @@ export type ArticlePayload = Pick<
   | "userAgent"
   | "bytes"
   | "truncated"
+  | "token"
 >;
 
 /** A fresh object (no shared arrays) with the contract's fields in the contract's order. */
@@ -44,6 +45,7 @@ export function articlePayload(a: Article): ArticlePayload {
     userAgent: a.userAgent,
     bytes: a.bytes,
     truncated: a.truncated,
+    token: a.token,
   };
 }
 

@@ -1,6 +1,6 @@
 /** Which articles a notifier wants: newsgroups by wildmat, optional From/Subject filters, control and junk. */
 import type { Article } from "../article/article.js";
-import { compileWildmat } from "./wildmat.js";
+import { compileWildmat } from "../inn/wildmat.js";
 
 export interface RouteOptions {
   /** INN wildmat over the Newsgroups header; default "*". */

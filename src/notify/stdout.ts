@@ -1,19 +1,37 @@
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { printable } from "../util/printable.js";
+import { defineNotifier, type OptionsOf } from "./definition.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK } from "./format/link.js";
 import { render } from "./format/template.js";
 import type { Notifier } from "./notifier.js";
 import { articlePayload, payloadJson } from "./payload.js";
+import { linkPattern, routing, template } from "./schema-parts.js";
 
-export interface StdoutOptions {
-  /** Print the JSON payload instead of a readable line. */
-  json?: boolean;
+const schema = z
+  .strictObject({
+    type: z.literal("stdout"),
+    json: z
+      .boolean()
+      .default(false)
+      .describe("Print the JSON payload, one line per article, instead of a readable line."),
+    template: template.optional(),
+    link: linkPattern.optional(),
+    ...routing,
+  })
+  .describe("Print one line per article on standard output.");
+
+export type StdoutOptions = OptionsOf<typeof schema> & {
   /** Where lines go (a test seam); default process.stdout. */
   stream?: NodeJS.WritableStream;
-  /** The readable line as a {field} template instead of the built-in one. */
-  template?: string;
-  link?: string;
-}
+};
+
+export const definition = defineNotifier({
+  type: "stdout",
+  schema,
+  create: (options, io) => new StdoutNotifier({ ...options, stream: io.stdout }),
+});
 
 const MAX_SUBJECT = 200;
 
@@ -58,22 +76,4 @@ export function formatLine(a: Article): string {
     name && address ? `${name} <${address}>` : name || (address ? `<${address}>` : "(unknown)");
   const control = a.control === null ? "" : `  [control: ${a.control}]`;
   return printable(`${groups}  ${a.messageId}  "${subject}"  — ${from}${control}`);
-}
-
-/**
- * Text made safe for a terminal and one line: C0/C1 controls (ESC included) and DEL become `\xNN`,
- * Unicode line and direction controls `\uNNNN`; a tab becomes a space.
- */
-export function printable(text: string): string {
-  return text.replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-    (c) => {
-      if (c === "\t") return " ";
-      const code = c.charCodeAt(0);
-      return code <= 0xff
-        ? `\\x${code.toString(16).padStart(2, "0")}`
-        : `\\u${code.toString(16).padStart(4, "0")}`;
-    },
-  );
 }

@@ -1,25 +1,64 @@
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl, urlTarget } from "./definition.js";
 import { redactUrl } from "./http.js";
 import { sendHttpNode } from "./http-node.js";
 import type { Notifier } from "./notifier.js";
 import { type ArticlePayload, articlePayload } from "./payload.js";
+import { headerValue, http, httpUrl, routing } from "./schema-parts.js";
+import { fail, hostPort, password, user } from "./url-parts.js";
 
 export { redactUrl } from "./http.js";
 
-export interface WebhookOptions {
-  /** http(s) URL to POST the JSON payload to. */
-  url: string;
-  /** Extra request headers (e.g. Authorization); never logged. */
-  headers?: Record<string, string>;
-  /** Default 10000. */
-  timeoutMs?: number;
-  /**
-   * Default 1: one request per article, the article's payload as the body. Above 1: the body is
-   * always `{"articles": [payload, ...]}` with 1..batch articles, as many as are waiting.
-   */
-  batch?: number;
-}
+const schema = z
+  .strictObject({
+    type: z.literal("webhook"),
+    url: httpUrl("Where to POST the JSON payload."),
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "expected an HTTP header name"),
+        headerValue,
+      )
+      .optional()
+      .describe("Extra request headers, e.g. Authorization. Never logged."),
+    batch: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe(
+        'Up to this many articles per request when several are waiting (default 1: one request per article, its payload as the body). Above 1 the body is always {"articles": [payload, ...]}.',
+      ),
+    ...http,
+    ...routing,
+  })
+  .describe("POST the JSON payload to a URL.");
+
+export type WebhookOptions = OptionsOf<typeof schema>;
+
+type Entry = z.input<typeof schema>;
+
+/** Any http(s) URL is a webhook. */
+const plain = (u: URL): ServiceUrl<Entry> => ({
+  ok: true,
+  entry: { type: "webhook", url: u.href },
+});
+
+export const definition = defineNotifier({
+  type: "webhook",
+  schema,
+  create: (options) => new WebhookNotifier(options),
+  urls: {
+    json: json,
+    jsons: json,
+    http: plain,
+    https: plain,
+  },
+  paceKey: (o) => urlTarget(o.url),
+  presentation: ["batch"],
+});
 
 /** POSTs the JSON payload; one attempt per `send` (the dispatcher retries), a failure throws. */
 export class WebhookNotifier implements Notifier {
@@ -81,4 +120,32 @@ export function batchPayload(articles: readonly Article[]): { articles: ArticleP
  */
 export function idempotencyKey(messageIds: string): string {
   return createHash("sha256").update(messageIds).digest("hex").slice(0, 32);
+}
+
+/**
+ * json[s]://[user:password@]host[:port]/path → the JSON webhook; `?+Name=value` adds a header (as in
+ * Apprise), other query parameters stay in the URL, user:password becomes Basic authorization.
+ */
+function json(u: URL, secure: boolean): ServiceUrl<Entry> {
+  if (!u.hostname) return fail(`expected ${u.protocol}//host/path`);
+  const headers: Record<string, string> = {};
+  const query: string[] = [];
+  // Split by hand: URLSearchParams would read the leading "+" as a space.
+  for (const pair of u.search.slice(1).split("&")) {
+    const [name = "", value = ""] = pair.split(/=(.*)/s);
+    if (name.startsWith("+") && name.length > 1) {
+      headers[decodeURIComponent(name.slice(1))] = decodeURIComponent(value);
+    } else if (pair) query.push(pair);
+  }
+  if (u.username) {
+    const basic = Buffer.from(`${user(u)}:${password(u)}`).toString("base64");
+    headers.Authorization ??= `Basic ${basic}`;
+  }
+  const search = query.length > 0 ? `?${query.join("&")}` : "";
+  const entry: Entry = {
+    type: "webhook",
+    url: `${secure ? "https" : "http"}://${hostPort(u)}${u.pathname}${search}`,
+  };
+  if (Object.keys(headers).length > 0) entry.headers = headers;
+  return { ok: true, entry };
 }

@@ -62,6 +62,9 @@ export class Assembler {
         return [];
       case "message":
         return [{ kind: "message", text: record.text }];
+      case "stored":
+        // A uprobe program's line in a file-creation run: not ours to assemble.
+        return [{ kind: "message", text: `unexpected stored-article line (${record.probe})` }];
     }
   }
 

@@ -14,6 +14,8 @@ export interface BpftraceOptions {
   /** argv prefix that runs bpftrace, e.g. ["bpftrace"] or ["sudo", "-n", "bpftrace"]. */
   command: readonly string[];
   program: string;
+  /** bpftrace's version ([major, minor, ...]); null when unknown (then treated as old). */
+  version?: readonly number[] | null;
   /** One line per stderr line that is worth a log line (known noise is dropped). */
   onStderr: (level: "info" | "warn" | "error", text: string) => void;
 }
@@ -32,7 +34,7 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
   const [cmd, ...pre] = opts.command;
   if (!cmd) throw new Error("bpftrace command is empty");
   const child: ResultPromise = execa(cmd, [...pre, "-f", "json", "-e", opts.program], {
-    env: { BPFTRACE_STRLEN: String(STRLEN), BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES) },
+    env: { ...strlenEnv(opts.version ?? null), BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES) },
     stdin: "ignore",
     buffer: false,
     reject: false,
@@ -64,4 +66,14 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
       await exited;
     },
   };
+}
+
+/**
+ * The str() buffer size, in the variable each bpftrace reads: BPFTRACE_STRLEN up to 0.19, renamed
+ * BPFTRACE_MAX_STRLEN in 0.20 (0.23 warns about the old name on every start, 0.24 ignores it).
+ */
+export function strlenEnv(version: readonly number[] | null): Record<string, string> {
+  const [major = 0, minor = 0] = version ?? [];
+  const renamed = major > 0 || minor >= 20;
+  return renamed ? { BPFTRACE_MAX_STRLEN: String(STRLEN) } : { BPFTRACE_STRLEN: String(STRLEN) };
 }

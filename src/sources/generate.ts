@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import type { ProgramContext } from "./source.js";
 
-/** Which probe family the generated program uses. */
-export type TraceMode = "kprobe" | "tracepoint";
+/** Which section(s) of the template the generated program uses. */
+export type TraceMode = "kprobe" | "tracepoint" | "uprobe" | "smstore";
 
 export interface ProgramParams {
   mode: TraceMode;
@@ -15,6 +16,9 @@ export interface ProgramParams {
   vfsCreateDentryArg?: "arg1" | "arg2";
   /** Syscalls that exist on this architecture besides openat/openat2 (x86_64 has both). */
   legacySyscalls?: { open: boolean; creat: boolean };
+  /** innd's binary (uprobe mode) and the libinnstorage it loads (smstore mode). */
+  innd?: string;
+  libstorage?: string;
 }
 
 /** bpftrace 0.17 caps unroll() at 100; below 4 a walk could not even leave the spool's group dir. */
@@ -22,6 +26,9 @@ export const MIN_DEPTH = 4;
 export const MAX_DEPTH = 100;
 
 const COMM = /^[A-Za-z0-9._+-]{1,15}$/;
+/** A probe spec is not quoted: an absolute path of plain characters only (no ':' either). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const BINARY = /^\/[^"\\:\s\u0000-\u001f\u007f]{1,4000}$/;
 
 /** The template shipped beside the package: scripts/trace.bt. */
 export function readTemplate(): string {
@@ -39,12 +46,27 @@ export function generateProgram(template: string, p: ProgramParams): string {
   if (!Number.isInteger(p.depth) || p.depth < MIN_DEPTH || p.depth > MAX_DEPTH) {
     throw new Error(`unroll depth ${p.depth} must be an integer from ${MIN_DEPTH} to ${MAX_DEPTH}`);
   }
+  const binary =
+    p.mode === "uprobe"
+      ? { what: "innd binary", path: p.innd }
+      : p.mode === "smstore"
+        ? { what: "libinnstorage", path: p.libstorage }
+        : null;
+  if (binary) {
+    if (!binary.path) throw new Error(`${p.mode} mode needs the path of the ${binary.what}`);
+    if (!BINARY.test(binary.path)) {
+      throw new Error(
+        `${binary.what} path ${JSON.stringify(binary.path)} must be absolute, without quotes, ` +
+          "backslashes, colons, spaces or control characters",
+      );
+    }
+  }
   const kprobes = p.kprobes ?? ["security_inode_create", "vfs_create"];
   const legacy = p.legacySyscalls ?? { open: true, creat: true };
   const sections = new Set<string>(
     p.mode === "kprobe"
       ? kprobes.map((k) => (k === "security_inode_create" ? "kprobe" : "vfs_create"))
-      : ["tracepoint"],
+      : [p.mode],
   );
   if (sections.size === 0) throw new Error("kprobe mode needs at least one kprobe function");
   const flags = new Set<string>();
@@ -63,7 +85,9 @@ export function generateProgram(template: string, p: ProgramParams): string {
     .replaceAll("__COMM__", p.comm)
     .replaceAll("__DEPTH__", String(p.depth))
     .replaceAll("__VFS_CREATE_DENTRY__", p.vfsCreateDentryArg ?? "arg2")
-    .replaceAll("__EXIT_EXTRA__", exitExtra);
+    .replaceAll("__EXIT_EXTRA__", exitExtra)
+    .replaceAll("__INND__", p.innd ?? "")
+    .replaceAll("__LIBSTORAGE__", p.libstorage ?? "");
 }
 
 /** Keeps the text outside any section, the chosen sections, and the `//@if` blocks whose flag is set. */
@@ -100,6 +124,13 @@ export function unrollDepth(spoolRealPath: string, deepestGroup: number, margin:
   const spoolDepth = spoolRealPath.split("/").filter(Boolean).length;
   const want = spoolDepth + deepestGroup + 1 + margin;
   return Math.min(MAX_DEPTH, Math.max(MIN_DEPTH, want));
+}
+
+/** The walk depth a program context needs: the one place it is computed (watch, doctor, script). */
+export function walkDepth(
+  ctx: Pick<ProgramContext, "spool" | "deepestGroup" | "depthMargin" | "depthOverride">,
+): number {
+  return ctx.depthOverride ?? unrollDepth(ctx.spool, ctx.deepestGroup, ctx.depthMargin);
 }
 
 /** vfs_create took (dir, dentry, ...) before 5.12 and (idmap, dir, dentry, ...) since. */

@@ -31,6 +31,8 @@ export type TraceRecord =
       flags: number;
       path: string;
     }
+  /** An article innd stored (uprobe on InndHisWrite, or SMstore's return). */
+  | StoredRecord
   | { kind: "attached"; probes: number }
   /** bpftrace's periodic sign of life (and our way to notice a dead reader: SIGPIPE). */
   | { kind: "heartbeat" }
@@ -66,6 +68,8 @@ export function parseLine(line: string): TraceRecord | null {
 
 /** Parses the text of one printf (its trailing newline is ours, not the file name's). */
 export function parsePrintf(data: string): TraceRecord {
+  const stored = parseStoredPrintf(data);
+  if (stored) return stored.kind === "stored" ? stored : { kind: "message", text: stored.text };
   const text = data.endsWith("\n") ? data.slice(0, -1) : data;
   let m = SEGMENT.exec(text);
   if (m) {
@@ -121,4 +125,47 @@ export function classifyStderr(
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
+}
+
+/** One stored article as the program printed it; the token not yet judged. */
+export interface StoredRecord {
+  kind: "stored";
+  probe: "InndHisWrite" | "SMstore";
+  pid: number;
+  tid: number;
+  ns: bigint;
+  /** INN's text form, @…@. */
+  token: string;
+  /** As innd had it; null from SMstore, which has none. Possibly cut by str(): see isCut. */
+  messageId: string | null;
+}
+
+const HIS = /^U (\d+) (\d+) (\d+) (\S+) ([\s\S]*)$/;
+const SM = /^T (\d+) (\d+) (\d+) (\S+)$/;
+const RX = /^(?:\\x[0-9a-fA-F]{2}){18}$/;
+const HEX = /^[0-9a-fA-F]{36}$/;
+
+/** A printf's text (trailing newline ours) → a record, or null when it is not a U/T line. */
+export function parseStoredPrintf(
+  data: string,
+): StoredRecord | { kind: "bad"; text: string } | null {
+  const text = data.endsWith("\n") ? data.slice(0, -1) : data;
+  const m = HIS.exec(text) ?? SM.exec(text);
+  if (!m) return null;
+  const raw = m[4] as string;
+  const hex = RX.test(raw) ? raw.replaceAll("\\x", "") : HEX.test(raw) ? raw : null;
+  if (hex === null)
+    return {
+      kind: "bad",
+      text: `a stored-article line with no 18-byte token: ${JSON.stringify(text.slice(0, 120))}`,
+    };
+  return {
+    kind: "stored",
+    probe: text.startsWith("U") ? "InndHisWrite" : "SMstore",
+    pid: Number(m[1]),
+    tid: Number(m[2]),
+    ns: BigInt(m[3] as string),
+    token: `@${hex.toUpperCase()}@`,
+    messageId: m[5] ?? null,
+  };
 }

@@ -10,8 +10,12 @@ export type SourceName = "kprobe" | "tracepoint" | "uprobe";
 export type SourceEvent =
   /** innd created a file; the absolute paths it may have (several only for a filesystem mounted twice). */
   | { kind: "file"; paths: string[] }
-  /** innd stored an article (any storage method): its Message-ID and INN's token in text form (@…@). */
-  | { kind: "stored"; messageId: string; token: string }
+  /**
+   * innd stored an article (any storage method): its Message-ID ("" when the probe could not read
+   * it whole) and INN's token in text form (@…@); pid is the storing innd's (another instance on
+   * the same binary fires the same probe).
+   */
+  | { kind: "stored"; messageId: string; token: string; pid: number }
   /** A created file known only by its innermost path segments (a kprobe walk ran out of depth). */
   | { kind: "partial"; segments: string[] }
   /** bpftrace dropped events: the spool should be reconciled (catch-up). */

@@ -1,53 +1,57 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
-import { Assembler, type TraceEvent } from "./assemble.js";
 import { type BpftraceRun, startBpftrace } from "./bpftrace.js";
-import type { TraceMode } from "./generate.js";
 import { parseLine } from "./protocol.js";
-
-export interface ProgramChoice {
-  mode: TraceMode;
-  program: string;
-  depth: number;
-}
+import { sourceNamed } from "./registry.js";
+import type { Program, Source, SourceEvent } from "./source.js";
 
 export interface SupervisorOptions {
   command: readonly string[];
-  /** Builds the program to run; `fallback` is true after a kprobe program failed to attach in auto mode. */
-  makeProgram: (fallback: boolean) => Promise<ProgramChoice>;
-  /** Whether a failed kprobe attach may fall back to tracepoint mode (mode: auto). */
+  /** The source chosen at start. */
+  source: Source;
+  /** Builds the program a source runs now (called at each start, restart and handover). */
+  makeProgram: (source: Source) => Program | Promise<Program>;
+  /** Whether a source that fails to attach may hand over to its `fallback` (mode: auto). */
   mayFallBack: boolean;
-  onEvent: (ev: TraceEvent) => void;
+  onEvent: (ev: SourceEvent) => void;
   /** Called each time a program is attached (the first call is the "ready" moment). */
-  onAttached: (choice: ProgramChoice, restarts: number) => void;
+  onAttached: (program: Program, restarts: number) => void;
   log: Log;
   /** Restart backoff bounds, in ms. */
   backoff?: { initialMs: number; maxMs: number };
+  /** bpftrace's version, for the environment it wants (string length variable). */
+  bpftraceVersion?: readonly number[] | null;
 }
 
 interface Run {
-  choice: ProgramChoice;
+  program: Program;
   bpf: BpftraceRun;
   attached: Promise<boolean>;
   done: Promise<void>;
 }
 
 /**
- * Keeps one bpftrace running: restarts it with backoff when it dies, and swaps in a deeper program
- * without a gap (the new one attaches before the old one stops; the flow drops the duplicates).
+ * Keeps one bpftrace running: restarts it with backoff when it dies, falls back to another source
+ * when the chosen one cannot attach (auto), and swaps in a regenerated program without a gap (the
+ * new one attaches before the old one stops; the flow drops the duplicates).
  */
 export class TraceSupervisor {
   #current: Run | null = null;
+  #source: Source;
   #stopping = false;
-  #fallback = false;
+  #fellBack = false;
   #restarts = 0;
   #wake: (() => void) | null = null;
   #handovers: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly o: SupervisorOptions) {
+    this.#source = o.source;
+  }
 
-  get choice(): ProgramChoice | null {
-    return this.#current?.choice ?? null;
+  /** The program running now. */
+  get program(): Program | null {
+    return this.#current?.program ?? null;
   }
 
   /** Runs until `stop()`. Throws only when the very first start cannot attach at all. */
@@ -61,7 +65,7 @@ export class TraceSupervisor {
       const ok = await run.attached;
       if (ok) {
         everAttached = true;
-        this.o.onAttached(run.choice, this.#restarts);
+        this.o.onAttached(run.program, this.#restarts);
       }
       const startedAt = Date.now();
       // Follow handovers: a replaced run ends on purpose, its successor is the one to watch.
@@ -75,16 +79,21 @@ export class TraceSupervisor {
       const exit = await live.bpf.exited;
       const why = `bpftrace exited (code ${exit.code ?? "-"}${exit.signal ? `, signal ${exit.signal}` : ""})`;
       const tail = exit.stderrTail.filter((l) => !l.includes("RLIMIT_MEMLOCK")).slice(-5);
-      if (!ok && live.choice.mode === "kprobe" && this.o.mayFallBack && !this.#fallback) {
-        this.#fallback = true;
+      const fallback = this.#source.fallback;
+      if (!ok && fallback && this.o.mayFallBack && !this.#fellBack) {
+        this.#fellBack = true;
         this.o.log(
           "warn",
-          `kprobe program did not attach; falling back to tracepoint mode. ${why}: ${tail.join(" | ")}`,
+          `${this.#source.name} program did not attach; falling back to ${fallback} mode. ${why}: ${tail.join(" | ")}`,
         );
+        this.#source = sourceNamed(fallback);
         continue;
       }
       if (!everAttached && !ok) {
-        throw new Error(`${why} before attaching:\n${tail.join("\n") || "(no output)"}`);
+        throw new EnvironmentError(
+          `the ${this.#source.name} program could not attach: ${why}:\n${tail.join("\n") || "(no output)"}\n` +
+            "Run `newsnotify doctor` to see what this kernel offers, or set another mode in the config.",
+        );
       }
       if (Date.now() - startedAt > 60_000) delay = backoff.initialMs;
       this.o.log(
@@ -122,7 +131,7 @@ export class TraceSupervisor {
     }
     const prev = this.#current;
     this.#current = next;
-    this.o.onAttached(next.choice, this.#restarts);
+    this.o.onAttached(next.program, this.#restarts);
     await prev?.bpf.stop();
   }
 
@@ -135,28 +144,39 @@ export class TraceSupervisor {
   }
 
   async #start(): Promise<Run> {
-    const choice = await this.o.makeProgram(this.#fallback);
+    const source = this.#source;
+    const program = await this.o.makeProgram(source);
     const bpf = startBpftrace({
       command: this.o.command,
-      program: choice.program,
+      program: program.text,
+      version: this.o.bpftraceVersion ?? null,
       onStderr: (level, text) => {
         if (level !== "info") this.o.log(level, `bpftrace: ${text}`);
       },
     });
     let markAttached: (ok: boolean) => void = () => {};
     const attached = new Promise<boolean>((r) => (markAttached = r));
-    const assembler = new Assembler();
+    const decoder = source.decoder();
+    const emit = (events: SourceEvent[]) => {
+      for (const ev of events) this.o.onEvent(ev);
+    };
     const done = (async () => {
       for await (const line of bpf.lines()) {
         const rec = parseLine(line);
         if (!rec) continue;
         if (rec.kind === "attached") markAttached(true);
-        for (const ev of assembler.push(rec)) this.o.onEvent(ev);
+        const out = decoder.push(rec);
+        // Decoding that needs I/O (/proc) must not hold up the next line: events go when ready.
+        if (Array.isArray(out)) emit(out);
+        else
+          void out.then(emit, (e: unknown) =>
+            this.o.log("error", `decoding a trace event failed: ${errorMessage(e)}`),
+          );
       }
-      for (const ev of assembler.flush()) this.o.onEvent(ev);
+      emit(decoder.flush());
       await bpf.exited;
       markAttached(false);
     })();
-    return { choice, bpf, attached, done };
+    return { program, bpf, attached, done };
   }
 }

@@ -6,7 +6,8 @@ export type StorageMethodName = "tradspool" | "timehash" | "timecaf" | "cnfs";
  * token) or a catch-up lookup (group, number) becomes before the article is read.
  */
 export interface StoredRef {
-  method: StorageMethodName;
+  /** null only for a file outside the spool (`test-hook` on a saved copy). */
+  method: StorageMethodName | null;
   /** The article's own file; null when it has none (timecaf, CNFS: read through the token). */
   path: string | null;
   /** INN's token in text form (@…@), when known. */
@@ -19,6 +20,14 @@ export interface StoredRef {
 export interface StorageContext {
   /** Real path of patharticles. */
   spool: string;
+  /** tradspool.map's group numbers (innconfval pathspool), for tradspool tokens. */
+  tradspoolGroups?: { group(number: number): Promise<string | null> };
+  /** Reads articles that have no file of their own, by token (INN's sm, batched). */
+  tokenReader?: { article(token: string): Promise<Buffer> };
+  /** The local server's overview and innd's history, for catch-up beyond tradspool. */
+  overview?: import("./overview.js").OverviewAccess;
+  /** Whether a group's articles are all named by group and number (tradspool): catch-up stats them. */
+  filesByNumber?: (group: string) => boolean;
 }
 
 export interface StorageMethod {
@@ -31,4 +40,15 @@ export interface StorageMethod {
   fromPath?(path: string, ctx: StorageContext): StoredRef | null;
   /** A token (already known to be of this method's type) → the stored article. */
   fromToken?(token: string, ctx: StorageContext): StoredRef | Promise<StoredRef>;
+  /**
+   * For catch-up: the stored articles with these numbers in this group, with when each arrived;
+   * numbers with no article (cancelled, expired, never filed) are left out.
+   */
+  byNumber?(group: string, numbers: readonly number[], ctx: StorageContext): Promise<Found[]>;
+}
+
+/** A stored article found by catch-up, and when it arrived (ms since the epoch). */
+export interface Found {
+  ref: StoredRef;
+  arrivedMs: number;
 }

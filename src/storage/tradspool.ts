@@ -1,4 +1,7 @@
+import { stat } from "node:fs/promises";
 import { posix } from "node:path";
+import type { Found, StorageContext, StorageMethod, StoredRef } from "./method.js";
+import { decodeTradspool, parseToken } from "./token.js";
 
 /** Where a tradspool article lives: `<spool>/<group with dots as slashes>/<number>`. */
 export interface SpoolLocation {
@@ -40,3 +43,48 @@ function rootOf(spool: string): string {
 export function groupDir(spool: string, group: string): string {
   return posix.join(spool, ...group.split("."));
 }
+
+/**
+ * INN's tradspool: one file per article at `<spool>/<group with dots as slashes>/<number>`; a
+ * crosspost is one file plus hard links in its other groups' directories.
+ */
+export const tradspool: StorageMethod = {
+  name: "tradspool",
+  tokenType: 5,
+  filePerArticle: true,
+  fromPath(path: string, ctx: StorageContext): StoredRef | null {
+    const loc = locateArticle(path, ctx.spool);
+    return loc ? { method: "tradspool", path, token: null, ...loc } : null;
+  },
+  async fromToken(text: string, ctx: StorageContext): Promise<StoredRef> {
+    const token = parseToken(text);
+    if (!token.ok) throw new Error(token.reason);
+    const t = decodeTradspool(token.value);
+    if (!t.ok) throw new Error(t.reason);
+    const group = await ctx.tradspoolGroups?.group(t.value.groupNumber);
+    if (!group) {
+      throw new Error(
+        `tradspool token ${text}: group number ${t.value.groupNumber} is not in tradspool.map`,
+      );
+    }
+    const path = `${groupDir(ctx.spool, group)}/${t.value.article}`;
+    return { method: "tradspool", path, token: text, group, number: t.value.article };
+  },
+  async byNumber(group: string, numbers: readonly number[], ctx: StorageContext): Promise<Found[]> {
+    const dir = groupDir(ctx.spool, group);
+    const found: Found[] = [];
+    for (const number of numbers) {
+      const path = `${dir}/${number}`;
+      try {
+        const st = await stat(path);
+        found.push({
+          ref: { method: "tradspool", path, token: null, group, number },
+          arrivedMs: st.mtimeMs,
+        });
+      } catch {
+        // No such file: cancelled, expired, rejected, or a number innd skipped.
+      }
+    }
+    return found;
+  },
+};

@@ -1,9 +1,14 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { release } from "node:os";
 import { promisify } from "node:util";
-import type { KernelFacts } from "./mode.js";
+import type { HostFacts } from "./host.js";
+import { type InndBinaryOptions, inndBinaryFacts } from "./innd-binary.js";
+
+export { pidsNamed } from "./processes.js";
+
+import type { KernelFacts } from "./kernel.js";
 
 const run = promisify(execFile);
 
@@ -16,6 +21,8 @@ export async function kernelFacts(): Promise<KernelFacts> {
   return {
     release: release(),
     kprobes,
+    uprobes:
+      existsSync("/sys/bus/event_source/devices/uprobe") || existsSync(`${TRACEFS}/uprobe_events`),
     lockdown: await lockdown(),
     btf: existsSync("/sys/kernel/btf/vmlinux"),
     traceable: kprobes ? await traceableFunctions() : null,
@@ -62,20 +69,6 @@ export async function bpftraceVersion(argv: readonly string[]): Promise<string |
   }
 }
 
-/** PIDs of processes whose kernel comm is `name`. */
-export async function pidsNamed(name: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if ((await readFile(`/proc/${entry}/comm`, "utf8")).trim() === name) pids.push(Number(entry));
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return pids;
-}
-
 /** Whether the open and creat syscalls exist here (x86_64 yes; arm64 has only openat/openat2). */
 export function legacySyscalls(): { open: boolean; creat: boolean } {
   if (!tracefsMounted()) return { open: process.arch === "x64", creat: process.arch === "x64" };
@@ -90,4 +83,30 @@ export async function ensureTracefs(): Promise<string | null> {
   if (tracefsMounted()) return null;
   await run("mount", ["-t", "tracefs", "tracefs", TRACEFS], { timeout: 10_000 });
   return `mounted tracefs at ${TRACEFS} (bpftrace needs it)`;
+}
+
+/** "bpftrace v0.17.0" → [0, 17, 0]; null when the line says no version. */
+export function parseBpftraceVersion(line: string | null): [number, number, number] | null {
+  const m = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(line ?? "");
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : null;
+}
+
+/** Everything the sources' checks read, gathered once (only reads: mounting tracefs is ensureTracefs). */
+export async function hostFacts(
+  bpftrace: readonly string[],
+  innd: InndBinaryOptions = {},
+): Promise<HostFacts> {
+  const [kernel, version, binary] = await Promise.all([
+    kernelFacts(),
+    bpftraceVersion(bpftrace),
+    inndBinaryFacts(innd),
+  ]);
+  return {
+    kernel,
+    innd: binary,
+    bpftrace: parseBpftraceVersion(version),
+    // As root, watch mounts it itself; through sudo it must already be there.
+    tracefs: tracefsMounted() || (process.getuid?.() === 0 && bpftrace[0] !== "sudo"),
+    syscalls: legacySyscalls(),
+  };
 }

@@ -1,4 +1,4 @@
-import type { KernelFacts } from "./mode.js";
+import type { KernelFacts } from "./kernel.js";
 
 /** What innd's binary offers a uprobe (read from its ELF dynamic symbols). */
 export interface InndBinaryFacts {
@@ -16,9 +16,12 @@ export interface InndBinaryFacts {
 /** Everything the sources' "can it run here" checks look at, gathered once by system/facts.ts. */
 export interface HostFacts {
   kernel: KernelFacts;
-  innd: InndBinaryFacts;
+  /** innd's binary, for the uprobe source (absent when not inspected). */
+  innd?: InndBinaryFacts;
   /** bpftrace's version as [major, minor, patch], null when unknown. */
   bpftrace: [number, number, number] | null;
   /** tracefs mounted (or mountable by us: we are root). */
   tracefs: boolean;
+  /** Whether the open and creat syscalls exist here (x86_64 yes; arm64 has only openat/openat2). */
+  syscalls: { open: boolean; creat: boolean };
 }

@@ -12,6 +12,27 @@ export class UserError extends Error {
   }
 }
 
+/** Exit codes (docs/architecture.md, README): what a script or systemd can tell apart. */
+export const EXIT = {
+  problem: 1,
+  usage: 2,
+  prerequisite: 3,
+  permission: 4,
+  environment: 5,
+  bug: 70,
+} as const;
+
+/**
+ * The machine refused something at run time (bpftrace could not attach, the state directory cannot
+ * be written): not a bug in newsnotify, and the message says what to do. Exit code 5.
+ */
+export class EnvironmentError extends UserError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, EXIT.environment, options);
+    this.name = "EnvironmentError";
+  }
+}
+
 /** An invalid config file: every problem at once, one `FILE: dotted.key: problem` line each. */
 export class ConfigError extends UserError {
   readonly problems: string[];

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
-import { type Config, configSchema, loadConfig } from "../../../src/config.js";
+import { type Config, configSchema, loadConfig } from "../../../src/config/schema.js";
 import { ConfigError, UserError } from "../../../src/util/errors.js";
 
 const fixture = (name: string) => join(import.meta.dirname, "../../../fixtures/config", name);
@@ -84,7 +84,7 @@ describe("broken files", () => {
     const lines = await problems(file);
     expect(lines).toEqual(
       expect.arrayContaining([
-        `${file}: mode: expected one of "auto", "kprobe", "tracepoint", got "fast"`,
+        `${file}: mode: expected one of "auto", "kprobe", "tracepoint", "uprobe", got "fast"`,
         expect.stringMatching(new RegExp(`^${file}: process: expected a process name`)),
         `${file}: activFile: unknown key (did you mean "activeFile"?)`,
         `${file}: depthMargin: must be at least 1, got 0`,

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, test, vi } from "vitest";
-import { loadConfig } from "../../../src/config.js";
+import { loadConfig } from "../../../src/config/schema.js";
 import { ConfigError } from "../../../src/util/errors.js";
 
 const INN = { spool: "/var/spool/news/articles", activeFile: "/var/lib/news/active" };
@@ -121,7 +121,7 @@ test.each([
     "notifiers: ['slack://T0001/B0002']",
     [/^notifiers\.0: expected slack:\/\/TokenA\/TokenB\/TokenC/],
   ],
-  ["notifiers: ['teams://a/b']", [/^notifiers\.0: expected a notifier URL \(slack:\/\//]],
+  ["notifiers: ['teams://a/b']", [/^notifiers\.0: expected a notifier URL \(discord:\/\//]],
   [
     "notifiers: [{type: discord, url: 'slack://T/B/C'}]",
     [/^notifiers\.0\.url: a slack URL in a discord notifier$/],

@@ -21,8 +21,8 @@ it("makes the journal durable (beforeSave) before every save of the marks, after
     limits: { maxArticles: 100, maxAgeMinutes: 60 },
     log: () => {},
     seen: () => false,
-    article: async (path) => {
-      events.push(`article ${path.slice(spool.length)}`);
+    article: async (ref) => {
+      events.push(`article ${ref.path?.slice(spool.length)}`);
     },
     beforeSave: async () => {
       events.push(`beforeSave (marks on disk: ${existsSync(marksFile)})`);

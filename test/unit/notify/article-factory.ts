@@ -22,6 +22,7 @@ export function makeArticle(overrides: Partial<Article> = {}): Article {
     userAgent: null,
     bytes: 512,
     truncated: false,
+    token: null,
     ...overrides,
   };
 }

@@ -1,9 +1,9 @@
 /** Delivery manners, once for every HTTP notifier: timeouts, retries, Retry-After, permanent 4xx, rate limits, routes. */
 import { afterEach, beforeEach, expect, test } from "vitest";
-import type { NotifierConfig } from "../../../src/config.js";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
 import { buildNotifiers } from "../../../src/notify/build.js";
-import { Dispatcher } from "../../../src/notify/dispatch.js";
 import { DeliveryError, isPermanent, sendHttp } from "../../../src/notify/http.js";
+import type { NotifierConfig } from "../../../src/notify/registry.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
 import { makeArticle } from "./article-factory.js";
 

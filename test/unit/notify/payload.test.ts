@@ -21,6 +21,7 @@ describe("articlePayload", () => {
       "userAgent",
       "bytes",
       "truncated",
+      "token",
     ]);
   });
 

@@ -2,7 +2,8 @@ import { PassThrough } from "node:stream";
 import { describe, expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { articlePayload } from "../../../src/notify/payload.js";
-import { formatLine, printable, StdoutNotifier } from "../../../src/notify/stdout.js";
+import { formatLine, StdoutNotifier } from "../../../src/notify/stdout.js";
+import { printable } from "../../../src/util/printable.js";
 import { hasControl, makeArticle } from "./article-factory.js";
 
 const base: Partial<Article> = { messageId: "<m@example.net>", subject: "Hello" };

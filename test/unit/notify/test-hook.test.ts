@@ -1,8 +1,8 @@
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { reportNotifiers } from "../../../src/commands/test-hook.js";
-import type { NotifierConfig } from "../../../src/config.js";
 import { buildNotifiers } from "../../../src/notify/build.js";
+import type { NotifierConfig } from "../../../src/notify/registry.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
 import { makeArticle } from "./article-factory.js";
 

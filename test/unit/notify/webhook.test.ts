@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { Dispatcher } from "../../../src/notify/dispatch.js";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import { articlePayload } from "../../../src/notify/payload.js";
 import { redactUrl, WebhookNotifier } from "../../../src/notify/webhook.js";

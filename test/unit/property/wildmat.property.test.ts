@@ -1,7 +1,7 @@
 /** Property-based tests (fast-check) for INN's wildmat as newsnotify's routing uses it. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileWildmat } from "../../../src/notify/wildmat.js";
+import { compileWildmat } from "../../../src/inn/wildmat.js";
 
 const component = fc.stringMatching(/^[a-z0-9+_-]{1,8}$/);
 const group = fc.array(component, { minLength: 1, maxLength: 6 }).map((c) => c.join("."));

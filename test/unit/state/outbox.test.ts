@@ -111,7 +111,7 @@ describe("Outbox group writes", () => {
 
 describe("Outbox journal order", () => {
   it("a line is in the file before its article is sent", async () => {
-    const { JournaledNotifier } = await import("../../../src/state/durable.js");
+    const { JournaledNotifier } = await import("../../../src/delivery/journaled.js");
     const dir = await fresh();
     const box = await Outbox.open(dir);
     const seenAtSend: boolean[] = [];
@@ -154,7 +154,7 @@ describe("HighWater", () => {
 
 describe("targetKeys", () => {
   it("stable across reordering and presentation changes, distinct for identical entries", async () => {
-    const { targetKeys } = await import("../../../src/state/durable.js");
+    const { targetKeys } = await import("../../../src/delivery/targets.js");
     const slack = { type: "slack", url: "https://hooks.slack.com/services/T/B/x" };
     const hook = { type: "webhook", url: "http://127.0.0.1/h" };
     const [s1, h1] = targetKeys([slack, hook]);
@@ -167,7 +167,7 @@ describe("targetKeys", () => {
 
 describe("JournaledNotifier", () => {
   it("marks done on success, drops on a permanent refusal, keeps pending on a transient failure", async () => {
-    const { JournaledNotifier } = await import("../../../src/state/durable.js");
+    const { JournaledNotifier } = await import("../../../src/delivery/journaled.js");
     const { DeliveryError } = await import("../../../src/notify/http.js");
     const box = await Outbox.open(await fresh());
     let outcome: "ok" | "permanent" | "transient" = "ok";
@@ -199,7 +199,7 @@ describe("JournaledNotifier", () => {
 
 describe("JournaledNotifier with batches", () => {
   it("sends only the pending ones in one batch and marks them all done in one journal write", async () => {
-    const { JournaledNotifier } = await import("../../../src/state/durable.js");
+    const { JournaledNotifier } = await import("../../../src/delivery/journaled.js");
     const dir = await fresh();
     const box = await Outbox.open(dir);
     const batches: string[][] = [];

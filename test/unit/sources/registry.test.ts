@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { storageMethods } from "../../../src/inn/innconf.js";
-import { chooseMode, type KernelFacts } from "../../../src/system/mode.js";
+import { chooseSource, SOURCES } from "../../../src/sources/registry.js";
+import type { HostFacts } from "../../../src/system/host.js";
+import type { KernelFacts } from "../../../src/system/kernel.js";
 
 const debian: KernelFacts = {
   release: "6.1.0-27-amd64",
@@ -10,7 +12,15 @@ const debian: KernelFacts = {
   traceable: { security_inode_create: true, vfs_create: true },
 };
 
-describe("chooseMode", () => {
+const host = (kernel: KernelFacts, more: Partial<HostFacts> = {}): HostFacts => ({
+  kernel,
+  bpftrace: [0, 17, 0],
+  tracefs: true,
+  syscalls: { open: true, creat: true },
+  ...more,
+});
+
+describe("chooseSource", () => {
   it.each<[string, "auto" | "kprobe" | "tracepoint", Partial<KernelFacts>, string, RegExp]>([
     ["stock Debian kernel", "auto", {}, "kprobe", /kprobes available/],
     [
@@ -52,9 +62,28 @@ describe("chooseMode", () => {
     ["forced tracepoint", "tracepoint", {}, "tracepoint", /config/],
     ["forced kprobe, even without kprobes", "kprobe", { kprobes: false }, "kprobe", /config/],
   ])("%s", (_name, setting, facts, mode, reason) => {
-    const got = chooseMode(setting, { ...debian, ...facts });
-    expect(got.mode).toBe(mode);
+    const got = chooseSource(setting, host({ ...debian, ...facts }));
+    expect(got.source.name).toBe(mode);
     expect(got.reason).toMatch(reason);
+  });
+});
+
+describe("the source registry", () => {
+  it("auto with neither kprobes nor tracefs: says why each source cannot run", () => {
+    const got = chooseSource("auto", host({ ...debian, kprobes: false }, { tracefs: false }));
+    expect(got.source.name).toBe("tracepoint");
+    expect(got.reason).toMatch(/no kprobes.*tracefs.*trying tracepoint anyway/);
+  });
+
+  it("each source has a unique name and a check that gives a reason", () => {
+    const names = SOURCES.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const s of SOURCES) expect(s.check(host(debian)).reason).not.toBe("");
+  });
+
+  it("every fallback names a registered source", () => {
+    for (const s of SOURCES)
+      if (s.fallback) expect(SOURCES.map((x) => x.name)).toContain(s.fallback);
   });
 });
 

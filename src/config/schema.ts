@@ -3,15 +3,15 @@ import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { ConfigError } from "../util/errors.js";
 import {
   inheritLink,
   linkPattern,
   type NotifierConfig,
   notifierEntry,
   notifierKeys,
-} from "./config/notifiers.js";
-import { describeIssue } from "./config/problems.js";
-import { ConfigError } from "./util/errors.js";
+} from "./notifiers.js";
+import { describeIssue } from "./problems.js";
 
 /** Defaults that come from INN (`innconfval`), read by the caller. */
 export interface ConfigDefaults {
@@ -33,10 +33,10 @@ const absolutePath = z
 export function configSchema(defaults: ConfigDefaults) {
   return z.strictObject({
     mode: z
-      .enum(["auto", "kprobe", "tracepoint"])
+      .enum(["auto", "kprobe", "tracepoint", "uprobe"])
       .default("auto")
       .describe(
-        "How to see innd create files: kprobe, tracepoint, or auto (kprobe when it can attach).",
+        "How to see innd store articles: kprobe, tracepoint, uprobe, or auto (reads storage.conf; see the README's modes).",
       ),
     process: z
       .string()

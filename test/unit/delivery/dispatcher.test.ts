@@ -1,9 +1,11 @@
 import { describe, expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
-import { backoff, Dispatcher, GATHER_MS } from "../../../src/notify/dispatch.js";
+import { GATHER_MS } from "../../../src/delivery/batch.js";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
+import { backoff } from "../../../src/delivery/retry.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
-import { makeArticle } from "./article-factory.js";
+import { makeArticle } from "../notify/article-factory.js";
 
 const FAST = { initialMs: 5, maxMs: 20 };
 

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { compileWildmat, splitPatterns, wildmatProblem } from "../../../src/notify/wildmat.js";
+import { compileWildmat, splitPatterns, wildmatProblem } from "../../../src/inn/wildmat.js";
 
 // Cases from uwildmat(3) and newsfeeds(5), plus INN's edge cases.
 test.each([

@@ -1,49 +1,7 @@
-import { createHash } from "node:crypto";
 import type { Article } from "../article/article.js";
-import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
-import type { Outbox } from "./outbox.js";
-
-/**
- * A stable name per configured notifier, from its config entry (not its position), so that pending
- * notifications find their notifier again after a restart, even if the list was reordered.
- */
-export function targetKeys(entries: readonly unknown[]): string[] {
-  const seen = new Map<string, number>();
-  return entries.map((entry) => {
-    const hash = createHash("sha256")
-      .update(JSON.stringify(identity(entry)))
-      .digest("hex")
-      .slice(0, 16);
-    const n = (seen.get(hash) ?? 0) + 1;
-    seen.set(hash, n);
-    return n === 1 ? hash : `${hash}#${n}`;
-  });
-}
-
-/** Keys that say how or what to send, not where: changing them keeps the notifier's pending work. */
-const PRESENTATION = new Set([
-  "template",
-  "htmlTemplate",
-  "link",
-  "groups",
-  "from",
-  "subject",
-  "control",
-  "junk",
-  "rateLimitPerSecond",
-  "timeoutMs",
-  "batch",
-]);
-
-function identity(entry: unknown): unknown {
-  if (typeof entry !== "object" || entry === null) return entry;
-  return Object.fromEntries(
-    Object.entries(entry)
-      .filter(([k]) => !PRESENTATION.has(k))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
-}
+import type { Outbox } from "../state/outbox.js";
+import { isRefused } from "./retry.js";
 
 /**
  * Puts the outbox around a notifier: it sends only what is journaled as pending for it, and marks
@@ -80,7 +38,7 @@ export class JournaledNotifier implements Notifier {
       await this.inner.send(article, signal);
     } catch (e) {
       // Refused for good (e.g. HTTP 400): the dispatcher gives up, and so must the outbox.
-      if (e instanceof DeliveryError && e.permanent) {
+      if (isRefused(e)) {
         await this.outbox.drop(this.target, article.messageId, e.message);
       }
       throw e;

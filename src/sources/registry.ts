@@ -1,0 +1,57 @@
+/**
+ * Every detection source, in the order `auto` prefers them. Adding a source: one file that exports a
+ * `Source` (its //@section of scripts/trace.bt, its check, its decoder) and one line here.
+ */
+import type { HostFacts } from "../system/host.js";
+import { kprobe } from "./kprobe.js";
+import type { Source, SourceName } from "./source.js";
+import { tracepoint } from "./tracepoint.js";
+import { uprobe } from "./uprobe.js";
+
+export const SOURCES: readonly Source[] = [kprobe, tracepoint, uprobe];
+
+/** When no source fits, the one to try: tracepoints need only tracefs (watch mounts it as root). */
+const RESORT: readonly SourceName[] = ["tracepoint", "uprobe", "kprobe"];
+
+export type SourceSetting = SourceName | "auto";
+
+export function sourceNamed(name: SourceName): Source {
+  const s = SOURCES.find((x) => x.name === name);
+  if (!s) throw new Error(`no source named ${name}`);
+  return s;
+}
+
+export interface SourceChoice {
+  source: Source;
+  reason: string;
+}
+
+/**
+ * Pure: the configured mode, the host's facts and the storage methods innd uses (storage.conf) →
+ * the source to run, and why. In auto mode, the first source (in registry order) that sees every
+ * method in use and whose check passes; a set mode is obeyed even if its check fails (the attach
+ * error will say why); when none fits, the one that sees the most is tried.
+ */
+export function chooseSource(
+  setting: SourceSetting,
+  host: HostFacts,
+  methods: readonly string[] = [],
+): SourceChoice {
+  if (setting !== "auto") return { source: sourceNamed(setting), reason: "set in config" };
+  const refusals: string[] = [];
+  for (const source of SOURCES) {
+    const unseen = methods.filter((m) => !source.sees.includes(m));
+    if (unseen.length > 0) {
+      refusals.push(`${source.name} cannot see ${unseen.join(", ")} articles`);
+      continue;
+    }
+    const c = source.check(host);
+    if (c.ok) return { source, reason: refusals.length > 0 ? refusals.join("; ") : c.reason };
+    refusals.push(c.reason);
+  }
+  // None fits: the source that sees the most methods, the one with the fewest needs first on a tie.
+  const seen = (s: Source) => methods.filter((m) => s.sees.includes(m)).length;
+  const resort = (s: Source) => RESORT.indexOf(s.name);
+  const best = [...SOURCES].sort((a, b) => seen(b) - seen(a) || resort(a) - resort(b))[0] as Source;
+  return { source: best, reason: `${refusals.join("; ")}; trying ${best.name} anyway` };
+}

@@ -1,0 +1,56 @@
+import type { Article } from "../article/article.js";
+import { parseArticle } from "../article/parse.js";
+import type { StoredRef } from "./method.js";
+import { type ReadOptions, readWhenComplete, type StoredArticle } from "./read.js";
+
+export interface LoadOptions {
+  spool: string;
+  /** Reads token-only articles (timecaf, CNFS). */
+  tokenReader?: { article(token: string): Promise<Buffer> };
+  read: ReadOptions;
+  snippetChars: number;
+}
+
+/**
+ * Reads a stored article (waiting until innd has written it whole, inside the spool only).
+ * Throws with the reason when it cannot be read.
+ */
+export async function readStored(ref: StoredRef, o: LoadOptions): Promise<StoredArticle> {
+  if (ref.path !== null) return readWhenComplete(ref.path, o.spool, o.read);
+  if (ref.token === null || !o.tokenReader) {
+    throw new Error(`a ${ref.method ?? "stored"} article with neither a file nor a token to read`);
+  }
+  // Stored before the probe fired (InndHisWrite comes after the store): complete at once.
+  const raw = await o.tokenReader.article(ref.token);
+  const truncated = raw.length > o.read.maxBytes;
+  return {
+    raw: truncated ? raw.subarray(0, o.read.maxBytes) : raw,
+    bytes: raw.length,
+    truncated,
+    complete: true,
+    waitedMs: 0,
+  };
+}
+
+/**
+ * Pure: the bytes of a stored article → the Article. Group and number come from where it is stored
+ * when that says them (tradspool), else from the article's first Xref entry (where innd filed it).
+ * Throws when the bytes are not an article.
+ */
+export function parseStored(
+  ref: StoredRef,
+  stored: Pick<StoredArticle, "raw" | "bytes" | "truncated">,
+  snippetChars: number,
+): Article {
+  const article = parseArticle(stored.raw, {
+    path: ref.path,
+    token: ref.token,
+    group: ref.group ?? "",
+    number: ref.number ?? 0,
+    snippetChars,
+    truncated: stored.truncated,
+    bytes: stored.bytes,
+  });
+  if (ref.group === null && article.xref[0]) Object.assign(article, article.xref[0]);
+  return article;
+}

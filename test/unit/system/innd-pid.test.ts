@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { InndPidFile } from "../../../src/system/innd-process.js";
+
+it("only the innd its pid file names is ours; a restart is followed, a stranger is not", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "newsnotify-pid-"));
+  const file = join(dir, "innd.pid");
+  let now = 0;
+  const pids = new InndPidFile(file, () => now);
+  writeFileSync(file, "100\n");
+  expect(await pids.isOurs(100)).toBe(true);
+  expect(await pids.isOurs(200)).toBe(false); // another instance of the binary
+  writeFileSync(file, "300\n"); // innd restarted
+  expect(await pids.isOurs(300)).toBe(false); // not re-read within a second
+  now = 1500;
+  expect(await pids.isOurs(300)).toBe(true);
+  expect(await pids.isOurs(100)).toBe(false);
+  rmSync(file);
+  now = 3000;
+  expect(await pids.isOurs(400)).toBe(true); // no pid file: every innd counts
+});
