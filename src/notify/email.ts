@@ -6,36 +6,75 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Transporter } from "nodemailer";
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { printable } from "../util/printable.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl } from "./definition.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK } from "./format/link.js";
 import { render } from "./format/template.js";
 import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
-import { printable } from "./stdout.js";
+import { formatting, headerValue, http, routing, template, timeoutMs } from "./schema-parts.js";
+import { fail, password, user } from "./url-parts.js";
 
-export interface EmailOptions {
-  host: string;
-  /** Default 587 for starttls, 465 for tls, 25 for none. */
-  port?: number;
-  /** starttls (required, the default), tls (implicit, "SMTPS") or none (a local relay only). */
-  security?: "starttls" | "tls" | "none";
-  username?: string;
-  password?: string;
-  /** PEM file of the CA that signed the server's certificate (a private CA); default the system's. */
-  ca?: string;
-  /** Envelope and header sender address. */
-  from: string;
-  /** The From display name; a template (default EMAIL_FROM_NAME). */
-  fromName?: string;
-  to: string[];
-  /** A template; default EMAIL_SUBJECT. */
-  subject?: string;
-  /** The plain-text body; default EMAIL_TEMPLATE. */
-  template?: string;
-  link?: string;
-  timeoutMs?: number;
-}
+/** An absolute file path (a CA bundle), without control characters. */
+export const pemFile = z
+  .string()
+  .regex(/^\/[^\u0000-\u001f]*$/, "expected an absolute path")
+  .describe(
+    "PEM file of the CA that signed the server's certificate (a private CA); default the system's.",
+  );
+
+const oneLine = (what: string) =>
+  template.refine((t) => !/[\r\n]/.test(t), "must be one line").describe(what);
+
+const schema = z
+  .strictObject({
+    type: z.literal("email"),
+    host: z
+      .string()
+      .regex(/^[^\s/@]+$/, "expected a host name or address")
+      .describe("SMTP server."),
+    port: z
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("Default 587 (starttls), 465 (tls), 25 (none)."),
+    security: z
+      .enum(["starttls", "tls", "none"])
+      .default("starttls")
+      .describe(
+        "starttls (required), tls (implicit, port 465) or none (a relay on this host only).",
+      ),
+    username: headerValue.min(1).optional().describe("AUTH user; no AUTH without it."),
+    password: headerValue.optional().describe("AUTH password. Never logged."),
+    ca: pemFile.optional(),
+    // Not from/subject: those are the routing filters every notifier has.
+    sender: z.email().describe("Sender address (From header and envelope)."),
+    senderName: oneLine(
+      "The sender's display name, a template; default {fromName} (news).",
+    ).optional(),
+    to: z.array(z.email()).min(1).describe("Recipient addresses."),
+    subjectTemplate: oneLine("Subject template; default [{group}] {subject}.").optional(),
+    ...formatting,
+    ...http,
+    timeoutMs: timeoutMs(30_000),
+    ...routing,
+  })
+  .describe("Email over SMTP: one plain-text message per article.");
+
+export type EmailOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "email",
+  schema,
+  create: (options) => new EmailNotifier(options),
+  urls: { smtp: smtpUrl, smtps: smtpUrl },
+  paceKey: (o) => `smtp://${o.host}:${emailPort(o)}`,
+  presentation: ["senderName", "subjectTemplate"],
+});
 
 export const EMAIL_SUBJECT = "[{group}] {subject}";
 export const EMAIL_FROM_NAME = "{fromName} (news)";
@@ -51,7 +90,7 @@ export const EMAIL_LIMITS = { subject: 250, fromName: 100, body: 100_000 } as co
 const plain = (value: string) => value;
 /** Belt and braces: the fields are one line already; the template's own text must not break one either. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing line breaks and NUL is the point
-const oneLine = (text: string) => text.replace(/[\r\n\u0000]+/g, " ").trim();
+const flat = (text: string) => text.replace(/[\r\n\u0000]+/g, " ").trim();
 
 export interface EmailMessage {
   from: { name: string; address: string };
@@ -62,16 +101,16 @@ export interface EmailMessage {
   headers: Record<string, string>;
 }
 
-export function emailMessage(a: Article, o: Omit<EmailOptions, "host">): EmailMessage {
+export function emailMessage(a: Article, o: Omit<EmailOptions, "host" | "type">): EmailMessage {
   const f = articleFields(a, o.link ?? DEFAULT_LINK);
   const one = (template: string, limit: number) =>
-    oneLine(render(template, f, { escape: plain, limit }));
+    flat(render(template, f, { escape: plain, limit }));
   return {
-    from: { name: one(o.fromName ?? EMAIL_FROM_NAME, EMAIL_LIMITS.fromName), address: o.from },
+    from: { name: one(o.senderName ?? EMAIL_FROM_NAME, EMAIL_LIMITS.fromName), address: o.sender },
     to: o.to,
-    subject: one(o.subject ?? EMAIL_SUBJECT, EMAIL_LIMITS.subject),
+    subject: one(o.subjectTemplate ?? EMAIL_SUBJECT, EMAIL_LIMITS.subject),
     text: render(o.template ?? EMAIL_TEMPLATE, f, { escape: plain, limit: EMAIL_LIMITS.body }),
-    messageId: mailMessageId(a.messageId, o.from),
+    messageId: mailMessageId(a.messageId, o.sender),
     headers: {
       // RFC 3834: automatic mail; vacation responders must not answer it.
       "Auto-Submitted": "auto-generated",
@@ -170,57 +209,22 @@ export function smtpError(error: unknown, label: string): DeliveryError {
   return new DeliveryError(`${label}: ${e.code ?? "SMTP"} ${what}`, permanent);
 }
 
-/** `mailto:` and `smtp(s)://` service URLs (see docs/notifiers.md), or a problem. */
-export function parseEmailUrl(
-  text: string,
-): { ok: true; entry: Record<string, unknown> } | { ok: false; problem: string } {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return { ok: false, problem: "not a valid smtp:// or mailto: URL" };
-  }
+/** `smtp://[user:password@]host[:port]?from=a@b&to=c@d,e@f` (STARTTLS), `smtps://...` (implicit TLS). */
+export function smtpUrl(u: URL, secure: boolean): ServiceUrl<z.input<typeof schema>> {
   const q = u.searchParams;
-  const scheme = u.protocol.slice(0, -1).toLowerCase();
-  if (scheme === "mailto") {
-    // mailto:to@example.org?from=news@example.net&smtp=mail.example.net  (host defaults to localhost)
-    const to = decodeURIComponent(u.pathname).split(",").filter(Boolean);
-    const from = q.get("from");
-    if (to.length === 0 || !from) {
-      return { ok: false, problem: "expected mailto:to@example.org?from=news@example.net" };
-    }
-    return {
-      ok: true,
-      entry: {
-        type: "email",
-        host: q.get("smtp") ?? "localhost",
-        ...(q.get("port") ? { port: Number(q.get("port")) } : {}),
-        security: "none",
-        from,
-        to,
-      },
-    };
-  }
-  if (scheme !== "smtp" && scheme !== "smtps") {
-    return { ok: false, problem: "expected smtp://, smtps:// or mailto:" };
-  }
-  // smtp://user:password@host[:port]?from=a@b&to=c@d,e@f  (smtp: STARTTLS required; smtps: implicit TLS)
   const from = q.get("from");
   const to = (q.get("to") ?? "").split(",").filter(Boolean);
   if (!u.hostname || !from || to.length === 0) {
-    return { ok: false, problem: "expected smtp://[user:password@]host[:port]?from=...&to=..." };
+    return fail("expected smtp[s]://[user:password@]host[:port]?from=...&to=...");
   }
-  return {
-    ok: true,
-    entry: {
-      type: "email",
-      host: u.hostname,
-      ...(u.port ? { port: Number(u.port) } : {}),
-      security: scheme === "smtps" ? "tls" : "starttls",
-      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-      from,
-      to,
-    },
+  const entry: z.input<typeof schema> = {
+    type: "email",
+    host: u.hostname,
+    security: secure ? "tls" : "starttls",
+    sender: from,
+    to,
   };
+  if (u.port) entry.port = Number(u.port);
+  if (u.username) Object.assign(entry, { username: user(u), password: password(u) });
+  return { ok: true, entry };
 }

@@ -8,8 +8,8 @@
 import { readFileSync } from "node:fs";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { printable } from "../util/printable.js";
 import { DeliveryError } from "./http.js";
-import { printable } from "./stdout.js";
 
 export interface IrcClientOptions {
   host: string;

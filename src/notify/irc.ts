@@ -4,36 +4,83 @@
  * so it can neither style the line nor start a second command; the line fits IRC's 512 bytes as the
  * other clients receive it (with our nick!user@host in front).
  */
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl } from "./definition.js";
+import { pemFile } from "./email.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK } from "./format/link.js";
 import { render } from "./format/template.js";
 import { truncate, utf8Bytes } from "./format/text.js";
 import { IRC_LINE_BYTES, IrcClient, type IrcClientOptions } from "./irc-client.js";
 import type { Notifier } from "./notifier.js";
+import { headerValue, http, linkPattern, routing, template, timeoutMs } from "./schema-parts.js";
+import { fail, password, user } from "./url-parts.js";
 
-export interface IrcOptions {
-  host: string;
-  /** Default 6697 with TLS, 6667 without. */
-  port?: number;
-  tls?: boolean;
-  ca?: string;
-  nick?: string;
-  username?: string;
-  realname?: string;
-  password?: string;
-  sasl?: { username: string; password: string };
-  nickservPassword?: string;
-  /** "#news"; also &, + and ! channels. */
-  channel: string;
-  channelKey?: string;
-  /** NOTICE instead of PRIVMSG (RFC 2812 3.3.2: what automatic senders should use). */
-  notice?: boolean;
-  /** One line; default IRC_TEMPLATE. */
-  template?: string;
-  link?: string;
-  timeoutMs?: number;
-}
+/** RFC 2812 1.3: a prefix, then up to 49 characters without space, comma, BEL, colon, CR, LF or NUL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters a channel name may not have
+export const IRC_CHANNEL = /^[#&+!][^\s,:\x00\x07]{1,49}$/;
+/** RFC 2812 2.3.1 nickname, with the longer lengths servers allow today. */
+export const IRC_NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/;
+
+/** A word that may follow a command: no space, no line break, no leading colon. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: none of these may be in an IRC parameter
+const ircWord = z.string().regex(/^[^\s:\u0000-\u001f][^\s\u0000-\u001f]*$/, "expected one word");
+
+const schema = z
+  .strictObject({
+    type: z.literal("irc"),
+    host: z
+      .string()
+      .regex(/^[^\s/@]+$/, "expected a host name or address")
+      .describe("IRC server."),
+    port: z.int().min(1).max(65535).optional().describe("Default 6697 with TLS, 6667 without."),
+    tls: z.boolean().default(false).describe("TLS (ircs); certificates are verified."),
+    ca: pemFile.optional(),
+    nick: z.string().regex(IRC_NICK, "expected an IRC nickname").default("newsnotify"),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,10}$/, "expected 1-10 letters, digits, . _ -")
+      .default("newsnotify")
+      .describe("The user name (ident) sent in USER."),
+    realname: headerValue.max(50).default("newsnotify").describe("The real name sent in USER."),
+    password: ircWord.optional().describe("Server password (PASS)."),
+    sasl: z
+      .strictObject({ username: ircWord, password: headerValue.min(1) })
+      .optional()
+      .describe("SASL PLAIN log-in (the server must offer SASL)."),
+    nickservPassword: headerValue.min(1).optional().describe("Sent as IDENTIFY to NickServ."),
+    channel: z
+      .string()
+      .regex(IRC_CHANNEL, 'expected a channel such as "#news"')
+      .describe("Where to post."),
+    channelKey: ircWord.optional().describe("The channel's key (+k)."),
+    notice: z.boolean().default(false).describe("NOTICE instead of PRIVMSG."),
+    template: template
+      .refine((t) => !/[\r\n]/.test(t), "must be one line")
+      .optional()
+      .describe(
+        "The line, with {field} placeholders; default [{group}] {subject} — {fromName} {link}.",
+      ),
+    link: linkPattern.optional(),
+    ...http,
+    timeoutMs: timeoutMs(30_000),
+    ...routing,
+  })
+  .describe("IRC: one line per article in a channel.");
+
+export type IrcOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "irc",
+  schema,
+  create: (options) => new IrcNotifier(options),
+  urls: { irc: ircUrl, ircs: ircUrl },
+  paceKey: (o) => `irc://${o.host}:${ircPort(o)}/${o.channel.toLowerCase()}`,
+  // RFC 1459 8.10: about one line every 2 seconds (see IRC_DEFAULT_RATE).
+  defaultRate: 0.5,
+  presentation: ["notice"],
+});
 
 export const IRC_TEMPLATE = "[{group}] {subject} — {fromName} {link}";
 
@@ -79,7 +126,7 @@ export function ircTextLimit(channel: string, nick: string, notice = false): num
 }
 
 /** The whole line we send (without CR LF). */
-export function ircLine(a: Article, o: Omit<IrcOptions, "host">, nick: string): string {
+export function ircLine(a: Article, o: Omit<IrcOptions, "host" | "type">, nick: string): string {
   const f = articleFields(ircArticle(a), o.link ?? DEFAULT_LINK);
   const limit = ircTextLimit(o.channel, nick, o.notice);
   const text = truncate(
@@ -139,39 +186,16 @@ export class IrcNotifier implements Notifier {
  * `irc://[nick[:password]@]host[:port]/channel` (ircs:// for TLS): the channel as `/news` (a # is added),
  * `/%23news`, or `/#news` (then it is the URL's fragment). The password is the server password (PASS).
  */
-export function parseIrcUrl(
-  text: string,
-): { ok: true; entry: Record<string, unknown> } | { ok: false; problem: string } {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return { ok: false, problem: "not a valid irc:// URL" };
-  }
-  const tls = u.protocol === "ircs:";
-  if (!tls && u.protocol !== "irc:") return { ok: false, problem: "expected irc:// or ircs://" };
+export function ircUrl(u: URL, secure: boolean): ServiceUrl<z.input<typeof schema>> {
   let channel = decodeURIComponent(u.pathname.replace(/^\//, ""));
   if (channel === "" && u.hash) channel = decodeURIComponent(u.hash);
   if (channel && !/^[#&+!]/.test(channel)) channel = `#${channel}`;
   if (!u.hostname || !IRC_CHANNEL.test(channel)) {
-    return { ok: false, problem: "expected irc://[nick@]host[:port]/channel" };
+    return fail("expected irc[s]://[nick[:password]@]host[:port]/channel");
   }
-  return {
-    ok: true,
-    entry: {
-      type: "irc",
-      host: u.hostname,
-      ...(u.port ? { port: Number(u.port) } : {}),
-      tls,
-      channel,
-      ...(u.username ? { nick: decodeURIComponent(u.username) } : {}),
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    },
-  };
+  const entry: z.input<typeof schema> = { type: "irc", host: u.hostname, tls: secure, channel };
+  if (u.port) entry.port = Number(u.port);
+  if (u.username) entry.nick = user(u);
+  if (u.password) entry.password = password(u);
+  return { ok: true, entry };
 }
-
-/** RFC 2812 1.3: a prefix, then up to 49 characters without space, comma, BEL, colon, CR, LF or NUL. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters a channel name may not have
-export const IRC_CHANNEL = /^[#&+!][^\s,:\x00\x07]{1,49}$/;
-/** RFC 2812 2.3.1 nickname, with the longer lengths servers allow today. */
-export const IRC_NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/;

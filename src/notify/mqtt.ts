@@ -5,24 +5,17 @@
  */
 import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { printable } from "../util/printable.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl } from "./definition.js";
+import { pemFile } from "./email.js";
 import { parseTemplate } from "./format/template.js";
 import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
 import { payloadJson } from "./payload.js";
-import { printable } from "./stdout.js";
-
-export interface MqttOptions {
-  /** mqtt://host[:port] or mqtts://host[:port] (also ws://, wss://). */
-  url: string;
-  /** Default MQTT_TOPIC. */
-  topic?: string;
-  username?: string;
-  password?: string;
-  ca?: string;
-  clientId?: string;
-  timeoutMs?: number;
-}
+import { http, routing } from "./schema-parts.js";
+import { fail, hostPort, password, user } from "./url-parts.js";
 
 /** `{group}` as filed (dots kept), `{groupPath}` with dots as topic levels (comp/lang/c). */
 export const MQTT_TOPIC = "news/{groupPath}";
@@ -62,6 +55,48 @@ export function topicPatternProblem(pattern: string): string | undefined {
   if (pattern.startsWith("$")) return "topics starting with $ are the broker's ($SYS)";
   return undefined;
 }
+
+const topicPattern = z
+  .string()
+  .superRefine((value, ctx) => {
+    const message = topicPatternProblem(value);
+    if (message) ctx.addIssue({ code: "custom", message, input: value });
+  })
+  .describe("Topic pattern with {group}, {groupPath}, {number}; default news/{groupPath}.");
+
+const schema = z
+  .strictObject({
+    type: z.literal("mqtt"),
+    url: z
+      .url({
+        protocol: /^(mqtts?|wss?)$/,
+        error: "expected an mqtt://, mqtts://, ws:// or wss:// URL",
+      })
+      .describe("The broker, e.g. mqtts://broker.example.net (port 1883, or 8883 for mqtts)."),
+    topic: topicPattern.optional(),
+    username: z.string().min(1).optional().describe("User name for the broker."),
+    password: z.string().optional().describe("Password for the broker. Never logged."),
+    ca: pemFile.optional(),
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,23}$/, "expected 1-23 letters, digits, _ or - (MQTT 3.1.1 3.1.3.1)")
+      .optional()
+      .describe("Client identifier; default newsnotify-<pid>-<random>."),
+    ...http,
+    ...routing,
+  })
+  .describe("MQTT: the JSON contract to a topic per group, QoS 1.");
+
+export type MqttOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "mqtt",
+  schema,
+  create: (options) => new MqttNotifier(options),
+  urls: { mqtt: mqttUrl, mqtts: mqttUrl },
+  paceKey: (o) => `${o.url} ${o.topic ?? MQTT_TOPIC}`,
+  presentation: ["topic"],
+});
 
 type MqttModule = typeof import("mqtt");
 let mqttModule: Promise<MqttModule> | undefined;
@@ -175,28 +210,15 @@ export class MqttNotifier implements Notifier {
   }
 }
 
-/** `mqtt://[user:password@]host[:port][/topic-pattern]`, `mqtts://...` (see docs/notifiers.md). */
-export function parseMqttUrl(
-  text: string,
-): { ok: true; entry: Record<string, unknown> } | { ok: false; problem: string } {
-  let u: URL;
-  try {
-    u = new URL(text);
-  } catch {
-    return { ok: false, problem: "not a valid mqtt:// URL" };
-  }
-  if (!["mqtt:", "mqtts:"].includes(u.protocol) || !u.hostname) {
-    return { ok: false, problem: "expected mqtt://[user:password@]host[:port][/topic]" };
-  }
-  const topic = decodeURIComponent(u.pathname.replace(/^\//, ""));
-  return {
-    ok: true,
-    entry: {
-      type: "mqtt",
-      url: `${u.protocol}//${u.host}`,
-      ...(topic ? { topic } : {}),
-      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    },
+/** `mqtt[s]://[user:password@]host[:port][/topic-pattern]` (see docs/notifiers.md). */
+export function mqttUrl(u: URL, secure: boolean): ServiceUrl<z.input<typeof schema>> {
+  if (!u.hostname) return fail("expected mqtt[s]://[user:password@]host[:port][/topic]");
+  const entry: z.input<typeof schema> = {
+    type: "mqtt",
+    url: `${secure ? "mqtts" : "mqtt"}://${hostPort(u)}`,
   };
+  const topic = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  if (topic) entry.topic = topic;
+  if (u.username) Object.assign(entry, { username: user(u), password: password(u) });
+  return { ok: true, entry };
 }

@@ -6,27 +6,41 @@
  * is neutralised with CommonMark backslash escapes, and `{{DATE(...)}}`/`{{TIME(...)}}` functions are
  * broken up; nothing can be a mention (Teams mentions need an `<at>` tag plus an msteams entity).
  */
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { defineNotifier, type OptionsOf, urlTarget } from "./definition.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK, isWebLink } from "./format/link.js";
 import { type Field, render } from "./format/template.js";
 import { redactUrl } from "./http.js";
 import { HttpNotifier } from "./http-notifier.js";
 import type { Notifier } from "./notifier.js";
+import { formatting, http, httpUrl, routing } from "./schema-parts.js";
 
-export interface TeamsOptions {
-  /** The workflow's HTTP trigger URL (https://...logic.azure.com/workflows/... or ...powerplatform.com/...). */
-  url: string;
-  /** Markdown for the card's main TextBlock; default TEAMS_TEMPLATE. */
-  template?: string;
-  link?: string;
-  timeoutMs?: number;
-}
+const schema = z
+  .strictObject({
+    type: z.literal("teams"),
+    url: httpUrl(
+      "The workflow's webhook trigger URL (Workflows: When a Teams webhook request is received).",
+    ),
+    ...formatting,
+    ...http,
+    ...routing,
+  })
+  .describe("Microsoft Teams through a Workflows webhook: an Adaptive Card.");
+
+export type TeamsOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "teams",
+  schema,
+  create: (options) => teamsNotifier(options),
+  paceKey: (o) => urlTarget(o.url),
+  defaultRate: 1,
+});
 
 /** Teams: a message is at most 28 KB (learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors). */
 export const TEAMS_LIMITS = { payloadBytes: 28_000, title: 500, text: 18_000 } as const;
-
-export const TEAMS_DEFAULT_RATE = 1;
 
 export const TEAMS_TEMPLATE = "**From:** {from}\n\n**Newsgroups:** {newsgroups}\n\n{snippet}";
 
@@ -43,7 +57,10 @@ export function teamsEscape(value: string, field?: Field): string {
 /** A JSON string's size in bytes, as it travels (escapes included). */
 const jsonBytes = (text: string) => Buffer.byteLength(JSON.stringify(text));
 
-export function teamsPayload(a: Article, o: Omit<TeamsOptions, "url">): Record<string, unknown> {
+export function teamsPayload(
+  a: Article,
+  o: Omit<TeamsOptions, "url" | "type">,
+): Record<string, unknown> {
   const f = articleFields(a, o.link ?? DEFAULT_LINK);
   const block = (template: string, limit: number, extra: Record<string, unknown> = {}) => ({
     type: "TextBlock",

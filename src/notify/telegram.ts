@@ -4,7 +4,9 @@
  * and link previews are off, so a URL in the article fetches nothing. 429 answers carry
  * `parameters.retry_after`, which the dispatcher waits for.
  */
+import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { defineNotifier, type OptionsOf, type ServiceUrl } from "./definition.js";
 import { breakMentions, htmlEscape } from "./format/escape.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK, isWebLink } from "./format/link.js";
@@ -12,29 +14,47 @@ import { render } from "./format/template.js";
 import { redactUrl } from "./http.js";
 import { HttpNotifier } from "./http-notifier.js";
 import type { Notifier } from "./notifier.js";
+import { formatting, http, httpUrl, routing } from "./schema-parts.js";
+import { fail, password, segments, user } from "./url-parts.js";
 
-export interface TelegramOptions {
-  /** The bot's token from @BotFather, 123456789:AA... */
-  token: string;
-  /** A chat's numeric ID (-100... for channels and supergroups) or @channelusername. */
-  chatId: string;
-  /** A forum topic. */
-  messageThreadId?: number;
-  /** Deliver without a notification sound. */
-  silent?: boolean;
-  /** The Bot API server; default https://api.telegram.org (a local Bot API server, or a test receiver). */
-  apiUrl?: string;
-  /** Telegram's HTML subset (b, i, u, s, a, code, pre, blockquote); default by the link's kind. */
-  template?: string;
-  link?: string;
-  timeoutMs?: number;
-}
+const schema = z
+  .strictObject({
+    type: z.literal("telegram"),
+    token: z
+      .string()
+      .regex(
+        /^\d+:[A-Za-z0-9_-]+$/,
+        "expected a bot token such as 123456789:AA... (from @BotFather)",
+      )
+      .describe("The bot's token. Never logged."),
+    chatId: z
+      .union([z.int(), z.string().regex(/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$/)])
+      .transform(String)
+      .describe("A chat's numeric ID (-100... for channels and supergroups) or @channelusername."),
+    messageThreadId: z.int().min(1).optional().describe("A forum topic."),
+    silent: z.boolean().optional().describe("Deliver without a notification sound."),
+    apiUrl: httpUrl("The Bot API server; default https://api.telegram.org.").optional(),
+    ...formatting,
+    ...http,
+    ...routing,
+  })
+  .describe("Telegram: Bot API sendMessage, HTML, link previews off.");
+
+export type TelegramOptions = OptionsOf<typeof schema>;
+
+export const definition = defineNotifier({
+  type: "telegram",
+  schema,
+  create: (options) => telegramNotifier(options),
+  urls: { tgram: tgramUrl },
+  paceKey: (o) => `${o.apiUrl ?? "https://api.telegram.org"} ${o.token.split(":")[0]} ${o.chatId}`,
+  // The Bot FAQ: at most 20 messages a minute in one group (1 a second in a private chat).
+  defaultRate: 1 / 3,
+  presentation: ["silent"],
+});
 
 /** Bot API sendMessage: text is 1-4096 characters after entities parsing (counted here before: safe). */
 export const TELEGRAM_LIMITS = { text: 4096 } as const;
-
-/** 20 messages a minute in one group (Bot FAQ), the strictest of Telegram's limits; 1/s in private chats. */
-export const TELEGRAM_DEFAULT_RATE = 1 / 3;
 
 export const TELEGRAM_TEMPLATE =
   '<b>{subject}</b>\n{from} in {newsgroups}\n\n{snippet}\n\n<a href="{link}">Open article</a>';
@@ -49,7 +69,7 @@ export function telegramEscape(value: string): string {
 
 export function telegramPayload(
   a: Article,
-  o: Omit<TelegramOptions, "token">,
+  o: Omit<TelegramOptions, "token" | "type">,
 ): Record<string, unknown> {
   const f = articleFields(a, o.link ?? DEFAULT_LINK);
   const template =
@@ -82,21 +102,17 @@ export function telegramNotifier(o: TelegramOptions): Notifier {
   );
 }
 
-/** Apprise's `tgram://bottoken/chat_id` (one chat per entry). */
-export function parseTelegramUrl(
-  text: string,
-): { ok: true; entry: Record<string, unknown> } | { ok: false; problem: string } {
-  // Not new URL(): the token's colon would be taken for a port.
-  const m = /^tgram:\/\/(\d+:[A-Za-z0-9_-]+)\/([^/?#]+)\/?$/i.exec(text);
-  if (!m) {
-    return {
-      ok: false,
-      problem: "expected tgram://bottoken/chat_id (one chat per entry: one entry per chat)",
-    };
+/**
+ * Apprise's `tgram://bottoken/chat_id` (one chat per entry). The token's colon reaches here as user
+ * info: url.ts reads `tgram://123:AA.../chat` as `tgram://123:AA...@telegram/chat` (no URL parser takes
+ * "AA..." for a port).
+ */
+export function tgramUrl(u: URL): ServiceUrl<z.input<typeof schema>> {
+  const token = `${user(u)}:${password(u)}`;
+  const chats = segments(u);
+  const [chatId] = chats;
+  if (!/^\d+:[A-Za-z0-9_-]+$/.test(token) || chats.length !== 1 || !chatId) {
+    return fail("expected tgram://bottoken/chat_id (one chat per entry: one entry per chat)");
   }
-  const chatId = decodeURIComponent(m[2] as string);
-  if (!/^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,31})$/.test(chatId)) {
-    return { ok: false, problem: "the chat must be a numeric ID or @channelusername" };
-  }
-  return { ok: true, entry: { type: "telegram", token: m[1], chatId } };
+  return { ok: true, entry: { type: "telegram", token, chatId } };
 }

@@ -112,7 +112,12 @@ plain:
     const fresh = join(dir, "mail", "new");
     let names: string[];
     try {
-      names = readdirSync(fresh).sort();
+      // Exim's maildir names are "<seconds>.M<microseconds>P<pid>.<host>": arrival order, read as numbers.
+      const at = (n: string) => {
+        const m = /^(\d+)\.M(\d+)/.exec(n);
+        return m ? Number(m[1]) * 1e6 + Number(m[2]) : 0;
+      };
+      names = readdirSync(fresh).sort((a, b) => at(a) - at(b));
     } catch {
       return [];
     }

@@ -7,9 +7,9 @@ import {
   type EmailOptions,
   emailMessage,
   mailMessageId,
-  parseEmailUrl,
 } from "../../../src/notify/email.js";
 import { DeliveryError } from "../../../src/notify/http.js";
+import { parseServiceUrl } from "../../../src/notify/url.js";
 import { type Exim, startExim } from "../../helpers/servers/exim.js";
 import { makeArticle } from "./article-factory.js";
 
@@ -35,7 +35,7 @@ describe("formatting", () => {
       subject: "Hi\r\nBcc: evil@example.org\r\n\r\nbody",
       from: { name: "Eve\nTo: x@y", address: "eve@example.net" },
     });
-    const m = emailMessage(a, { from: "news@example.net", to: ["a@example.org"] });
+    const m = emailMessage(a, { sender: "news@example.net", to: ["a@example.org"] });
     expect(m.subject).toBe("[local.test] Hi Bcc: evil@example.org body");
     expect(m.from.name).toBe("Eve To: x@y (news)");
     expect(m.text).toContain(`\n\nnews:${a.messageId.slice(1, -1).replace("@", "%40")}\n`);
@@ -43,9 +43,9 @@ describe("formatting", () => {
 
   test("a template's own line break cannot split the subject either", () => {
     const m = emailMessage(makeArticle(), {
-      from: "n@example.net",
+      sender: "n@example.net",
       to: ["a@example.org"],
-      subject: "{subject}\nBcc: x@y",
+      subjectTemplate: "{subject}\nBcc: x@y",
     });
     expect(m.subject).not.toMatch(/[\r\n]/);
   });
@@ -75,18 +75,17 @@ describe("formatting", () => {
       "smtps://mail.example.net:4465?from=news@example.net&to=a@x.org",
       { port: 4465, security: "tls" },
     ],
-    [
-      "mailto:a@x.org?from=news@example.net",
-      { host: "localhost", security: "none", to: ["a@x.org"] },
-    ],
   ])("%s", (url, expected) => {
-    const r = parseEmailUrl(url);
-    expect(r.ok && r.entry).toMatchObject({ type: "email", from: "news@example.net", ...expected });
+    const r = parseServiceUrl(url);
+    expect(r.ok && r.entry).toMatchObject({
+      type: "email",
+      sender: "news@example.net",
+      ...expected,
+    });
   });
 
   test("a URL without from or to is refused", () => {
-    expect(parseEmailUrl("smtp://mail.example.net?to=a@x.org").ok).toBe(false);
-    expect(parseEmailUrl("mailto:a@x.org").ok).toBe(false);
+    expect(parseServiceUrl("smtp://mail.example.net?to=a@x.org").ok).toBe(false);
   });
 });
 
@@ -101,7 +100,7 @@ describe("a real Exim on 127.0.0.1", () => {
       ca: mta.ca,
       username: mta.user,
       password: mta.password,
-      from: "news@example.net",
+      sender: "news@example.net",
       to: ["reader@example.org"],
       timeoutMs: 10_000,
     };

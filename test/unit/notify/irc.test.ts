@@ -3,14 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseArticle } from "../../../src/article/parse.js";
 import { DeliveryError } from "../../../src/notify/http.js";
-import {
-  IrcNotifier,
-  ircLine,
-  ircTextLimit,
-  parseIrcUrl,
-  stripIrcFormatting,
-} from "../../../src/notify/irc.js";
+import { IrcNotifier, ircLine, ircTextLimit, stripIrcFormatting } from "../../../src/notify/irc.js";
 import { parseLine } from "../../../src/notify/irc-client.js";
+import { parseServiceUrl } from "../../../src/notify/url.js";
 import { type Listener, listen, type Ngircd, startNgircd } from "../../helpers/servers/ngircd.js";
 import { hasControl, makeArticle, makeLongArticle } from "./article-factory.js";
 
@@ -72,12 +67,12 @@ describe("formatting", () => {
     ],
     ["irc://irc.example.net/#news", { channel: "#news" }],
   ])("%s", (url, expected) => {
-    const r = parseIrcUrl(url);
+    const r = parseServiceUrl(url);
     expect(r.ok && r.entry).toMatchObject({ type: "irc", ...expected });
   });
 
   test("a URL without a channel is refused", () => {
-    expect(parseIrcUrl("irc://irc.example.net").ok).toBe(false);
+    expect(parseServiceUrl("irc://irc.example.net").ok).toBe(false);
   });
 });
 

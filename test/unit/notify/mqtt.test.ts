@@ -3,13 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseArticle } from "../../../src/article/parse.js";
 import { DeliveryError } from "../../../src/notify/http.js";
-import {
-  MqttNotifier,
-  mqttTopic,
-  parseMqttUrl,
-  topicPatternProblem,
-} from "../../../src/notify/mqtt.js";
+import { MqttNotifier, mqttTopic, topicPatternProblem } from "../../../src/notify/mqtt.js";
 import { articlePayload } from "../../../src/notify/payload.js";
+import { parseServiceUrl } from "../../../src/notify/url.js";
 import {
   type Mosquitto,
   type Subscriber,
@@ -54,7 +50,7 @@ describe("topics", () => {
       },
     ],
   ])("%s", (url, expected) => {
-    const r = parseMqttUrl(url);
+    const r = parseServiceUrl(url);
     expect(r.ok && r.entry).toEqual({ type: "mqtt", ...expected });
   });
 });

@@ -8,6 +8,7 @@ import {
   teamsNotifier,
   teamsPayload,
 } from "../../../src/notify/teams.js";
+import { parseServiceUrl } from "../../../src/notify/url.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
 import { teamsInjection, validateTeams } from "../../helpers/receivers/teams.js";
 import { makeArticle, makeLongArticle } from "./article-factory.js";
@@ -97,4 +98,16 @@ test.each([
   ["http://prod-12.westus.logic.azure.com/workflows/abc", false],
 ])("%s is a Teams workflow: %s", (url, yes) => {
   expect(isTeamsWorkflowUrl(url)).toBe(yes);
+});
+
+test("a workflow URL on its own becomes a teams entry; another https URL stays a webhook", () => {
+  const wf =
+    "https://prod-12.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=x";
+  expect(parseServiceUrl(wf)).toEqual({
+    ok: true,
+    entry: { type: "teams", url: new URL(wf).href },
+  });
+  expect(parseServiceUrl("https://hooks.example.net/x")).toMatchObject({
+    entry: { type: "webhook" },
+  });
 });

@@ -4,11 +4,8 @@ import { afterEach, beforeEach, expect, test } from "vitest";
 import { parseArticle } from "../../../src/article/parse.js";
 import { Dispatcher } from "../../../src/notify/dispatch.js";
 import { DeliveryError } from "../../../src/notify/http.js";
-import {
-  parseTelegramUrl,
-  telegramNotifier,
-  telegramPayload,
-} from "../../../src/notify/telegram.js";
+import { telegramNotifier, telegramPayload } from "../../../src/notify/telegram.js";
+import { parseServiceUrl } from "../../../src/notify/url.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
 import { telegramInjection, validateTelegram } from "../../helpers/receivers/telegram.js";
 import { makeArticle, makeLongArticle } from "./article-factory.js";
@@ -115,10 +112,10 @@ test.each([
   [`tgram://${TOKEN}/-1001234567890`, { token: TOKEN, chatId: "-1001234567890" }],
   [`tgram://${TOKEN}/@news_feed/`, { chatId: "@news_feed" }],
 ])("%s", (url, expected) => {
-  const r = parseTelegramUrl(url);
+  const r = parseServiceUrl(url);
   expect(r.ok && r.entry).toMatchObject({ type: "telegram", ...expected });
 });
 
 test("several chats in one URL are refused", () => {
-  expect(parseTelegramUrl(`tgram://${TOKEN}/1/2`).ok).toBe(false);
+  expect(parseServiceUrl(`tgram://${TOKEN}/1/2`).ok).toBe(false);
 });
