@@ -75,7 +75,7 @@ notifiers:
     ca: ${mta.ca}
     username: ${mta.user}
     password: ${mta.password}
-    from: news@example.net
+    sender: news@example.net
     to: [reader@example.org]
   - type: irc
     host: 127.0.0.1
