@@ -21,6 +21,7 @@ import { fail, password, user } from "./url-parts.js";
 /** An absolute file path (a CA bundle), without control characters. */
 export const pemFile = z
   .string()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a path with control characters is refused
   .regex(/^\/[^\u0000-\u001f]*$/, "expected an absolute path")
   .describe(
     "PEM file of the CA that signed the server's certificate (a private CA); default the system's.",

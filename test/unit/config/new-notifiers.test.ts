@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${env:...} is the config syntax under test
 /** The five notifiers of issue 15 in a config file: every key validated, service URLs expanded. */
 import { expect, test } from "vitest";
 import { notifierEntry } from "../../../src/config/notifiers.js";
