@@ -165,9 +165,8 @@ export class EmailNotifier implements Notifier {
       ignoreTLS: security === "none",
       ...(o.username !== undefined ? { auth: { user: o.username, pass: o.password ?? "" } } : {}),
       tls: { ...(o.ca ? { ca: readFileSync(o.ca) } : {}), minVersion: "TLSv1.2" },
-      // One kept connection for a burst, not one handshake per article.
-      pool: true,
-      maxConnections: 1,
+      // One SMTP session per article: a kept (pooled) connection would keep newsnotify running after
+      // SIGTERM, and notifiers have no close(); a digest puts many articles into one message instead.
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,

@@ -6,7 +6,7 @@
  * RFC 1459 / RFC 2812 and the IRCv3 CAP and SASL specifications.
  */
 import { readFileSync } from "node:fs";
-import { type Socket, connect as tcpConnect } from "node:net";
+import { isIP, type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { printable } from "../util/printable.js";
 import { DeliveryError } from "./http.js";
@@ -137,7 +137,12 @@ export class IrcClient {
       const options = { host: o.host, port: o.port, timeout: o.timeoutMs };
       const s = o.tls
         ? tlsConnect(
-            { ...options, servername: o.host, ...(o.ca ? { ca: readFileSync(o.ca) } : {}) },
+            {
+              ...options,
+              // SNI takes a host name only (RFC 6066 3); the certificate is checked against an IP too.
+              ...(isIP(o.host) ? {} : { servername: o.host }),
+              ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
+            },
             () => resolve(s),
           )
         : tcpConnect(options, () => resolve(s));
