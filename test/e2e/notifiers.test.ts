@@ -193,6 +193,32 @@ notifiers:
     }
   });
 
+  it("prints what each server delivered for the hostile article (for the record)", () => {
+    const m = mail(hostileId);
+    const tg = rx.requests.find(
+      (r) => r.path.startsWith("/telegram/") && r.text.includes("mallory"),
+    );
+    const teams = rx.requests.find((r) => r.path === "/teams" && r.text.includes("mallory"));
+    const record = [
+      "email headers:",
+      ...m.head.split("\n").filter((l) => /^(From|To|Subject|Message-ID|Envelope-to):/i.test(l)),
+      "IRC:",
+      ...listener.messages().filter((l) => l.includes(bare(hostileId))),
+      "MQTT:",
+      ...sub.messages
+        .filter((x) => x.payload.includes(hostileId))
+        .map((x) => `${x.topic} qos=${x.qos} retain=${x.retain}`),
+      "Telegram text:",
+      String((tg?.body as { text?: string } | undefined)?.text),
+      "Teams TextBlocks:",
+      ...((
+        teams?.body as { attachments: { content: { body: { text: string }[] } }[] } | undefined
+      )?.attachments[0]?.content.body.map((b) => JSON.stringify(b.text)) ?? []),
+    ];
+    console.log(record.join("\n"));
+    expect(record.length).toBeGreaterThan(10);
+  });
+
   it("stops cleanly on SIGTERM with IRC and MQTT connections open", async () => {
     expect(await watcher.stop(), watcher.log.join("\n")).toBe(0);
   });
