@@ -252,6 +252,44 @@ describe("SASL PLAIN and NickServ (scripted server)", () => {
     );
   });
 
+  test("a server that drops the connection: the send fails (retried), the next one reconnects", async () => {
+    const connections: string[][] = [];
+    const { createServer } = await import("node:net");
+    const server = createServer((s) => {
+      const said: string[] = [];
+      connections.push(said);
+      s.setEncoding("utf8");
+      s.on("data", (chunk: string) => {
+        for (const line of chunk.split("\r\n").filter(Boolean)) {
+          said.push(line);
+          if (line.startsWith("USER")) s.write(":srv 001 bot :hi\r\n");
+          else if (line.startsWith("JOIN")) s.write(":bot!u@h JOIN #news\r\n");
+          // The first connection dies on its first message, before the PONG that would confirm it.
+          else if (line.startsWith("PRIVMSG") && connections.length === 1) s.destroy();
+          else if (line.startsWith("PING")) s.write(`:srv PONG srv ${line.slice(5)}\r\n`);
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    const n = new IrcNotifier({
+      host: "127.0.0.1",
+      port,
+      channel: "#news",
+      nick: "bot",
+      timeoutMs: 3000,
+    });
+    const a = makeArticle({ subject: "once more" });
+    const e = await n.send(a).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeliveryError);
+    expect((e as DeliveryError).permanent).toBe(false);
+    await n.send(a);
+    n.close();
+    server.close();
+    expect(connections).toHaveLength(2);
+    expect(connections[1]?.find((l) => l.startsWith("PRIVMSG"))).toMatch(/once more/);
+  });
+
   test("a failed SASL log-in is a DeliveryError, nothing sent to the channel", async () => {
     const srv = await scripted(ircd("fail"));
     const n = new IrcNotifier({
