@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { parseArticle } from "../../../src/article/parse.js";
-import { Dispatcher } from "../../../src/notify/dispatch.js";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import { telegramNotifier, telegramPayload } from "../../../src/notify/telegram.js";
 import { parseServiceUrl } from "../../../src/notify/url.js";
