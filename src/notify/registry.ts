@@ -10,13 +10,18 @@
 import type { z } from "zod";
 import type { NotifierDefinition } from "./definition.js";
 import { definition as discord } from "./discord.js";
+import { definition as email } from "./email.js";
 import { definition as exec } from "./exec.js";
 import { definition as gchat } from "./gchat.js";
+import { definition as irc } from "./irc.js";
 import { definition as matrix } from "./matrix.js";
 import { definition as mattermost } from "./mattermost.js";
+import { definition as mqtt } from "./mqtt.js";
 import { definition as ntfy } from "./ntfy.js";
 import { definition as slack } from "./slack.js";
 import { definition as stdout } from "./stdout.js";
+import { definition as teams } from "./teams.js";
+import { definition as telegram } from "./telegram.js";
 import { definition as webhook } from "./webhook.js";
 
 export const NOTIFIERS = [
@@ -29,6 +34,11 @@ export const NOTIFIERS = [
   ntfy,
   matrix,
   gchat,
+  email,
+  irc,
+  mqtt,
+  telegram,
+  teams,
 ] as const;
 
 type Registered = (typeof NOTIFIERS)[number];

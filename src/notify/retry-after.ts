@@ -2,8 +2,8 @@
 
 /**
  * Milliseconds to wait, or undefined when the answer says nothing usable. Header first (RFC 9110:
- * delay-seconds or an HTTP-date); then Discord's `retry_after` (seconds, fractional) and Matrix's
- * `retry_after_ms` in a JSON body.
+ * delay-seconds or an HTTP-date); then Discord's `retry_after` (seconds, fractional), Matrix's
+ * `retry_after_ms` and Telegram's `parameters.retry_after` (seconds) in a JSON body.
  */
 export function retryAfterMs(
   header: string | null,
@@ -32,8 +32,10 @@ function fromJsonBody(body: string): number | undefined {
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null) return undefined;
-  const { retry_after, retry_after_ms } = parsed as Record<string, unknown>;
+  const { retry_after, retry_after_ms, parameters } = parsed as Record<string, unknown>;
   if (typeof retry_after === "number" && retry_after >= 0) return Math.ceil(retry_after * 1000);
   if (typeof retry_after_ms === "number" && retry_after_ms >= 0) return Math.ceil(retry_after_ms);
+  const telegram = (parameters as { retry_after?: unknown } | null | undefined)?.retry_after;
+  if (typeof telegram === "number" && telegram >= 0) return Math.ceil(telegram * 1000);
   return undefined;
 }

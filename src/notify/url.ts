@@ -28,7 +28,7 @@ export function parseServiceUrl(text: string): ServiceUrl {
   }
   let u: URL;
   try {
-    u = new URL(text);
+    u = new URL(tokenAsUserInfo(text));
   } catch {
     return fail(`not a valid ${scheme}:// URL`);
   }
@@ -39,4 +39,12 @@ export function parseServiceUrl(text: string): ServiceUrl {
   } catch {
     return fail(`malformed percent-encoding in a ${scheme}:// URL`);
   }
+}
+
+/**
+ * Apprise writes a Telegram bot token (123456789:AA...) where the host goes; no URL parser takes "AA..."
+ * for a port, so `tgram://123:AA.../chat` is read as `tgram://123:AA...@telegram/chat`.
+ */
+function tokenAsUserInfo(text: string): string {
+  return text.replace(/^(tgram:\/\/)(\d+:[^/@?#]+)(?=\/)/i, "$1$2@telegram");
 }

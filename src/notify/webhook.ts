@@ -7,6 +7,7 @@ import { sendHttpNode } from "./http-node.js";
 import type { Notifier } from "./notifier.js";
 import { type ArticlePayload, articlePayload } from "./payload.js";
 import { headerValue, http, httpUrl, routing } from "./schema-parts.js";
+import { isTeamsWorkflowUrl } from "./teams.js";
 import { fail, hostPort, password, user } from "./url-parts.js";
 
 export { redactUrl } from "./http.js";
@@ -46,6 +47,10 @@ const plain = (u: URL): ServiceUrl<Entry> => ({
   entry: { type: "webhook", url: u.href },
 });
 
+/** The teams entry for its URL (typed as this parser's: the registry reads every parser's entry alike). */
+const teamsUrl = (u: URL) =>
+  ({ ok: true, entry: { type: "teams", url: u.href } }) as unknown as ServiceUrl<Entry>;
+
 export const definition = defineNotifier({
   type: "webhook",
   schema,
@@ -54,7 +59,8 @@ export const definition = defineNotifier({
     json: json,
     jsons: json,
     http: plain,
-    https: plain,
+    // A Teams Workflows trigger URL means the teams notifier (an Adaptive Card), not the JSON contract.
+    https: (u) => (isTeamsWorkflowUrl(u.href) ? teamsUrl(u) : plain(u)),
   },
   paceKey: (o) => urlTarget(o.url),
   presentation: ["batch"],

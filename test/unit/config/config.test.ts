@@ -106,7 +106,7 @@ describe("broken files", () => {
     [
       "broken-notifiers.yaml",
       [
-        /: notifiers\.0\.type: expected one of "stdout", "webhook", "exec", "slack", "mattermost", "discord", "ntfy", "matrix", "gchat", got "teams"$/,
+        /: notifiers\.0\.type: expected one of "stdout", "webhook", "exec", "slack", "mattermost", "discord", "ntfy", "matrix", "gchat", "email", "irc", "mqtt", "telegram", "teams", got "pagerduty"$/,
         /: notifiers\.1\.command: expected a non-empty argv array/,
         /: notifiers\.2\.command: expected a list, got "\/usr\/local\/bin\/on-article --quiet"$/,
         /: notifiers\.3\.timeout: unknown key \(did you mean "timeoutMs"\?\)$/,

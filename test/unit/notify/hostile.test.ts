@@ -2,6 +2,7 @@
  * The hostile fixture article (the pipeline's e2e one: `<!channel>`, `@everyone`, `<http://evil|click>`,
  * `<@U…>`, `[click](http://evil)`, `<script>`, terminal escapes) through EVERY notifier, against
  * receivers that check the service's shape and that nothing became a mention, a link or markup.
+ * Email, IRC and MQTT take it through real servers: test/unit/notify/{email,irc,mqtt}.test.ts.
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -21,6 +22,8 @@ import { matrixInjection, validateMatrix } from "../../helpers/receivers/matrix.
 import { mattermostInjection, validateMattermost } from "../../helpers/receivers/mattermost.js";
 import { ntfyInjection, validateNtfy } from "../../helpers/receivers/ntfy.js";
 import { slackInjection, validateSlack } from "../../helpers/receivers/slack.js";
+import { teamsInjection, validateTeams } from "../../helpers/receivers/teams.js";
+import { telegramInjection, validateTelegram } from "../../helpers/receivers/telegram.js";
 import { hasControl } from "./article-factory.js";
 
 const root = join(import.meta.dirname, "../../..");
@@ -92,6 +95,26 @@ const services: [string, (url: string) => NotifierConfig, Check, string[]][] = [
     (r) => [...validateGchat(r), ...gchatInjection(r, ["b", "br"])],
     // The card header is plain text; the HTML text is checked tag by tag.
     [],
+  ],
+  [
+    "telegram",
+    (url) =>
+      ({
+        type: "telegram",
+        token: "1:tok",
+        chatId: "-100",
+        apiUrl: `${url}`,
+        link: WEB,
+      }) as NotifierConfig,
+    (r) => [...validateTelegram(r, "1:tok"), ...telegramInjection(r, ["b", "a"], LINK)],
+    // HTML: checked tag by tag; the raw text of the article is there, escaped.
+    [],
+  ],
+  [
+    "teams",
+    (url) => ({ type: "teams", url, link: WEB }) as NotifierConfig,
+    (r) => [...validateTeams(r), ...teamsInjection(r)],
+    ["[click](http://evil)", "**bold**", "<script>", "<!channel>", "<@U024BE7LH>"],
   ],
 ];
 

@@ -9,7 +9,7 @@ test("each type is registered once, under the name its schema's `type` literal h
     expect(d.schema.shape.type.value).toBe(d.type);
     expect(notifierDefinition(d.type)).toBe(d);
   }
-  expect(notifierDefinition("teams")).toBeUndefined();
+  expect(notifierDefinition("pagerduty")).toBeUndefined();
   expect(notifierDefinition(undefined)).toBeUndefined();
 });
 

@@ -22,6 +22,11 @@ test.each<[string | null, string, number | undefined]>([
   [null, '{"message": "You are being rate limited.", "retry_after": 0.345, "global": false}', 345],
   [null, '{"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 2000}', 2000],
   ["garbage", '{"retry_after": 1}', 1000],
+  [
+    null,
+    '{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 5", "parameters": {"retry_after": 5}}',
+    5000,
+  ],
   [null, "not json", undefined],
   [null, '{"retry_after": "1"}', undefined],
   [null, "[1]", undefined],
