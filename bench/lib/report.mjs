@@ -200,11 +200,11 @@ export function multiRunReport(all) {
           "",
         ]
       : []),
-    "| target (issue 12) | runs where it applies | passed |",
+    "| target (issue 12) | applies to this scenario | passed |",
     "|---|---|---|",
     ...Object.entries(s.targets).map(
       ([k, t]) =>
-        `| ${TARGETS[/** @type {keyof typeof TARGETS} */ (k)]} | ${t.applies ? "yes" : "no"} | ${t.passed} of ${t.of} |`,
+        `| ${TARGETS[/** @type {keyof typeof TARGETS} */ (k)]} | ${t.applies ? "yes" : "no"} | ${t.applies ? `${t.passed} of ${t.of}` : "–"} |`,
     ),
     "",
     "Measured: from the first article fed to the last notification of the measured phase. Not " +

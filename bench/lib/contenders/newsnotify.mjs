@@ -82,8 +82,8 @@ export function newsnotifyContender(o) {
         : "newsnotify watch → webhook",
     what:
       (o.batch ?? 1) > 1
-        ? `${o.mode ?? "auto"} event → read + parse → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
-        : `${o.mode ?? "auto"} event → read + parse → HTTP POST (keep-alive)`,
+        ? `trace event (mode: ${o.mode ?? "auto"}) → read + parse → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
+        : `trace event (mode: ${o.mode ?? "auto"}) → read + parse → HTTP POST (keep-alive)`,
     keyKind: /** @type {const} */ ("messageId"),
     receipts,
     async start() {
