@@ -35,7 +35,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { medianRun, summarizeRuns } from "./lib/aggregate.mjs";
 import { GROUP } from "./lib/articles.mjs";
-import { bpfDelta, bpfPrograms, bpfStatsOn, enableBpfStats } from "./lib/bpfstats.mjs";
+import {
+  bpfDelta,
+  bpfPrograms,
+  bpfStatsOn,
+  enableBpfStats,
+  programNames,
+} from "./lib/bpfstats.mjs";
 import { nowMs, sleep } from "./lib/clock.mjs";
 import { channelContender } from "./lib/contenders/channel.mjs";
 import { inotifyContender } from "./lib/contenders/inotify.mjs";
@@ -149,9 +155,11 @@ async function measure(run, bpfStats) {
     };
   }
 
+  // Room for every stamp: the articles, their directories (timehash), the sync articles.
+  const maxEvents = 2 * params.articles + 10_000;
   const clock = filePerArticle
-    ? await startCreationClock({ dir: inn.spool, pid: inn.pid })
-    : await startHistoryClock({ pid: inn.pid, innd: `${INNBIN}/innd` });
+    ? await startCreationClock({ dir: inn.spool, pid: inn.pid, maxEvents })
+    : await startHistoryClock({ pid: inn.pid, innd: `${INNBIN}/innd`, maxEvents });
   cleanups.push(() => clock.stop());
   const inotify = filePerArticle ? inotifyContender({ spool: inn.spool }) : null;
   if (inotify) cleanups.push(() => inotify.stop());
@@ -228,10 +236,14 @@ async function measure(run, bpfStats) {
   const drainedMs = nowMs();
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(groups()));
   const bpfOk = bpfStats.ok && bpfStatsOn();
-  const bpf = bpfOk
+  const bpfAfter = bpfOk
+    ? { newsnotify: bpfPrograms(bpfPids().newsnotify), clock: bpfPrograms(bpfPids().clock) }
+    : null;
+  const names = bpfAfter ? programNames() : new Map();
+  const bpf = bpfAfter
     ? {
-        newsnotify: bpfDelta(bpfBefore.newsnotify, bpfPrograms(bpfPids().newsnotify)),
-        clock: bpfDelta(bpfBefore.clock, bpfPrograms(bpfPids().clock)),
+        newsnotify: bpfDelta(bpfBefore.newsnotify, bpfAfter.newsnotify, names),
+        clock: bpfDelta(bpfBefore.clock, bpfAfter.clock, names),
       }
     : null;
   if (!bpfOk) {

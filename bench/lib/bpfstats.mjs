@@ -6,9 +6,10 @@
  * each program's run time and runs; every program fd's /proc/PID/fdinfo says them (`prog_id`,
  * `run_time_ns`, `run_cnt`), so the programs of one bpftrace process are read from its own fds.
  * (bpftool prog show prints the same counters, but Debian 12's bpftool 7.1 has no pid column to
- * tell whose program is whose.) What the counters leave out: the probe's entry cost around the
+ * tell whose program is whose; it is used only for the programs' names.) What the counters leave out: the probe's entry cost around the
  * program (for a uprobe, the breakpoint trap and return, some µs, stays in innd's time).
  */
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const SYSCTL = "/proc/sys/kernel/bpf_stats_enabled";
@@ -85,14 +86,40 @@ export function bpfPrograms(pids) {
 }
 
 /**
+ * Program id → name (bpftrace names them after the probe, cut to 15 characters), from
+ * `bpftool prog show` when it is installed; empty otherwise (names are only a help in the report).
+ * @returns {Map<number, string>}
+ */
+export function programNames() {
+  try {
+    const list = JSON.parse(
+      execFileSync("bpftool", ["-j", "prog", "show"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }),
+    );
+    return new Map(list.map((/** @type {any} */ p) => [Number(p.id), `${p.type}:${p.name}`]));
+  } catch {
+    return new Map();
+  }
+}
+
+/**
  * Pure: what the programs ran between two readings. A program only in `after` counts from zero.
  * @param {Map<number, {runTimeNs: number, runCnt: number}>} before
  * @param {Map<number, {runTimeNs: number, runCnt: number}>} after
+ * @param {Map<number, string>} [names] program names, where known
  */
-export function bpfDelta(before, after) {
+export function bpfDelta(before, after, names = new Map()) {
   const programs = [...after].map(([id, a]) => {
     const b = before.get(id) ?? { runTimeNs: 0, runCnt: 0 };
-    return { id, runTimeNs: a.runTimeNs - b.runTimeNs, runCnt: a.runCnt - b.runCnt };
+    const name = names.get(id);
+    return {
+      id,
+      ...(name ? { name } : {}),
+      runTimeNs: a.runTimeNs - b.runTimeNs,
+      runCnt: a.runCnt - b.runCnt,
+    };
   });
   return {
     runTimeNs: programs.reduce((n, p) => n + p.runTimeNs, 0),

@@ -88,6 +88,22 @@ export function markdownReport(r) {
             `of node's, in the kernel (system calls; 10 ms ticks): ${f(nn.cpuBreakdown.nodeSys, 3)}.`,
         ]
       : []),
+    ...[
+      ["newsnotify's", nn.bpf],
+      ["the reference clock's", r.creationClock?.bpf],
+    ].flatMap(([who, b]) =>
+      b?.programs?.some((/** @type {any} */ p) => p.runCnt > 0)
+        ? [
+            `BPF programs, ${who}: ${b.programs
+              .filter((/** @type {any} */ p) => p.runCnt > 0)
+              .map(
+                (/** @type {any} */ p) =>
+                  `${p.name ?? `id ${p.id}`} ${p.runCnt} runs, ${f(p.runTimeNs / 1e6, 1)} ms (${f(p.runTimeNs / p.runCnt / 1000, 2)} µs/run)`,
+              )
+              .join("; ")}.`,
+          ]
+        : [],
+    ),
     ...(r.machine.bpfStats ? [`${r.machine.bpfStats}.`] : []),
     `innd CPU: ${f(r.innd.cpuMsPerArticle, 3)} ms/article its own (${f(r.innd.measuredCpuMsPerArticle, 3)} measured, ` +
       `less the run time of newsnotify's and the reference clock's BPF programs, ${f(r.creationClock?.bpf ? r.creationClock.bpf.runTimeNs / 1e6 : null, 1)} ms of it the clock's) with everything attached` +
