@@ -109,6 +109,8 @@ async function serve(spec, port) {
     };
   } else {
     const child = spawn(spec.cmd, spec.args, { stdio: ["ignore", "pipe", "pipe"] });
+    // "close" comes after the last of its output has been read (and posted), unlike "exit".
+    const closed = new Promise((r) => child.once("close", r));
     child.stdout.setEncoding("utf8");
     child.stderr.setEncoding("utf8");
     child.stdout.on("data", (/** @type {string} */ text) =>
@@ -120,7 +122,10 @@ async function serve(spec, port) {
     child.once("exit", (code, signal) => port.postMessage({ type: "exit", code, signal }));
     child.once("error", (e) => port.postMessage({ type: "exit", code: null, error: String(e) }));
     port.postMessage({ type: "ready", pid: child.pid ?? null });
-    stop = () => stopChild(child, spec.stopSignal ?? "SIGTERM");
+    stop = async () => {
+      await stopChild(child, spec.stopSignal ?? "SIGTERM");
+      await closed;
+    };
   }
   port.on("message", async (/** @type {any} */ m) => {
     if (m.type !== "stop") return;
