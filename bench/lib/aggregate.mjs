@@ -53,7 +53,18 @@ export function summarizeRuns(runs) {
   const targetNames = Object.keys(first?.targets ?? {});
   return {
     runs: runs.length,
-    commits: [...new Set(runs.map((r) => r.machine?.commit ?? null))],
+    /** The commit measured, and whether src/ had uncommitted changes then (dist/ is built from it). */
+    commits: [
+      ...new Set(
+        runs.map(
+          (r) =>
+            `${r.machine?.commit ?? "unknown"}` +
+            (r.machine?.uncommittedSourceFiles
+              ? ` + ${r.machine.uncommittedSourceFiles} uncommitted src files`
+              : ""),
+        ),
+      ),
+    ],
     innd: {
       createdPerSec: over(runs, (r) => r.feed.createdPerSec),
       cpuMsPerArticle: over(runs, (r) => r.innd.cpuMsPerArticle),

@@ -55,6 +55,8 @@ test("runs are summarised figure by figure; misses are summed over the runs", ()
   const nn = s.contenders.newsnotify;
   assert.equal(s.runs, 3);
   assert.deepEqual(s.commits, ["abc1234"]);
+  const dirty = { ...run(1, 0, 0), machine: { commit: "abc1234", uncommittedSourceFiles: 2 } };
+  assert.deepEqual(summarizeRuns([dirty]).commits, ["abc1234 + 2 uncommitted src files"]);
   assert.deepEqual(nn.p99, { median: 90, min: 67, max: 174, n: 3 });
   assert.deepEqual(nn.cpuMsPerArticle, { median: 0.4, min: 0.3, max: 0.5, n: 3 });
   assert.equal(nn.missedTotal, 2);
