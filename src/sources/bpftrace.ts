@@ -10,10 +10,23 @@ export const STRLEN = 200;
  */
 export const PERF_RB_PAGES = 1024;
 
+/**
+ * The environment that sets str()'s size the way this bpftrace wants it: BPFTRACE_STRLEN before 0.20,
+ * BPFTRACE_MAX_STRLEN from 0.20 (0.23 warns that the old name is deprecated; 0.24 ignores it).
+ * `version` is `bpftrace --version`'s output; unknown means the old name (Debian 12's 0.17).
+ */
+export function strlenEnv(version: string | null | undefined): Record<string, string> {
+  const m = /v?(\d+)\.(\d+)/.exec(version ?? "");
+  const modern = m ? Number(m[1]) > 0 || Number(m[2]) >= 20 : false;
+  return { [modern ? "BPFTRACE_MAX_STRLEN" : "BPFTRACE_STRLEN"]: String(STRLEN) };
+}
+
 export interface BpftraceOptions {
   /** argv prefix that runs bpftrace, e.g. ["bpftrace"] or ["sudo", "-n", "bpftrace"]. */
   command: readonly string[];
   program: string;
+  /** `bpftrace --version` output, for the environment variables this version understands. */
+  version?: string | null;
   /** One line per stderr line that is worth a log line (known noise is dropped). */
   onStderr: (level: "info" | "warn" | "error", text: string) => void;
 }
@@ -32,7 +45,7 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
   const [cmd, ...pre] = opts.command;
   if (!cmd) throw new Error("bpftrace command is empty");
   const child: ResultPromise = execa(cmd, [...pre, "-f", "json", "-e", opts.program], {
-    env: { BPFTRACE_STRLEN: String(STRLEN), BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES) },
+    env: { ...strlenEnv(opts.version), BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES) },
     stdin: "ignore",
     buffer: false,
     reject: false,

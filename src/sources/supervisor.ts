@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { bpftraceVersion } from "../system/facts.js";
 import type { Log } from "../util/log.js";
 import { Assembler, type TraceEvent } from "./assemble.js";
 import { type BpftraceRun, startBpftrace } from "./bpftrace.js";
@@ -43,6 +44,7 @@ export class TraceSupervisor {
   #restarts = 0;
   #wake: (() => void) | null = null;
   #handovers: Promise<void> = Promise.resolve();
+  #version: Promise<string | null> | undefined;
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -136,8 +138,10 @@ export class TraceSupervisor {
 
   async #start(): Promise<Run> {
     const choice = await this.o.makeProgram(this.#fallback);
+    this.#version ??= bpftraceVersion(this.o.command);
     const bpf = startBpftrace({
       command: this.o.command,
+      version: await this.#version,
       program: choice.program,
       onStderr: (level, text) => {
         if (level !== "info") this.o.log(level, `bpftrace: ${text}`);
