@@ -13,6 +13,7 @@ import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
 import { bpftraceVersion, ensureTracefs, kernelFacts, pidsNamed } from "../system/facts.js";
 import { chooseMode } from "../system/mode.js";
+import { systemdNotifier } from "../system/sdnotify.js";
 import { errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -51,6 +52,8 @@ export async function watch(opts: WatchOptions): Promise<void> {
     (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox),
   );
   const dispatcher = new Dispatcher(notifiers, { log: (line) => log("warn", line) });
+  const sd = systemdNotifier(log);
+  let admitted = 0;
   await resend(outbox, targets, dispatcher, log);
 
   let supervisor: TraceSupervisor | null = null;
@@ -64,6 +67,9 @@ export async function watch(opts: WatchOptions): Promise<void> {
     // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
     deliver: async (article) => {
       if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
+      sd.status(
+        `${supervisor?.choice?.mode} mode; ${++admitted} article(s) since start, last ${article.messageId}`,
+      );
     },
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
@@ -118,6 +124,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
         `${first ? "ready" : "re-attached"}: ${choice.mode} mode (${why})${depth}; watching ${config.process} → ` +
           `${setup.spool}; notifying ${notifiers.map((n) => n.label).join(", ")}`,
       );
+      sd.ready(`${choice.mode} mode, watching ${setup.spool}; ${admitted} article(s) since start`);
       // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.
       void catchUp.request(first ? "start" : "bpftrace restarted");
     },
