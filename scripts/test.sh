@@ -22,7 +22,7 @@ done
 
 need_root "$@"
 need_node
-apt_install bpftrace sudo
+apt_install bpftrace sudo lintian
 install_inn
 [ $vm = 1 ] && apt_install qemu-system-x86 debootstrap cpio e2fsprogs
 node_deps "$here"

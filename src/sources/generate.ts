@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 /** Which probe family the generated program uses. */
 export type TraceMode = "kprobe" | "tracepoint";
@@ -23,9 +23,14 @@ export const MAX_DEPTH = 100;
 
 const COMM = /^[A-Za-z0-9._+-]{1,15}$/;
 
-/** The template shipped beside the package: scripts/trace.bt. */
+/**
+ * The template shipped with the code: scripts/trace.bt from dist/sources/ (npm, a checkout), or
+ * trace.bt beside the one-file bundle (the .deb: /usr/lib/newsnotify/{newsnotify.js,trace.bt}).
+ */
 export function readTemplate(): string {
-  return readFileSync(new URL("../../scripts/trace.bt", import.meta.url), "utf8");
+  const beside = new URL("trace.bt", import.meta.url);
+  const file = existsSync(beside) ? beside : new URL("../../scripts/trace.bt", import.meta.url);
+  return readFileSync(file, "utf8");
 }
 
 /**
