@@ -28,13 +28,14 @@ secs() { echo $(($(date +%s) - $1)); }
 
 innd_pid=
 unmount_all() {
-  [[ -n $innd_pid ]] && kill "$innd_pid" 2>/dev/null
+  [[ -z $innd_pid ]] || kill "$innd_pid" 2>/dev/null || true
   # Every process whose root is the chroot (innd, newsnotify, bpftrace) goes first.
   for p in /proc/[0-9]*; do
-    [[ $(readlink "$p/root" 2>/dev/null) == "$root" ]] && kill -TERM "${p#/proc/}" 2>/dev/null
+    [[ $(readlink "$p/root" 2>/dev/null) == "$root" ]] && kill -TERM "${p#/proc/}" 2>/dev/null || true
   done
   sleep 2
   findmnt -rn -o TARGET | grep -F "$root/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  return 0
 }
 trap unmount_all EXIT
 unmount_all
