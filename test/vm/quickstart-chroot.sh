@@ -34,7 +34,7 @@ unmount_all() {
     [[ $(readlink "$p/root" 2>/dev/null) == "$root" ]] && kill -TERM "${p#/proc/}" 2>/dev/null || true
   done
   sleep 2
-  findmnt -rn -o TARGET | grep -F "$root/" | sort -r | while read -r m; do umount -l "$m" || true; done
+  findmnt -rn -o TARGET | { grep -F "$root/" || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
   return 0
 }
 trap unmount_all EXIT

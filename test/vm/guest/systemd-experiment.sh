@@ -48,8 +48,8 @@ try_caps() { # try_caps NAME CAPS...
 }
 
 try_caps bpf-perfmon CAP_BPF CAP_PERFMON
-try_caps bpf-perfmon-sysadmin CAP_BPF CAP_PERFMON CAP_SYS_ADMIN
 try_caps sysadmin CAP_SYS_ADMIN
+try_caps bpf-perfmon-sysadmin CAP_BPF CAP_PERFMON CAP_SYS_ADMIN
 rm -f "$DROPIN/caps.conf"
 systemctl daemon-reload
 
