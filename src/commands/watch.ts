@@ -26,6 +26,7 @@ import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { fileIdentity, inndBinaryFacts } from "../system/innd-binary.js";
 import { InndPidFile, inndProcess, runningInode } from "../system/innd-process.js";
+import { systemdNotifier } from "../system/sdnotify.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -188,6 +189,9 @@ function wire(
 ): { supervisor: TraceSupervisor; close(): void } {
   const { config } = setup;
   const storage = storageContext(setup);
+  // systemd (Type=notify): READY=1 once attached, STATUS= with the mode and counts.
+  const sd = systemdNotifier(log);
+  let admitted = 0;
   const inndPid = new InndPidFile(join(setup.inn.run, "innd.pid"));
   const flow = new ArticleFlow({
     spool: setup.spool,
@@ -196,7 +200,12 @@ function wire(
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
     log,
-    deliver: (article) => delivery.admit(article),
+    deliver: async (article) => {
+      await delivery.admit(article);
+      sd.status(
+        `${supervisor.program?.source} mode; ${++admitted} article(s) since start, last ${article.messageId}`,
+      );
+    },
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
     ownInnd: (pid) => inndPid.isOurs(pid),
@@ -237,6 +246,9 @@ function wire(
         "info",
         `${first ? "ready" : "re-attached"}: ${program.source} mode (${why}), ${detail}; watching ${config.process} → ` +
           `${setup.spool}; notifying ${delivery.labels.join(", ")}`,
+      );
+      sd.ready(
+        `${program.source} mode, watching ${setup.spool}; ${admitted} article(s) since start`,
       );
       // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.
       void catchUp.request(first ? "start" : "bpftrace restarted");
