@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from "node:fs";
+import { admit } from "../delivery/admit.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
 import { JournaledNotifier } from "../delivery/journaled.js";
 import { targetKeys } from "../delivery/targets.js";
@@ -64,7 +65,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
     // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
     // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
     deliver: async (article) => {
-      if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
+      if ((await admit(outbox, notifiers, article)).length > 0) dispatcher.dispatch(article);
     },
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
