@@ -1,5 +1,6 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { join } from "node:path";
+import { admit } from "../delivery/admit.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
 import { JournaledNotifier } from "../delivery/journaled.js";
 import { targetKeys } from "../delivery/targets.js";
@@ -154,7 +155,7 @@ async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Pro
     // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
     // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
     admit: async (article) => {
-      if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
+      if ((await admit(outbox, notifiers, article)).length > 0) dispatcher.dispatch(article);
     },
   };
   await resend(state.outbox, delivery, opts.log);
