@@ -39,19 +39,6 @@ export async function inndProcess(comm: string, pathrun: string): Promise<InndPr
   return null;
 }
 
-/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat): a restart changes it. */
-export async function processStart(pid: number): Promise<number | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may contain spaces and parentheses: count from the last ")".
-    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    const start = Number(rest[19]);
-    return Number.isFinite(start) ? start : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Which process is *this* INN's innd: the one its pid file (pathrun/innd.pid) names. A uprobe on
  * innd's binary also fires in any other innd started from it (a test or benchmark instance with its
