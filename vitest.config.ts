@@ -8,12 +8,15 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // A stray `.only` fails the run instead of quietly running one test (CI or not).
+          allowOnly: false,
           include: ["test/unit/**/*.test.ts"],
         },
       },
       {
         test: {
           name: "e2e",
+          allowOnly: false,
           include: ["test/e2e/**/*.test.ts"],
           pool: "forks",
           poolOptions: { forks: { singleFork: true } },

@@ -1,18 +1,36 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Re-renders the Markdown table and the CDF plot from a results JSON (after a change to the report's
- * format, no need to run the benchmark again).
+ * Re-renders the Markdown report and the CDF plot from a results JSON (after a change to the
+ * report's format, no need to run the benchmark again), or prints one README-ready table with a
+ * row per results file.
  *
  * USAGE: node bench/render.mjs bench/results/burst-10000.json   → burst-10000.md and .svg beside it
+ *        node bench/render.mjs --table bench/results/{paced-100-2000,burst-10000}.json  → stdout
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { markdownReport } from "./lib/report.mjs";
+import { markdownReport, multiRunReport, readmeTable } from "./lib/report.mjs";
 import { cdfSvg } from "./lib/svg.mjs";
 
-for (const file of process.argv.slice(2)) {
-  const results = JSON.parse(readFileSync(file, "utf8"));
-  const base = file.replace(/\.json$/, "");
-  writeFileSync(`${base}.md`, markdownReport(results));
-  writeFileSync(`${base}.svg`, cdfSvg(results));
+const args = process.argv.slice(2);
+const table = args[0] === "--table";
+const files = table ? args.slice(1) : args;
+const all = files.map((file) => JSON.parse(readFileSync(file, "utf8")));
+if (table) {
+  const multi = all.filter((r) => r.version >= 2 && r.summary);
+  if (multi.length < all.length)
+    process.stderr.write("render: skipped single-run (version 1) files\n");
+  process.stdout.write(readmeTable(multi));
+} else {
+  files.forEach((file, i) => {
+    const r = all[i];
+    const base = file.replace(/\.json$/, "");
+    if (r.summary) {
+      writeFileSync(`${base}.md`, multiRunReport(r));
+      writeFileSync(`${base}.svg`, cdfSvg(r.runs[r.medianRun - 1], r.medianRun, r.runs.length));
+    } else {
+      writeFileSync(`${base}.md`, markdownReport(r));
+      writeFileSync(`${base}.svg`, cdfSvg(r));
+    }
+  });
 }

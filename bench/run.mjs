@@ -1,39 +1,57 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * newsnotify benchmark (issue 6). Feeds a private innd N articles over an NNTP stream while three
- * contenders watch it side by side: newsnotify (→ webhook), inotifywait on the spool, and INN's own
- * channel feed. Measures creation → notification latency per article, misses, duplicates, CPU and
- * memory, and writes bench/results/latest.{json,md} and latency-cdf.svg.
+ * newsnotify benchmark (issues 6 and 12). Feeds a private innd N articles over an NNTP stream while
+ * three contenders watch it side by side: newsnotify (→ webhook), inotifywait on the spool, and
+ * INN's own channel feed. Measures creation → notification latency per article, misses, duplicates,
+ * CPU (the BPF programs' own run time included) and memory. Each scenario runs --runs times, each
+ * run on a fresh private innd; the report gives median and range (min–max) of every figure.
+ * Writes bench/results/latest.{json,md} and latency-cdf.svg, and the same under the label.
  *
- * USAGE: sudo node bench/run.mjs [--articles 2000] [--rate 0] [--baseline] [--keep] [--label NAME]
+ * USAGE: sudo node bench/run.mjs [--articles 2000] [--rate 0] [--runs 3] [--mode auto] ...
  *   --articles N   articles in the measured phase (default 2000)
  *   --rate R       articles per second, paced; 0 = as fast as innd accepts them (default 0)
+ *   --runs N       run the scenario N times, each on a fresh private innd (default 3)
+ *   --mode M       newsnotify's `mode:` (auto, kprobe, tracepoint, uprobe; default auto)
+ *   --storage S    the private innd's storage method for every group (tradspool, timehash,
+ *                  timecaf, cnfs; default tradspool). timecaf and cnfs keep no file per article:
+ *                  only --mode uprobe can see them, inotifywait is left out, and latency is
+ *                  measured from innd's InndHisWrite (article stored) instead of file creation
  *   --window W     TAKETHIS commands in flight (default 64)
  *   --baseline     first feed N articles with no contender attached, for innd's bare CPU cost
- *   --keep         keep the private INN instance's directory (its logs and spool) afterwards
- *   --label NAME   also write NAME.{json,md,svg} beside latest.* (default: burst-N or paced-R-N)
+ *   --keep         keep the private INN instances' directories (logs and spool) afterwards
+ *   --label NAME   also write NAME.{json,md,svg} beside latest.* (default: burst-N or paced-R-N,
+ *                  then -batchN, -<mode>, -<storage> where not the default)
  *   --out DIR      results directory (default bench/results)
- *   --profile DIR  run newsnotify under `node --cpu-prof`, profile written to DIR at exit
+ *   --profile DIR  run newsnotify under `node --cpu-prof`, profiles written to DIR at exit
  *   --bin PATH     another build's bin/newsnotify (e.g. a patched copy), instead of this checkout's
  *   --batch N      newsnotify's webhook sends up to N waiting articles per request (default 1)
  *   --raw FILE     also write every article's creation and receipt times (JSON lines) to FILE
+ *                  (FILE.runK for run K when --runs > 1)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { medianRun, summarizeRuns } from "./lib/aggregate.mjs";
 import { GROUP } from "./lib/articles.mjs";
+import {
+  bpfDelta,
+  bpfPrograms,
+  bpfStatsOn,
+  enableBpfStats,
+  programNames,
+} from "./lib/bpfstats.mjs";
 import { nowMs, sleep } from "./lib/clock.mjs";
 import { channelContender } from "./lib/contenders/channel.mjs";
 import { inotifyContender } from "./lib/contenders/inotify.mjs";
 import { newsnotifyContender } from "./lib/contenders/newsnotify.mjs";
 import { drained } from "./lib/contenders/receipts.mjs";
-import { startCreationClock } from "./lib/creation.mjs";
+import { startCreationClock, startHistoryClock } from "./lib/creation.mjs";
 import { feed } from "./lib/feeder.mjs";
-import { freePort, reapLeftovers, startInn } from "./lib/inn.mjs";
+import { freePort, INNBIN, reapLeftovers, startInn } from "./lib/inn.mjs";
 import { load, machineInfo, preflight } from "./lib/machine.mjs";
+import { parseOptions, STORAGE, UsageError } from "./lib/options.mjs";
 import {
   commOf,
   cpuDelta,
@@ -43,81 +61,85 @@ import {
   pidsByComm,
   userSysSeconds,
 } from "./lib/proc.mjs";
-import { markdownReport } from "./lib/report.mjs";
+import { multiRunReport } from "./lib/report.mjs";
 import { buildResults, rawRows } from "./lib/results.mjs";
-import { scanGroup } from "./lib/scan.mjs";
+import { filedByHistory, scanGroup } from "./lib/scan.mjs";
 import { cdfSvg } from "./lib/svg.mjs";
 
-const { values: a } = parseArgs({
-  options: {
-    articles: { type: "string", default: "2000" },
-    rate: { type: "string", default: "0" },
-    window: { type: "string", default: "64" },
-    baseline: { type: "boolean", default: false },
-    keep: { type: "boolean", default: false },
-    label: { type: "string" },
-    profile: { type: "string" },
-    bin: { type: "string" },
-    batch: { type: "string", default: "1" },
-    raw: { type: "string" },
-    out: { type: "string", default: fileURLToPath(new URL("./results", import.meta.url)) },
-  },
-});
-const params = {
-  articles: Number(a.articles),
-  rate: Number(a.rate),
-  window: Number(a.window),
-  baseline: Boolean(a.baseline),
-  bin: a.bin ?? null,
-  batch: Number(a.batch),
-};
-const label =
-  a.label ??
-  (params.rate ? `paced-${params.rate}-${params.articles}` : `burst-${params.articles}`) +
-    (params.batch > 1 ? `-batch${params.batch}` : "");
 const say = (/** @type {string} */ s) => process.stderr.write(`bench: ${s}\n`);
+/** @type {ReturnType<typeof parseOptions>} */
+let opts;
+try {
+  opts = parseOptions(process.argv.slice(2), fileURLToPath(new URL("./results", import.meta.url)));
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  say(`${e.message}\n(options: see the USAGE comment at the top of bench/run.mjs)`);
+  process.exit(2);
+}
+const { params, label } = opts;
 
-/** Stops everything started so far, in reverse order; runs once, also on SIGINT. */
+/** Stops everything started so far, in reverse order; `unwind(mark)` only what came after mark. */
 const cleanups = /** @type {(() => Promise<unknown> | unknown)[]} */ ([]);
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  for (const f of cleanups.reverse())
+async function unwind(mark = 0) {
+  while (cleanups.length > mark) {
+    const f = /** @type {() => unknown} */ (cleanups.pop());
     await Promise.resolve()
       .then(f)
       .catch((e) => say(`cleanup: ${e}`));
+  }
 }
+let interrupted = false;
 for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
-  process.on(sig, () => void cleanup().then(() => process.exit(130)));
+  process.on(sig, () => {
+    interrupted = true;
+    void unwind().then(() => process.exit(130));
+  });
 }
 
-async function main() {
-  preflight();
+/**
+ * One run of the scenario on a fresh private innd: everything it starts is stopped before it returns.
+ * @param {number} run 1-based @param {{ok: boolean, why?: string}} bpfStats
+ */
+async function runOnce(run, bpfStats) {
+  const mark = cleanups.length;
+  try {
+    return await measure(run, bpfStats);
+  } finally {
+    await unwind(mark);
+  }
+}
+
+/** @param {number} run @param {{ok: boolean, why?: string}} bpfStats */
+async function measure(run, bpfStats) {
+  const filePerArticle = STORAGE[params.storage].filePerArticle;
   /** @type {Record<string, unknown>} */
-  const machine = { ...machineInfo(a.bin), loadBefore: load() };
+  const machine = { ...machineInfo(params.bin), loadBefore: load() };
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   await reapLeftovers(tmpdir(), "newsnotify-bench-", say);
   const root = mkdtempSync(join(tmpdir(), "newsnotify-bench-"));
   cleanups.push(() =>
-    a.keep ? say(`kept ${root}`) : rmSync(root, { recursive: true, force: true }),
+    opts.keep ? say(`kept ${root}`) : rmSync(root, { recursive: true, force: true }),
   );
 
   const channel = await channelContender();
   cleanups.push(() => channel.stop());
-  say(`private innd in ${root}`);
+  say(`run ${run}/${params.runs}: private innd (${params.storage}) in ${root}`);
   const inn = await startInn({
     root,
     port: await freePort(),
     newsfeedsExtra: channel.newsfeedsEntry,
     historySize: Math.max(20_000, 4 * params.articles),
+    storage: params.storage,
+    // CNFS: room for every article of the run (about 2 KB each) with a margin; not used otherwise.
+    cycbuffKb: Math.max(32 * 1024, ((params.baseline ? 2 : 1) * params.articles + 100) * 4),
   });
   cleanups.push(() => inn.stop());
   inn.newgroup(GROUP);
   const feedPhase = (/** @type {string} */ phase, /** @type {number} */ count, rate = 0) =>
     feed({ port: inn.port, runId, phase, count, rate, window: params.window });
   await feedPhase("warm", 1); // innd makes the group's directory: watchers then start on a steady spool
-  const groupDir = join(inn.spool, ...GROUP.split("."));
+  // Where the run's article files are: the group's directory (tradspool), anywhere (timehash).
+  const scanDir = params.storage === "tradspool" ? join(inn.spool, ...GROUP.split(".")) : inn.spool;
 
   let baseline = null;
   if (params.baseline) {
@@ -133,24 +155,30 @@ async function main() {
     };
   }
 
-  const clock = await startCreationClock({ dir: groupDir });
+  // Room for every stamp: the articles, their directories (timehash), the sync articles.
+  const maxEvents = 2 * params.articles + 10_000;
+  const clock = filePerArticle
+    ? await startCreationClock({ dir: inn.spool, pid: inn.pid, maxEvents })
+    : await startHistoryClock({ pid: inn.pid, innd: `${INNBIN}/innd`, maxEvents });
   cleanups.push(() => clock.stop());
-  const inotify = inotifyContender({ spool: inn.spool });
-  cleanups.push(() => inotify.stop());
+  const inotify = filePerArticle ? inotifyContender({ spool: inn.spool }) : null;
+  if (inotify) cleanups.push(() => inotify.stop());
   const newsnotify = newsnotifyContender({
     spool: inn.spool,
     activeFile: inn.activeFile,
     env: inn.env,
     dir: root,
     log: say,
-    bin: a.bin,
+    bin: params.bin ?? undefined,
     batch: params.batch,
-    nodeArgs: a.profile ? ["--cpu-prof", `--cpu-prof-dir=${a.profile}`] : [],
+    mode: params.mode,
+    nodeArgs: opts.profile ? ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`] : [],
   });
   cleanups.push(() => newsnotify.stop());
-  const contenders = [newsnotify, inotify, channel];
+  /** @type {any[]} */
+  const contenders = [newsnotify, ...(inotify ? [inotify] : []), channel];
   const startup = {
-    inotifywait: await inotify.start(),
+    inotifywait: inotify ? await inotify.start() : null,
     newsnotify: await newsnotify.start(), // alone, so its start-up time is not shared with others
     channel: await channel.start(),
     creationClockMs: clock.startupMs,
@@ -161,16 +189,24 @@ async function main() {
   let base = contenders.map((c) => c.receipts.count);
   await feedPhase("sync", 5);
   await drained(contenders, base, 5, 30_000);
-  const late = contenders
-    .filter((c, i) => c.receipts.count - (base[i] ?? 0) < 5)
-    .map((c) => c.name);
-  if (late.length) throw new Error(`not all contenders saw the sync articles: ${late.join(", ")}`);
+  const late = contenders.filter((c, i) => c.receipts.count - (base[i] ?? 0) < 5);
+  if (late.length) {
+    throw new Error(
+      `not all contenders saw the 5 sync articles: ${late
+        .map((c) => `${c.name} saw ${c.receipts.count - (base[contenders.indexOf(c)] ?? 0)}`)
+        .join(", ")}` +
+        (late.includes(newsnotify)
+          ? `. newsnotify runs with \`mode: ${params.mode}\` on ${params.storage}: if this build ` +
+            `cannot see or read ${params.storage} articles in that mode, it reports none.`
+          : ""),
+    );
+  }
   await sleep(1000);
 
   const groups = () => ({
     innd: [inn.pid],
     newsnotify: newsnotify.pids(),
-    inotifywait: inotify.pids(),
+    ...(inotify ? { inotifywait: inotify.pids() } : {}),
     channel: channel.pids(),
   });
   // Other people's bpftrace (their watchers trace every innd, ours included): a noise indicator.
@@ -178,6 +214,11 @@ async function main() {
     pidsByComm("bpftrace").filter((p) => p !== clock.pid && !newsnotify.pids().includes(p)).length;
   machine.foreignBpftraceBefore = foreignBpftrace();
   base = contenders.map((c) => c.receipts.count);
+  const bpfPids = () => ({ newsnotify: newsnotify.pids(), clock: clock.pid ? [clock.pid] : [] });
+  const bpfBefore = {
+    newsnotify: bpfPrograms(bpfPids().newsnotify),
+    clock: bpfPrograms(bpfPids().clock),
+  };
   const cpuBefore = cpuSnapshot(groups());
   const nodePid = newsnotify.pids()[0] ?? 0;
   const mainBefore = mainThreadSeconds(nodePid);
@@ -194,6 +235,22 @@ async function main() {
   await drained(contenders, base, fed.accepted);
   const drainedMs = nowMs();
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(groups()));
+  const bpfOk = bpfStats.ok && bpfStatsOn();
+  const bpfAfter = bpfOk
+    ? { newsnotify: bpfPrograms(bpfPids().newsnotify), clock: bpfPrograms(bpfPids().clock) }
+    : null;
+  const names = bpfAfter ? programNames() : new Map();
+  const bpf = bpfAfter
+    ? {
+        newsnotify: bpfDelta(bpfBefore.newsnotify, bpfAfter.newsnotify, names),
+        clock: bpfDelta(bpfBefore.clock, bpfAfter.clock, names),
+      }
+    : null;
+  if (!bpfOk) {
+    machine.bpfStats = bpfStats.ok
+      ? "kernel.bpf_stats_enabled was turned off during the run: BPF run time not measured"
+      : `BPF run time not measured: ${bpfStats.why}`;
+  }
   const mainAfter = mainThreadSeconds(nodePid);
   const userSysAfter = userSysSeconds(nodePid);
   const nodeMainCpuSec =
@@ -215,13 +272,19 @@ async function main() {
   machine.foreignBpftraceAfter = foreignBpftrace();
   const messages = {
     newsnotify: newsnotify.messages(),
-    inotifywait: inotify.messages(),
+    inotifywait: inotify?.messages() ?? [],
     clock: clock.messages(),
   };
-  for (const c of [newsnotify, inotify, clock]) await c.stop();
+  // Stopping a receiver delivers every receipt it stamped before the analysis reads them.
+  for (const c of [newsnotify, ...(inotify ? [inotify] : []), channel, clock]) await c.stop();
 
-  const filed = scanGroup(groupDir, runId, "burst", clock.byInode);
-  if (a.raw) writeFileSync(a.raw, rawRows(filed, contenders));
+  const filed =
+    "byInode" in clock
+      ? scanGroup(scanDir, runId, "burst", clock.byInode)
+      : filedByHistory(fed.ids, clock.byMessageId);
+  if (opts.raw) {
+    writeFileSync(params.runs > 1 ? `${opts.raw}.run${run}` : opts.raw, rawRows(filed, contenders));
+  }
   const results = buildResults({
     label,
     params,
@@ -231,37 +294,67 @@ async function main() {
     filed,
     contenders,
     cpu,
+    bpf,
     rss,
     startup,
     messages,
+    reference: clock.reference,
     windowMs: drainedMs - fed.startMs,
   });
+  results.run = run;
   const nn = results.contenders.newsnotify;
   if (nn && nodeMainCpuSec !== null) {
-    // Where newsnotify's CPU goes, per article: the JS itself, node's helper threads, bpftrace.
+    // Where newsnotify's CPU goes, per article: the JS itself, node's helper threads, bpftrace, BPF.
     const per = (/** @type {number} */ s) => Math.round((1e6 * s) / fed.accepted) / 1000;
     const nodeSec = cpu.newsnotify?.perPid?.[nodePid] ?? 0;
-    nn.cpuMsPerArticle = {
-      total: per(nn.cpuSec ?? 0),
+    nn.cpuBreakdown = {
+      total: nn.cpuMsPerArticle,
       nodeMain: per(nodeMainCpuSec),
       nodeOther: per(nodeSec - nodeMainCpuSec),
-      bpftrace: per((nn.cpuSec ?? 0) - nodeSec),
+      bpftrace: per((nn.processCpuSec ?? 0) - nodeSec),
+      bpf: nn.bpfSec === null ? null : per(nn.bpfSec),
       // The kernel's share of node's time: system calls (open, read, readlink, write, sockets).
       nodeSys: userSysBefore && userSysAfter ? per(userSysAfter.sys - userSysBefore.sys) : null,
     };
   }
-  mkdirSync(a.out, { recursive: true });
+  return results;
+}
+
+async function main() {
+  preflight(params);
+  const bpfStats = enableBpfStats();
+  if (bpfStats.ok) cleanups.push(bpfStats.restore);
+  else say(`BPF run time will not be measured: ${bpfStats.why}`);
+  const runs = [];
+  for (let run = 1; run <= params.runs && !interrupted; run++) {
+    runs.push(await runOnce(run, bpfStats));
+    const nn = runs.at(-1)?.contenders.newsnotify;
+    say(
+      `run ${run}: newsnotify p50 ${nn?.latencyMs.p50} ms, p99 ${nn?.latencyMs.p99} ms, ` +
+        `${nn?.cpuMsPerArticle} ms CPU/article`,
+    );
+  }
+  const all = {
+    version: 2,
+    label,
+    date: new Date().toISOString(),
+    params,
+    summary: summarizeRuns(runs),
+    medianRun: medianRun(runs) + 1,
+    runs,
+  };
+  mkdirSync(opts.out, { recursive: true });
   const outputs = {
-    json: `${JSON.stringify(results, null, 2)}\n`,
-    md: markdownReport(results),
-    svg: cdfSvg(results),
+    json: `${JSON.stringify(all, null, 2)}\n`,
+    md: multiRunReport(all),
+    svg: cdfSvg(/** @type {any} */ (runs[all.medianRun - 1]), all.medianRun, runs.length),
   };
   for (const name of ["latest", label]) {
-    writeFileSync(join(a.out, `${name}.json`), outputs.json);
-    writeFileSync(join(a.out, `${name}.md`), outputs.md);
+    writeFileSync(join(opts.out, `${name}.json`), outputs.json);
+    writeFileSync(join(opts.out, `${name}.md`), outputs.md);
   }
-  writeFileSync(join(a.out, "latency-cdf.svg"), outputs.svg);
-  writeFileSync(join(a.out, `${label}.svg`), outputs.svg);
+  writeFileSync(join(opts.out, "latency-cdf.svg"), outputs.svg);
+  writeFileSync(join(opts.out, `${label}.svg`), outputs.svg);
   process.stdout.write(outputs.md);
 }
 
@@ -271,5 +364,5 @@ try {
   say(`failed: ${e instanceof Error ? e.stack : e}`);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await unwind();
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — the benchmark from a fresh clone, in one command (Debian/Ubuntu, as root):
-# installs what it needs (bpftrace, inotify-tools, inn2; npm ci), mounts tracefs, then runs
+# installs what it needs (bpftrace, inotify-tools, inn2, bpftool for the BPF programs' names in the
+# report; npm ci), mounts tracefs, then runs
 # bench/run.mjs with the given options. innd itself is not started or touched: the bench runs a
 # private instance of its own (see bench/lib/inn.mjs).
 #
@@ -12,7 +13,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 need_root "$@"
 need_node
-apt_install bpftrace inotify-tools
+apt_install bpftrace inotify-tools bpftool
 install_inn
 node_deps "$here"
 mount_tracing

@@ -4,25 +4,55 @@
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Root runs on; anyone else is taken through sudo, so that the README's commands work the same typed
+# as root (a fresh Debian has no sudo) or as a user with sudo rights.
 need_root() {
-  [ "$(id -u)" = 0 ] || die "run as root (sudo $0 $*): it installs packages and bpftrace needs root"
+  [ "$(id -u)" = 0 ] && return 0
+  command -v sudo >/dev/null ||
+    die "run as root: it installs packages and bpftrace needs root (no sudo here: su -c '$0 $*')"
+  log "not root: running again through sudo"
+  exec sudo -- "$0" "$@"
 }
 
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# Node.js >= 20 and npm. Where the distribution's own nodejs is new enough (Debian 13: 20.19), it is
+# installed with npm if missing; on Debian 12 (nodejs 18) the message says what to install first.
 need_node() {
-  command -v node >/dev/null || die "Node.js >= 20 is needed (Debian 12's nodejs is 18: use NodeSource or nodejs.org)"
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  [ "$major" -ge 20 ] || die "Node.js >= 20 is needed, found $(node --version)"
+  if ! command -v node >/dev/null || [ "$(node_major)" -lt 20 ]; then
+    local candidate
+    apt_update_once
+    candidate=$(apt-cache policy nodejs 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*\).*/\1/p')
+    if [ "${candidate:-0}" -ge 20 ] 2>/dev/null; then
+      apt_install nodejs npm
+    else
+      die "Node.js >= 20 is needed$(command -v node >/dev/null && echo ", found $(node --version)"), and this system's nodejs package is ${candidate:-not available}${candidate:+.x}.
+  Debian 12: install NodeSource's nodejs 20 package (it includes npm), then run this again:
+    https://github.com/nodesource/distributions#debian-and-ubuntu-based-distributions
+  or use Debian 13, whose own nodejs is 20."
+    fi
+  fi
+  # NodeSource's package has npm inside; Debian's is the separate npm package.
+  command -v npm >/dev/null || apt_install npm
+  [ "$(node_major)" -ge 20 ] || die "Node.js >= 20 is needed, found $(node --version)"
 }
 
 APT_UPDATED=
+apt_update_once() {
+  if [ -z "$APT_UPDATED" ]; then
+    log "apt-get update"
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+}
+
 apt_install() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  if [ -z "$APT_UPDATED" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  apt_update_once
   apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
@@ -32,7 +62,7 @@ install_inn() {
   if ! dpkg -s inn2 >/dev/null 2>&1 || [ ! -x /usr/lib/news/bin/innd ]; then
     log "apt-get install inn2"
     export DEBIAN_FRONTEND=noninteractive
-    if [ -z "$APT_UPDATED" ]; then apt-get update -qq; APT_UPDATED=1; fi
+    apt_update_once
     apt-get install -y -qq inn2 >/dev/null 2>&1 || true
   fi
   local conf=/etc/news/inn.conf

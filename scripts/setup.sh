@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # setup.sh — install what newsnotify needs on Debian/Ubuntu, build it, and optionally run it.
 #
-# USAGE: sudo scripts/setup.sh            install bpftrace, npm dependencies, build
-#        sudo scripts/setup.sh watch ...  the same, then run `newsnotify watch ...` in the foreground
+# USAGE: scripts/setup.sh            install bpftrace, npm dependencies, build
+#        scripts/setup.sh watch ...  the same, then run `newsnotify watch ...` in the foreground
 #
+# As root, or as a user with sudo rights (it runs itself again through sudo). Node.js >= 20: Debian 13's
+# own nodejs (and npm) are installed if missing; on Debian 12 (nodejs 18) it says what to install.
 # It does not install or touch INN: newsnotify watches the innd you already run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { doctor } from "./commands/doctor.js";
 import { script } from "./commands/script.js";
 import { testHook } from "./commands/test-hook.js";
-import { watch } from "./commands/watch.js";
+import { watchReloading } from "./commands/watch-reload.js";
 import { SOURCES, type SourceSetting } from "./sources/registry.js";
 import { ConfigError, EXIT, UserError } from "./util/errors.js";
 import { stderrLog } from "./util/log.js";
@@ -24,12 +24,13 @@ function program(): Command {
   cli
     .command("watch")
     .description(
-      "trace innd and notify each new article, in the foreground until SIGINT/SIGTERM (needs root)",
+      "trace innd and notify each new article, in the foreground until SIGINT/SIGTERM; SIGHUP re-reads the config (needs root)",
     )
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .action(async (o: { config?: string }) => {
       const log = stderrLog();
-      await watch({ config: o.config, log, stopSignal: stopSignal() });
+      const reloadSignal = (listener: () => void) => void process.on("SIGHUP", listener);
+      await watchReloading({ config: o.config, log, stopSignal: stopSignal(), reloadSignal });
     });
 
   cli
@@ -37,7 +38,11 @@ function program(): Command {
     .description(
       "dry run on one stored article: show the parsed article and what each notifier would send",
     )
-    .argument("<file>", "an article file, e.g. /var/spool/news/articles/local/test/1")
+    .argument(
+      "<article>",
+      "an article file (e.g. /var/spool/news/articles/local/test/1) or INN's token for it " +
+        "(@…@, as grephistory '<message-id>' prints it: every storage method)",
+    )
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .option("--send", "really send it to every notifier and report each result", false)
     .action(async (file: string, o: { config?: string; send: boolean }) => {

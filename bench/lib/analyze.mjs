@@ -6,7 +6,8 @@ import { cdfPoints, round3, summarize } from "./stats.mjs";
 
 /**
  * @typedef {{ name: string, keyKind: "messageId" | "path", byKey: Map<string, number[]> }} Reported
- * @typedef {{ id: string, path: string, createdMs: number | null }} Filed
+ * @typedef {{ id: string, path: string | null, createdMs: number | null }} Filed
+ *   path: null where the storage method keeps no file per article (timecaf, CNFS)
  */
 
 /**
@@ -16,7 +17,7 @@ import { cdfPoints, round3, summarize } from "./stats.mjs";
  */
 export function analyzeContender({ expected, filed, reported }) {
   const byId = new Map(filed.map((f) => [f.id, f]));
-  const pathToId = new Map(filed.map((f) => [f.path, f.id]));
+  const pathToId = new Map(filed.flatMap((f) => (f.path === null ? [] : [[f.path, f.id]])));
   const want = new Set(expected);
   /** @type {Map<string, number[]>} Message-ID → receipt times */
   const got = new Map();

@@ -72,6 +72,24 @@ export function privateInnConf(text, root, port) {
   return `${text.replace(drop, "")}\n# newsnotify bench: private instance\n${tail}\n`;
 }
 
+/**
+ * Pure: this instance's storage.conf (every group stored by one method) and, for CNFS, its
+ * cycbuff.conf (one buffer of `cycbuffKb` at `cycbuffPath`). PLATFORM.md: "Storage methods on a
+ * real innd".
+ * @param {"tradspool" | "timehash" | "timecaf" | "cnfs"} method
+ * @param {{cycbuffPath?: string, cycbuffKb?: number}} [cnfs]
+ */
+export function storageConf(method, cnfs = {}) {
+  const options = method === "cnfs" ? "    options: BENCH\n" : "";
+  return {
+    storage: `# newsnotify bench: every group by ${method}\nmethod ${method} {\n    newsgroups: *\n    class: 0\n${options}}\n`,
+    cycbuff:
+      method === "cnfs"
+        ? `cycbuff:BNA:${cnfs.cycbuffPath}:${cnfs.cycbuffKb}\nmetacycbuff:BENCH:BNA\n`
+        : null,
+  };
+}
+
 /** @param {string} user */
 function ids(user) {
   const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
@@ -82,7 +100,8 @@ function ids(user) {
 /**
  * Sets up and starts the instance. `newsfeedsExtra` is appended to the copied newsfeeds (the
  * channel contender's entry), so innd starts with it: no reload needed.
- * @param {{root: string, port: number, newsfeedsExtra: string, historySize: number}} o
+ * @param {{root: string, port: number, newsfeedsExtra: string, historySize: number,
+ *   storage?: "tradspool" | "timehash" | "timecaf" | "cnfs", cycbuffKb?: number}} o
  */
 export async function startInn(o) {
   const { root } = o;
@@ -105,6 +124,19 @@ export async function startInn(o) {
   writeFileSync(innconf, privateInnConf(readFileSync(SYSTEM_INNCONF, "utf8"), root, o.port));
   const newsfeeds = join(root, "etc/newsfeeds");
   writeFileSync(newsfeeds, readFileSync(newsfeeds, "utf8") + o.newsfeedsExtra);
+  // Our own storage.conf, whatever the system's says (a test may be editing that one right now).
+  const cycbuffPath = join(root, "spool/cycbuffs/bna");
+  const cycbuffKb = o.cycbuffKb ?? 64 * 1024;
+  const conf = storageConf(o.storage ?? "tradspool", { cycbuffPath, cycbuffKb });
+  writeFileSync(join(root, "etc/storage.conf"), conf.storage);
+  if (conf.cycbuff) {
+    writeFileSync(join(root, "etc/cycbuff.conf"), conf.cycbuff);
+    mkdirSync(join(root, "spool/cycbuffs"), { recursive: true });
+    // CNFS wants the buffer file to exist at its full size (innd initialises its header).
+    execFileSync("dd", ["if=/dev/zero", `of=${cycbuffPath}`, "bs=1k", `count=${cycbuffKb}`], {
+      stdio: "ignore",
+    });
+  }
   writeFileSync(
     join(root, "db/active"),
     ["control", "control.cancel", "junk"].map((g) => `${g} 0000000000 0000000001 n\n`).join(""),

@@ -10,8 +10,11 @@ import { INNBIN } from "./inn.mjs";
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const OWN_BIN = fileURLToPath(new URL("../../bin/newsnotify", import.meta.url));
 
-/** Throws one message listing everything missing. */
-export function preflight() {
+/**
+ * Throws one message listing everything missing for this run.
+ * @param {{mode?: string, bin?: string | null}} [p]
+ */
+export function preflight(p = {}) {
   const missing = [];
   if (process.getuid?.() !== 0) missing.push("root (bpftrace needs it; run with sudo)");
   if (spawnSync("bpftrace", ["--version"]).status !== 0)
@@ -20,8 +23,14 @@ export function preflight() {
     missing.push("inn2 (apt-get install inn2; see scripts/test.sh)");
   if (spawnSync("inotifywait", ["--help"]).error)
     missing.push("inotifywait (apt-get install inotify-tools)");
-  if (!existsSync(`${REPO}/dist/cli.js`))
-    missing.push("a built newsnotify (npm ci, or npm run build)");
+  const dist = p.bin ? join(dirname(p.bin), "../dist/cli.js") : `${REPO}/dist/cli.js`;
+  if (!existsSync(dist)) missing.push(`a built newsnotify at ${dist} (npm ci, or npm run build)`);
+  if (p.mode === "kprobe" && !existsSync("/sys/kernel/tracing/kprobe_events")) {
+    missing.push(
+      "kprobes (this kernel has no kprobe_events: CONFIG_KPROBES is not set; " +
+        "measure --mode kprobe in the VM, see PLATFORM.md)",
+    );
+  }
   if (!existsSync("/sys/kernel/tracing/events")) {
     missing.push("tracefs (mount -t tracefs tracefs /sys/kernel/tracing)");
   }
@@ -29,11 +38,11 @@ export function preflight() {
 }
 
 /** @param {string} cmd @param {string[]} args */
-function out(cmd, args) {
+function out(cmd, args, cwd = REPO) {
   try {
     return execFileSync(cmd, args, {
       encoding: "utf8",
-      cwd: REPO,
+      cwd,
       stdio: ["ignore", "pipe", "ignore"],
     }).trim();
   } catch {
@@ -41,9 +50,11 @@ function out(cmd, args) {
   }
 }
 
-/** @param {string} [bin] the newsnotify CLI measured, when not this checkout's */
+/** @param {string | null} [bin] the newsnotify CLI measured, when not this checkout's */
 export function machineInfo(bin) {
-  const status = out("git", ["status", "--porcelain", "--", "src", "scripts"]);
+  // The commit measured is the one of the checkout whose build runs (--bin: that other checkout).
+  const repo = bin ? join(dirname(bin), "..") : REPO;
+  const status = out("git", ["status", "--porcelain", "--", "src", "scripts"], repo);
   return {
     kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
     cpus: cpus().length,
@@ -52,7 +63,9 @@ export function machineInfo(bin) {
     bpftrace: out("bpftrace", ["--version"]),
     inotifywait:
       spawnSync("inotifywait", ["--help"], { encoding: "utf8" }).stdout?.split("\n")[0] ?? null,
-    commit: out("git", ["rev-parse", "--short", "HEAD"]),
+    commit: out("git", ["rev-parse", "--short", "HEAD"], repo),
+    /** The bench's own commit (the harness), when it differs from the one measured. */
+    benchCommit: out("git", ["rev-parse", "--short", "HEAD"]),
     /** Uncommitted changes under src/ and scripts/ when measured (dist/ is built from the tree). */
     uncommittedSourceFiles: status === null ? null : status.split("\n").filter(Boolean).length,
     /** The build measured: its dist/ was compiled at this time (from the tree as it was then). */

@@ -1,5 +1,6 @@
 // @ts-check
 /** Pure: results object → the Markdown report (bench/results/latest.md). */
+import { cell } from "./aggregate.mjs";
 import { TARGETS } from "./results.mjs";
 
 const f = (/** @type {number|null|undefined} */ x, digits = 1) =>
@@ -7,8 +8,15 @@ const f = (/** @type {number|null|undefined} */ x, digits = 1) =>
 
 /** @param {any} r */
 export function scenario(r) {
-  const n = r.params.articles.toLocaleString("en-US");
-  return r.params.rate ? `${n} articles paced at ${r.params.rate}/s` : `burst of ${n} articles`;
+  const p = r.params;
+  const n = p.articles.toLocaleString("en-US");
+  const what = p.rate ? `${n} articles paced at ${p.rate}/s` : `burst of ${n} articles`;
+  const extra = [
+    p.batch > 1 ? `batch ${p.batch}` : "",
+    p.mode && p.mode !== "auto" ? p.mode : "",
+    p.storage && p.storage !== "tradspool" ? p.storage : "",
+  ].filter(Boolean);
+  return extra.length ? `${what}, ${extra.join(", ")}` : what;
 }
 
 /** @param {any} r */
@@ -26,6 +34,7 @@ export function markdownReport(r) {
       c.throughput ?? "–",
       f(c.drainMs, 1),
       f(c.cpuSec, 2),
+      f(c.bpfSec, 3),
       c.cpuPctOfInnd === null ? "–" : `${f(c.cpuPctOfInnd)} %`,
       f(c.peakRssMb),
     ].join(" | "),
@@ -39,15 +48,18 @@ export function markdownReport(r) {
   const lines = [
     `## ${scenario(r)} (${r.date.slice(0, 10)})`,
     "",
-    `innd (a private instance, tradspool) accepted ${r.feed.accepted} of ${r.params.articles} over one ` +
+    `innd (a private instance, ${r.params.storage ?? "tradspool"}) accepted ${r.feed.accepted} of ${r.params.articles} over one ` +
       `TAKETHIS stream in ${f(r.feed.feedMs / 1000, 2)} s (${r.feed.acceptedPerSec}/s); ` +
-      `it created the files at ${r.feed.createdPerSec ?? "–"}/s. Latency: kernel stamp of the file's ` +
-      "creation → notification in the bench's hands, same monotonic clock.",
+      `it ${r.creationClock?.reference === "history" ? "stored the articles" : "created the files"} at ${r.feed.createdPerSec ?? "–"}/s. ` +
+      (r.creationClock?.reference === "history"
+        ? "Latency: kernel stamp of innd's InndHisWrite call (article stored) → "
+        : "Latency: kernel stamp of the file's creation → ") +
+      "notification in a receiver thread's hands, same monotonic clock.",
     "",
-    "| contender | delivered | missed | dup | p50 ms | p95 ms | p99 ms | max ms | throughput /s | drain ms | CPU s | CPU vs innd | peak RSS MB |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| contender | delivered | missed | dup | p50 ms | p95 ms | p99 ms | max ms | throughput /s | drain ms | CPU s | of which BPF s | CPU vs innd's own | peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows.map((row) => `| ${row} |`),
-    `| *innd itself* | | | | | | | | | | ${f(r.innd.cpuSec, 2)} | 100 % | ${f(r.innd.peakRssMb)} |`,
+    `| *innd's own* (measured ${f(r.innd.measuredCpuSec, 2)} s, less all BPF run time) | | | | | | | | | | ${f(r.innd.cpuSec, 2)} | | 100 % | ${f(r.innd.peakRssMb)} |`,
     "",
     `newsnotify vs channel feed: p50 ${ratio(ch, "p50")}, p99 ${ratio(ch, "p99")}; ` +
       `vs inotifywait: p50 ${ratio(iw, "p50")}, p99 ${ratio(iw, "p99")}.`,
@@ -67,20 +79,39 @@ export function markdownReport(r) {
       .join(", ")}; once ready: ${(nn.startup?.rssAtReady ?? [])
       .map((/** @type {any} */ p) => `${p.comm} ${f(p.rssMb, 0)} MB (${f(p.anonMb, 0)})`)
       .join(", ")}.`,
-    ...(nn.cpuMsPerArticle
+    ...(nn.cpuBreakdown
       ? [
-          `newsnotify CPU: ${f(nn.cpuMsPerArticle.total, 3)} ms/article: node's main thread ` +
-            `${f(nn.cpuMsPerArticle.nodeMain, 3)}, node's other threads (libuv pool: fdatasync, fs; ` +
-            `V8: GC) ${f(nn.cpuMsPerArticle.nodeOther, 3)}, bpftrace ${f(nn.cpuMsPerArticle.bpftrace, 3)}; ` +
-            `of node's, in the kernel (system calls; 10 ms ticks): ${f(nn.cpuMsPerArticle.nodeSys, 3)}.`,
+          `newsnotify CPU: ${f(nn.cpuBreakdown.total, 3)} ms/article: node's main thread ` +
+            `${f(nn.cpuBreakdown.nodeMain, 3)}, node's other threads (libuv pool: fdatasync, fs; ` +
+            `V8: GC) ${f(nn.cpuBreakdown.nodeOther, 3)}, bpftrace ${f(nn.cpuBreakdown.bpftrace, 3)}, ` +
+            `its BPF programs ${f(nn.cpuBreakdown.bpf, 3)} (${nn.bpf?.runCnt ?? "–"} runs); ` +
+            `of node's, in the kernel (system calls; 10 ms ticks): ${f(nn.cpuBreakdown.nodeSys, 3)}.`,
         ]
       : []),
-    `innd CPU: ${f(r.innd.cpuMsPerArticle, 3)} ms/article with everything attached` +
+    ...[
+      ["newsnotify's", nn.bpf],
+      ["the reference clock's", r.creationClock?.bpf],
+    ].flatMap(([who, b]) =>
+      b?.programs?.some((/** @type {any} */ p) => p.runCnt > 0)
+        ? [
+            `BPF programs, ${who}: ${b.programs
+              .filter((/** @type {any} */ p) => p.runCnt > 0)
+              .map(
+                (/** @type {any} */ p) =>
+                  `${p.name ?? `id ${p.id}`} ${p.runCnt} runs, ${f(p.runTimeNs / 1e6, 1)} ms (${f(p.runTimeNs / p.runCnt / 1000, 2)} µs/run)`,
+              )
+              .join("; ")}.`,
+          ]
+        : [],
+    ),
+    ...(r.machine.bpfStats ? [`${r.machine.bpfStats}.`] : []),
+    `innd CPU: ${f(r.innd.cpuMsPerArticle, 3)} ms/article its own (${f(r.innd.measuredCpuMsPerArticle, 3)} measured, ` +
+      `less the run time of newsnotify's and the reference clock's BPF programs, ${f(r.creationClock?.bpf ? r.creationClock.bpf.runTimeNs / 1e6 : null, 1)} ms of it the clock's) with everything attached` +
       (r.baseline
         ? `, ${f(r.baseline.cpuMsPerArticle, 3)} ms/article with only the channel feed.`
         : "."),
     "",
-    "| target (issue 6) | measured here | applies to this scenario | result |",
+    "| target (issue 12) | measured here | applies to this scenario | result |",
     "|---|---|---|---|",
     ...Object.entries(r.targets).map(
       ([k, t]) =>
@@ -91,7 +122,7 @@ export function markdownReport(r) {
     ...Object.values(r.contenders).map((/** @type {any} */ c) => `- ${c.label}: ${c.what}.`),
     "",
     `Machine: Linux ${m.kernel}, ${m.cpus} CPUs (${m.cpuModel}), node ${m.node}, ${m.bpftrace}; ` +
-      `commit ${m.commit}${m.uncommittedSourceFiles ? ` + ${m.uncommittedSourceFiles} uncommitted src files` : ""}. ` +
+      `newsnotify \`mode: ${r.params.mode ?? "auto"}\`; commit ${m.commit}${m.uncommittedSourceFiles ? ` + ${m.uncommittedSourceFiles} uncommitted src files` : ""}. ` +
       `Load average before ${m.loadBefore?.join(" ")}, after ${m.loadAfter?.join(" ")}; ` +
       `other bpftrace processes running: ${m.foreignBpftraceBefore}→${m.foreignBpftraceAfter}. ` +
       "Shared machine: other work competes for the CPUs, so treat single runs as noisy.",
@@ -101,5 +132,106 @@ export function markdownReport(r) {
     /** @type {any} */ (c).messages.map((/** @type {string} */ msg) => `- ${name}: ${msg}`),
   );
   if (notes.length) lines.push("Messages during the run:", ...notes.slice(0, 20), "");
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The README-ready table: one row per scenario (a multi-run results file), each figure as
+ * median (min–max) over its runs.
+ * @param {any[]} all multi-run results (version 2)
+ */
+export function readmeTable(all) {
+  const commits = [...new Set(all.flatMap((a) => a.summary.commits))];
+  const runs = [...new Set(all.map((a) => a.summary.runs))];
+  const dates = all.map((a) => a.date.slice(0, 10)).sort();
+  const head =
+    `Results at commit ${commits.join(", ")} (${dates[0]}${dates.at(-1) !== dates[0] ? ` to ${dates.at(-1)}` : ""}), ` +
+    `${runs.join(" or ")} runs per scenario: median (min–max).`;
+  const rows = all.map((a) => {
+    const s = a.summary;
+    const nn = s.contenders.newsnotify;
+    const ch = s.contenders.channel;
+    const iw = s.contenders.inotifywait;
+    return [
+      scenario(a),
+      cell(s.innd.createdPerSec, 0),
+      cell(nn.p50),
+      cell(nn.p99),
+      ch ? cell(ch.p99) : "–",
+      iw ? cell(iw.p99) : "–",
+      `${nn.missedTotal} / ${nn.duplicatedTotal}`,
+      cell(nn.throughput, 0),
+      ch ? cell(ch.throughput, 0) : "–",
+      cell(nn.cpuMsPerArticle, 3),
+      cell(nn.bpfMsPerArticle, 3),
+      cell(s.innd.cpuMsPerArticle, 3),
+      cell(nn.nodePeakRssMb, 0),
+    ].join(" | ");
+  });
+  return [
+    head,
+    "",
+    "| scenario | innd files/s | newsnotify p50 ms | newsnotify p99 ms | channel feed p99 ms | inotifywait p99 ms | missed / dup (all runs) | newsnotify /s | channel feed /s | newsnotify CPU ms/article | of which BPF | innd's own CPU ms/article | node peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r} |`),
+    "",
+  ].join("\n");
+}
+
+/** @param {any} all multi-run results (version 2): the summary, then each run's report. */
+export function multiRunReport(all) {
+  const s = all.summary;
+  const rows = Object.entries(s.contenders).map(([, c]) =>
+    [
+      c.label,
+      `${c.missedTotal} / ${c.duplicatedTotal}`,
+      cell(c.p50),
+      cell(c.p95),
+      cell(c.p99),
+      cell(c.max, 1),
+      cell(c.throughput, 0),
+      cell(c.cpuMsPerArticle, 3),
+      cell(c.bpfMsPerArticle, 3),
+      cell(c.cpuPctOfInnd, 0, " %"),
+      cell(c.peakRssMb, 0),
+    ].join(" | "),
+  );
+  const b = s.contenders.newsnotify?.cpuBreakdown;
+  const lines = [
+    `# ${scenario(all)}: ${s.runs} run${s.runs > 1 ? "s" : ""} (${all.date.slice(0, 10)})`,
+    "",
+    readmeTable([all]),
+    "Every contender, median (min–max) over the runs:",
+    "",
+    "| contender | missed / dup (all runs) | p50 ms | p95 ms | p99 ms | max ms | throughput /s | CPU ms/article | of which BPF | CPU vs innd's own | peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r} |`),
+    `| *innd's own* | | | | | | ${cell(s.innd.createdPerSec, 0)} files | ${cell(s.innd.cpuMsPerArticle, 3)} (measured ${cell(s.innd.measuredCpuMsPerArticle, 3)}) | | 100 % | |`,
+    "",
+    ...(b
+      ? [
+          `newsnotify CPU per article (ms): node's main thread ${cell(b.nodeMain, 3)}, node's other ` +
+            `threads ${cell(b.nodeOther, 3)}, bpftrace ${cell(b.bpftrace, 3)}, BPF programs ${cell(b.bpf, 3)}; ` +
+            `of node's, in the kernel ${cell(b.nodeSys, 3)}.`,
+          "",
+        ]
+      : []),
+    "| target (issue 12) | applies to this scenario | passed |",
+    "|---|---|---|",
+    ...Object.entries(s.targets).map(
+      ([k, t]) =>
+        `| ${TARGETS[/** @type {keyof typeof TARGETS} */ (k)]} | ${t.applies ? "yes" : "no"} | ${t.applies ? `${t.passed} of ${t.of}` : "–"} |`,
+    ),
+    "",
+    "Measured: from the first article fed to the last notification of the measured phase. Not " +
+      "measured (see docs/bench.md): each contender's start-up (reported apart), the warm-up " +
+      "article and the 5 sync articles before the phase. The CDF plot is of run " +
+      `${all.medianRun} (the median newsnotify p99).`,
+    "",
+    ...all.runs.map(
+      (/** @type {any} */ r, /** @type {number} */ i) =>
+        `#${markdownReport(r).replace(/^## /, `## Run ${i + 1} of ${all.runs.length}: `)}`,
+    ),
+  ];
   return `${lines.join("\n")}\n`;
 }

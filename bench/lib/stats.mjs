@@ -57,3 +57,21 @@ export function cdfPoints(samples, points = 400) {
 export function round3(x) {
   return Math.round(x * 1000) / 1000;
 }
+
+/**
+ * Median and range of one figure over repeated runs (nulls, from runs where it could not be
+ * measured, are left out). An even count takes the mean of the middle two.
+ * @param {(number | null | undefined)[]} values
+ * @returns {{median: number | null, min: number | null, max: number | null, n: number}}
+ */
+export function spread(values) {
+  const s = values
+    .filter((v) => typeof v === "number" && Number.isFinite(v))
+    .map(Number)
+    .sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return { median: null, min: null, max: null, n: 0 };
+  const mid = Math.floor(n / 2);
+  const median = n % 2 ? /** @type {number} */ (s[mid]) : (Number(s[mid - 1]) + Number(s[mid])) / 2;
+  return { median: round3(median), min: s[0] ?? null, max: s[n - 1] ?? null, n };
+}

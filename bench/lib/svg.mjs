@@ -10,8 +10,11 @@ const M = { left: 64, right: 24, top: 48, bottom: 56 };
 /** @param {string} s */
 const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** @param {any} r */
-export function cdfSvg(r) {
+/**
+ * @param {any} r one run's results @param {number} [run] which run it is, of `of` (for the title)
+ * @param {number} [of]
+ */
+export function cdfSvg(r, run = 1, of = 1) {
   const series = Object.entries(r.contenders).filter(([, c]) => /** @type {any} */ (c).cdf.length);
   const all = series.flatMap(([, c]) =>
     /** @type {any} */ (c).cdf.map((/** @type {number[]} */ p) => p[0]),
@@ -27,7 +30,7 @@ export function cdfSvg(r) {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Creation → notification latency, ${esc(scenario(r))}</text>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Creation → notification latency, ${esc(scenario(r))}${of > 1 ? ` (run ${run} of ${of})` : ""}</text>`,
   ];
   // Grid and axes: decades (with 2× and 5× minor lines) across, tenths up.
   for (let d = lo; d <= hi; d++) {

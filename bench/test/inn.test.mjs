@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { kernelDev } from "../lib/creation.mjs";
-import { privateInnConf } from "../lib/inn.mjs";
+import { privateInnConf, storageConf } from "../lib/inn.mjs";
 
 test("the private inn.conf moves every path under its root and keeps the rest", () => {
   const system = "organization: x\npathdb:   /var/lib/news\nport: 119\nwireformat: true\n";
@@ -18,4 +18,15 @@ test("the private inn.conf moves every path under its root and keeps the rest", 
 test("st_dev is re-encoded the way the kernel's tracepoints print dev_t", () => {
   assert.equal(kernelDev(0xfe00), (254 << 20) | 0); // 254:0, /dev/vda here
   assert.equal(kernelDev(0x0803), (8 << 20) | 3); // 8:3, sda3
+});
+
+test("storage.conf stores every group by the method asked; CNFS gets its cycbuff.conf", () => {
+  const trad = storageConf("tradspool");
+  assert.match(trad.storage, /^method tradspool \{$/m);
+  assert.match(trad.storage, /^ {4}newsgroups: \*$/m);
+  assert.equal(trad.cycbuff, null);
+  const cnfs = storageConf("cnfs", { cycbuffPath: "/r/spool/cycbuffs/bna", cycbuffKb: 32768 });
+  assert.match(cnfs.storage, /^ {4}options: BENCH$/m);
+  assert.equal(cnfs.cycbuff, "cycbuff:BNA:/r/spool/cycbuffs/bna:32768\nmetacycbuff:BENCH:BNA\n");
+  assert.doesNotMatch(storageConf("timecaf").storage, /options/);
 });

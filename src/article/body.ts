@@ -1,6 +1,13 @@
 import { decodeCharset } from "./charset.js";
 import { htmlToText } from "./html.js";
-import { bodyLines, declaredCharset, isAttachment, type MimeNode, mediaType } from "./mime.js";
+import {
+  bodyLines,
+  declaredCharset,
+  isAttachment,
+  type MimeNode,
+  mediaType,
+  mimeTree,
+} from "./mime.js";
 import { decodeTransfer } from "./transfer.js";
 
 /** The readable text of an article: the first inline text/plain part, else the first text/html stripped of tags, else "". */
@@ -146,11 +153,21 @@ function findPart(node: MimeNode, type: string): MimeNode | undefined {
   if (node.childNodes.length === 0) {
     return mediaType(node) === type && !isAttachment(node) ? node : undefined;
   }
+  const digest = mediaType(node) === "multipart/digest";
   for (const child of node.childNodes) {
-    const found = findPart(child, type);
+    const found = findPart(digest ? embedded(child) : child, type);
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * A part of a multipart/digest without a Content-Type is message/rfc822 (RFC 2046 5.1.5), not
+ * text/plain: its body is a whole message, whose text is what we want, not its header.
+ */
+function embedded(part: MimeNode): MimeNode {
+  if (part.headers["content-type"] || part.childNodes.length > 0) return part;
+  return mimeTree(bodyLines(part));
 }
 
 function partText(node: MimeNode): string {

@@ -1,12 +1,14 @@
 import { readFile, realpath } from "node:fs/promises";
 import type { Article } from "../article/article.js";
-import { loadSetup } from "../flow/setup.js";
+import { loadSetup, type Setup, storageContext } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
 import { articlePayload } from "../notify/payload.js";
-import { parseStored } from "../storage/load.js";
-import { storedAtPath } from "../storage/registry.js";
+import { parseStored, readStored } from "../storage/load.js";
+import type { StoredRef } from "../storage/method.js";
+import type { StoredArticle } from "../storage/read.js";
+import { storedAtPath, storedByToken } from "../storage/registry.js";
 import { errorMessage, UserError } from "../util/errors.js";
 
 export interface TestHookOptions {
@@ -17,22 +19,40 @@ export interface TestHookOptions {
 }
 
 /**
- * `newsnotify test-hook FILE`: a dry run on one stored article: the parsed article, then what each
+ * `newsnotify test-hook FILE|TOKEN`: a dry run on one stored article: the parsed article, then what each
  * notifier would send. With `send`, really sends and reports each result. Returns false on a failure.
  */
 export async function testHook(opts: TestHookOptions): Promise<boolean> {
   const setup = await loadSetup(opts.config);
   const { config } = setup;
+  const { ref, stored } = TOKEN.test(opts.file)
+    ? await byToken(opts.file, setup)
+    : await byFile(opts.file, setup);
+  const article = parseStored(ref, stored, config.snippetChars);
+  const name = ref.path ?? ref.token;
+
+  const out = opts.out;
+  out.write(`article ${name}\n${JSON.stringify(articlePayload(article), null, 2)}\n`);
+  // Notifiers print to our stream too, so that a stdout notifier's line shows in the dry run.
+  const notifiers = buildNotifiers(config.notifiers, { stdout: out });
+  return reportNotifiers(article, notifiers, opts);
+}
+
+const TOKEN = /^@[0-9A-Fa-f]{36}@$/;
+
+type Stored = Pick<StoredArticle, "raw" | "bytes" | "truncated">;
+
+/** A file: in the spool (its method says where it was filed), or a saved copy (its Xref says). */
+async function byFile(file: string, setup: Setup): Promise<{ ref: StoredRef; stored: Stored }> {
+  const max = setup.config.maxArticleBytes;
   let raw: Buffer;
   let path: string;
   try {
-    path = await realpath(opts.file);
+    path = await realpath(file);
     raw = await readFile(path);
   } catch (e) {
-    throw new UserError(`cannot read ${opts.file}: ${errorMessage(e)}`);
+    throw new UserError(`cannot read ${file}: ${errorMessage(e)}`);
   }
-  const truncated = raw.length > config.maxArticleBytes;
-  // Outside the spool (a saved copy), the first Xref entry says where innd filed it.
   const ref = storedAtPath(path, { spool: setup.spool }) ?? {
     method: null,
     path,
@@ -40,18 +60,28 @@ export async function testHook(opts: TestHookOptions): Promise<boolean> {
     group: null,
     number: null,
   };
-  const stored = {
-    raw: truncated ? raw.subarray(0, config.maxArticleBytes) : raw,
-    bytes: raw.length,
-    truncated,
+  const truncated = raw.length > max;
+  return {
+    ref,
+    stored: { raw: truncated ? raw.subarray(0, max) : raw, bytes: raw.length, truncated },
   };
-  const article = parseStored(ref, stored, config.snippetChars);
+}
 
-  const out = opts.out;
-  out.write(`article ${path}\n${JSON.stringify(articlePayload(article), null, 2)}\n`);
-  // Notifiers print to our stream too, so that a stdout notifier's line shows in the dry run.
-  const notifiers = buildNotifiers(config.notifiers, { stdout: out });
-  return reportNotifiers(article, notifiers, opts);
+/** An INN token (`grephistory '<msgid>'` prints it): read as watch reads it, for every method. */
+async function byToken(token: string, setup: Setup): Promise<{ ref: StoredRef; stored: Stored }> {
+  const ctx = storageContext(setup);
+  try {
+    const ref = await storedByToken(token.toUpperCase(), ctx);
+    const stored = await readStored(ref, {
+      spool: setup.spool,
+      read: { maxBytes: setup.config.maxArticleBytes, timeoutMs: setup.config.completeTimeoutMs },
+      snippetChars: setup.config.snippetChars,
+      tokenReader: ctx.tokenReader,
+    });
+    return { ref, stored };
+  } catch (e) {
+    throw new UserError(`cannot read the article stored as ${token}: ${errorMessage(e)}`);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { join } from "node:path";
+import { admit } from "../delivery/admit.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
 import { JournaledNotifier } from "../delivery/journaled.js";
 import { targetKeys } from "../delivery/targets.js";
@@ -15,16 +16,18 @@ import {
 } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { walkDepth } from "../sources/generate.js";
-import { chooseSource, type SourceChoice } from "../sources/registry.js";
+import type { SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
-import { ensureDir } from "../state/files.js";
+import { prepareStateDir } from "../state/dir.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
-import { ensureTracefs, hostFacts, pidsNamed } from "../system/facts.js";
+import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
-import { InndPidFile } from "../system/innd-process.js";
+import { fileIdentity, inndBinaryFacts } from "../system/innd-binary.js";
+import { InndPidFile, inndProcess, runningInode } from "../system/innd-process.js";
+import { systemdNotifier } from "../system/sdnotify.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -40,7 +43,7 @@ export interface WatchOptions {
 export async function watch(opts: WatchOptions): Promise<void> {
   const setup = await loadSetup(opts.config);
   const { host, choice } = await preflight(setup, opts.log);
-  const state = await openState(setup);
+  const state = await openState(setup, opts.log);
   try {
     const delivery = await openDelivery(setup, state, opts);
     const run = wire(setup, host, choice, state, delivery, opts.log);
@@ -103,14 +106,12 @@ interface State {
 }
 
 /** The state directory, locked for this watcher, with its outbox and high-water marks. */
-async function openState(setup: Setup): Promise<State> {
-  const dir = setup.config.stateDir;
-  await ensureDir(dir).catch((e: unknown) => {
-    throw new EnvironmentError(`cannot create the state directory ${dir}: ${errorMessage(e)}`);
-  });
+async function openState(setup: Setup, log: Log): Promise<State> {
+  // Checked before anything is written there: a refused directory is left as it was found.
+  const dir = await prepareStateDir(setup.config.stateDir, { log });
   const unlock = await lockStateDir(dir);
   try {
-    const outbox = await Outbox.open(dir);
+    const outbox = await Outbox.open(dir, { log });
     const marks = await HighWater.load(dir).catch(async (e: unknown) => {
       await outbox.close();
       throw e;
@@ -154,7 +155,7 @@ async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Pro
     // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
     // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
     admit: async (article) => {
-      if ((await outbox.admit(targets, article)).length > 0) dispatcher.dispatch(article);
+      if ((await admit(outbox, notifiers, article)).length > 0) dispatcher.dispatch(article);
     },
   };
   await resend(state.outbox, delivery, opts.log);
@@ -189,6 +190,9 @@ function wire(
 ): { supervisor: TraceSupervisor; close(): void } {
   const { config } = setup;
   const storage = storageContext(setup);
+  // systemd (Type=notify): READY=1 once attached, STATUS= with the mode and counts.
+  const sd = systemdNotifier(log);
+  let admitted = 0;
   const inndPid = new InndPidFile(join(setup.inn.run, "innd.pid"));
   const flow = new ArticleFlow({
     spool: setup.spool,
@@ -197,7 +201,12 @@ function wire(
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
     log,
-    deliver: (article) => delivery.admit(article),
+    deliver: async (article) => {
+      await delivery.admit(article);
+      sd.status(
+        `${supervisor.program?.source} mode; ${++admitted} article(s) since start, last ${article.messageId}`,
+      );
+    },
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
     ownInnd: (pid) => inndPid.isOurs(pid),
@@ -223,6 +232,12 @@ function wire(
     makeProgram: async (source) => source.program(await programContext(setup, host)),
     onEvent: (ev) => void flow.handle(ev),
     onAttached: (program: Program, restarts: number) => {
+      attachedIno = null;
+      if (program.binary) {
+        void fileIdentity(program.binary).then((id) => {
+          attachedIno = id?.ino ?? null;
+        });
+      }
       const why =
         program.source === choice.source.name ? choice.reason : "fallback after an attach failure";
       const detail = program.depth > 0 ? `walk depth ${program.depth}` : program.detail;
@@ -232,6 +247,9 @@ function wire(
         "info",
         `${first ? "ready" : "re-attached"}: ${program.source} mode (${why}), ${detail}; watching ${config.process} → ` +
           `${setup.spool}; notifying ${delivery.labels.join(", ")}`,
+      );
+      sd.ready(
+        `${program.source} mode, watching ${setup.spool}; ${admitted} article(s) since start`,
       );
       // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.
       void catchUp.request(first ? "start" : "bpftrace restarted");
@@ -255,6 +273,22 @@ function wire(
     }
   };
 
+  // A uprobe sits on the binary's inode: a package upgrade renames a new file over it and restarts
+  // innd, which then runs code nothing traces. Noticed here, re-attached, and the gap caught up.
+  let attachedIno: number | null = null;
+  const checkBinary = async () => {
+    const current = supervisor.program;
+    if (!current?.binary || attachedIno === null) return;
+    const innd = await inndProcess(config.process);
+    const running = innd ? await runningInode(innd.pid, current.binary) : null;
+    if (running === null || running === attachedIno) return;
+    attachedIno = null;
+    host.innd = await inndBinaryFacts({ comm: config.process, pathbin: setup.inn.bin });
+    await supervisor.handover(`innd runs a new ${current.binary} (upgraded?)`);
+    void catchUp.request("innd's binary replaced");
+  };
+  const binaryTimer = setInterval(() => void checkBinary(), 2000);
+
   // A group added while we run may be deeper than the walk: regenerate before its first article.
   const onActive = () => void raiseDepth("the active file changed");
   watchFile(config.activeFile, { interval: 2000 }, onActive);
@@ -266,6 +300,7 @@ function wire(
     supervisor,
     close: () => {
       clearInterval(periodic);
+      clearInterval(binaryTimer);
       unwatchFile(config.activeFile, onActive);
     },
   };

@@ -1,6 +1,7 @@
 /**
- * The `notifiers:` entries: one schema per type, plus the two shorthands (a service URL instead of a
- * mapping, and `${env:NAME}` in any string) undone before validation.
+ * The `notifiers:` entries: the union of the registered notifiers' schemas (notify/registry.ts), plus
+ * the two shorthands (a service URL instead of a mapping, and `${env:NAME}` in any string) undone
+ * before validation.
  */
 import { z } from "zod";
 import {

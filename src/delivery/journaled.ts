@@ -1,5 +1,6 @@
 import type { Article } from "../article/article.js";
 import type { Notifier } from "../notify/notifier.js";
+import type { Route } from "../notify/route.js";
 import type { Outbox } from "../state/outbox.js";
 import { isRefused } from "./retry.js";
 
@@ -16,6 +17,11 @@ export class JournaledNotifier implements Notifier {
 
   get label(): string {
     return this.inner.label;
+  }
+
+  /** The inner notifier's route: which articles are journaled for it at all (see admit.ts). */
+  get route(): Route | undefined {
+    return this.inner.route;
   }
 
   get concurrency(): number | undefined {

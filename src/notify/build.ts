@@ -7,8 +7,6 @@ import { Pacer } from "./pace.js";
 import { type NotifierConfig, notifierDefinition } from "./registry.js";
 import { compileRoute, type Route } from "./route.js";
 
-export type { NotifierIo } from "./definition.js";
-
 /** One Notifier per validated config entry, in config order, each with its route and rate limit. */
 export function buildNotifiers(cfg: NotifierConfig[], io: NotifierIo = {}): Notifier[] {
   const pacers = new Map<string, Pacer>();

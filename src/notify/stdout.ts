@@ -5,6 +5,7 @@ import { defineNotifier, type OptionsOf } from "./definition.js";
 import { articleFields } from "./format/fields.js";
 import { DEFAULT_LINK } from "./format/link.js";
 import { render } from "./format/template.js";
+import { DeliveryError } from "./http.js";
 import type { Notifier } from "./notifier.js";
 import { articlePayload, payloadJson } from "./payload.js";
 import { linkPattern, routing, template } from "./schema-parts.js";
@@ -46,6 +47,7 @@ export class StdoutNotifier implements Notifier {
     this.#json = options.json ?? false;
     this.#stream = options.stream ?? process.stdout;
     this.label = this.#json ? "stdout (json)" : "stdout";
+    this.#stream.on("error", this.#onError);
     const { template, link = DEFAULT_LINK } = options;
     this.#line = template
       ? (a) => printable(render(template, articleFields(a, link), { escape: (v) => v }))
@@ -56,12 +58,40 @@ export class StdoutNotifier implements Notifier {
     return this.#json ? articlePayload(article) : this.#line(article);
   }
 
+  /**
+   * A reader that went away (`newsnotify watch | head -n1`: EPIPE) ends this notifier alone: the
+   * send that meets it fails once, for good (one log line), and later ones are dropped silently;
+   * the stream's own 'error' event is handled, so it never ends the process and the other notifiers.
+   */
   send(article: Article): Promise<void> {
+    if (this.#reported) return Promise.resolve();
+    if (this.#closed) return Promise.reject(this.#gone(this.#closed));
     const line = this.#json ? payloadJson(article) : this.#line(article);
     return new Promise((resolve, reject) => {
-      this.#stream.write(`${line}\n`, (error) => (error ? reject(error) : resolve()));
+      this.#stream.write(`${line}\n`, (error) => {
+        if (!error || this.#reported) return resolve();
+        reject(this.#gone(this.#closed ?? error));
+      });
     });
   }
+
+  /** The stream's first error (EPIPE); and whether its one log line (a refusal) was given. */
+  #closed: Error | null = null;
+  #reported = false;
+
+  #gone(error: Error): DeliveryError {
+    this.#closed ??= error;
+    this.#reported = true;
+    const code = (error as NodeJS.ErrnoException).code ?? error.message;
+    return new DeliveryError(
+      `${this.label} is closed (${code}: its reader went away); nothing more is written there, the other notifiers go on`,
+      true,
+    );
+  }
+
+  #onError = (error: Error): void => {
+    this.#closed ??= error;
+  };
 }
 
 /** e.g. `local.test  <id@example.net>  "Subject"  — Name <user@example.net>`; always one safe line. */

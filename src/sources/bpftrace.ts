@@ -10,6 +10,20 @@ export const STRLEN = 200;
  */
 export const PERF_RB_PAGES = 1024;
 
+/**
+ * The environment that sets str()'s size the way this bpftrace wants it: BPFTRACE_STRLEN before 0.20,
+ * BPFTRACE_MAX_STRLEN from 0.20 (0.23 warns that the old name is deprecated; 0.24 ignores it).
+ * `version` is `bpftrace --version`'s output; unknown means the old name (Debian 12's 0.17).
+ */
+export function strlenEnv(
+  version: string | readonly number[] | null | undefined,
+): Record<string, string> {
+  const text = Array.isArray(version) ? `v${version.join(".")}` : (version as string | null);
+  const m = /v?(\d+)\.(\d+)/.exec(text ?? "");
+  const modern = m ? Number(m[1]) > 0 || Number(m[2]) >= 20 : false;
+  return { [modern ? "BPFTRACE_MAX_STRLEN" : "BPFTRACE_STRLEN"]: String(STRLEN) };
+}
+
 export interface BpftraceOptions {
   /** argv prefix that runs bpftrace, e.g. ["bpftrace"] or ["sudo", "-n", "bpftrace"]. */
   command: readonly string[];
@@ -66,14 +80,4 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
       await exited;
     },
   };
-}
-
-/**
- * The str() buffer size, in the variable each bpftrace reads: BPFTRACE_STRLEN up to 0.19, renamed
- * BPFTRACE_MAX_STRLEN in 0.20 (0.23 warns about the old name on every start, 0.24 ignores it).
- */
-export function strlenEnv(version: readonly number[] | null): Record<string, string> {
-  const [major = 0, minor = 0] = version ?? [];
-  const renamed = major > 0 || minor >= 20;
-  return renamed ? { BPFTRACE_MAX_STRLEN: String(STRLEN) } : { BPFTRACE_STRLEN: String(STRLEN) };
 }

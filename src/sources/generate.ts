@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { ProgramContext } from "./source.js";
 
 /** Which section(s) of the template the generated program uses. */
@@ -30,9 +30,14 @@ const COMM = /^[A-Za-z0-9._+-]{1,15}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const BINARY = /^\/[^"\\:\s\u0000-\u001f\u007f]{1,4000}$/;
 
-/** The template shipped beside the package: scripts/trace.bt. */
+/**
+ * The template shipped with the code: scripts/trace.bt from dist/sources/ (npm, a checkout), or
+ * trace.bt beside the one-file bundle (the .deb: /usr/lib/newsnotify/{newsnotify.js,trace.bt}).
+ */
 export function readTemplate(): string {
-  return readFileSync(new URL("../../scripts/trace.bt", import.meta.url), "utf8");
+  const beside = new URL("trace.bt", import.meta.url);
+  const file = existsSync(beside) ? beside : new URL("../../scripts/trace.bt", import.meta.url);
+  return readFileSync(file, "utf8");
 }
 
 /**

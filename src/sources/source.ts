@@ -45,6 +45,8 @@ export interface Program {
   detail: string;
   /** The kprobe walk's depth (0 for sources without a walk). */
   depth: number;
+  /** The binary a uprobe is attached to (by inode: a replaced file needs a new attach). */
+  binary?: string;
 }
 
 /** Turns one bpftrace run's parsed lines into events; one decoder per run (it may keep state). */

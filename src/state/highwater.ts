@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { errorMessage } from "../util/errors.js";
-import { writeAtomic } from "./files.js";
+import { errorMessage, StateError } from "../util/errors.js";
+import { asStateError, writeAtomic } from "./files.js";
 
 const FILE = "highwater.json";
 
@@ -17,19 +17,27 @@ export class HighWater {
 
   static async load(dir: string): Promise<HighWater> {
     const path = join(dir, FILE);
+    let text: string;
     try {
-      const data = JSON.parse(await readFile(path, "utf8")) as { groups?: Record<string, unknown> };
-      const groups = new Map<string, number>();
-      for (const [g, n] of Object.entries(data.groups ?? {})) {
-        if (typeof n === "number" && Number.isSafeInteger(n)) groups.set(g, n);
-      }
-      return new HighWater(path, groups);
+      text = await readFile(path, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return new HighWater(path, null);
-      throw new Error(
-        `${path}: unreadable state (${errorMessage(e)}); move it away to start afresh`,
-      );
+      throw corrupt(path, errorMessage(e));
     }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw corrupt(path, errorMessage(e));
+    }
+    const raw = (data as { groups?: unknown } | null)?.groups;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+      throw corrupt(path, 'no "groups" object');
+    const groups = new Map<string, number>();
+    for (const [g, n] of Object.entries(raw)) {
+      if (typeof n === "number" && Number.isSafeInteger(n)) groups.set(g, n);
+    }
+    return new HighWater(path, groups);
   }
 
   /** Null before the first run has saved anything: then there is nothing to catch up on. */
@@ -40,6 +48,18 @@ export class HighWater {
   async save(marks: ReadonlyMap<string, number>): Promise<void> {
     this.groups = new Map(marks);
     const groups = Object.fromEntries([...marks].sort(([a], [b]) => a.localeCompare(b)));
-    await writeAtomic(this.path, `${JSON.stringify({ version: 1, groups }, null, 1)}\n`);
+    await writeAtomic(this.path, `${JSON.stringify({ version: 1, groups }, null, 1)}\n`).catch(
+      (e: unknown) => {
+        throw asStateError(this.path, e);
+      },
+    );
   }
+}
+
+/** A corrupt marks file is a state problem with a remedy, not a bug (exit 5, no stack). */
+function corrupt(path: string, why: string): StateError {
+  return new StateError(
+    `${path} is corrupt (${why}); move it away (mv ${path} ${path}.bad) and start again: ` +
+      "newsnotify then starts from the spool's current articles (those filed while it was stopped are not notified).",
+  );
 }

@@ -1,8 +1,26 @@
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Article } from "../article/article.js";
-import { ensureDir, FILE_MODE } from "./files.js";
+import { StateError } from "../util/errors.js";
+import type { Log } from "../util/log.js";
+import { asStateError, ensureDir, FILE_MODE, isMachineError, writeProblem } from "./files.js";
+
+export interface OutboxOptions {
+  /** Finished (target, Message-ID) pairs remembered for de-duplication. */
+  keepFinished?: number;
+  log?: Log;
+  /** How often a journal that could not be written (a full disk) is tried again. */
+  retryMs?: number;
+}
 
 /** One notification that must reach one notifier. */
 export interface OutboxEntry {
@@ -49,19 +67,43 @@ export class Outbox {
   /** Lines not yet written, and whether a write of them is scheduled. */
   #buffer = "";
   #flushing = false;
+  /** Why the journal cannot be written now (a full disk), while it cannot; with the retry timer. */
+  #held: { error: unknown; since: number; timer: NodeJS.Timeout } | null = null;
+  /** A compaction that failed waits for this many lines before it is tried again. */
+  #compactAfter = 0;
+  private readonly keepFinished: number;
+  private readonly log: Log;
+  private readonly retryMs: number;
 
   private constructor(
     private readonly path: string,
-    private readonly keepFinished: number,
-  ) {}
+    o: OutboxOptions,
+  ) {
+    this.keepFinished = o.keepFinished ?? 50_000;
+    this.log = o.log ?? (() => {});
+    this.retryMs = o.retryMs ?? 5000;
+  }
 
-  /** Opens (or creates) the outbox in `dir`, replays its journal and compacts it. */
-  static async open(dir: string, keepFinished = 50_000): Promise<Outbox> {
+  /**
+   * Opens (or creates) the outbox in `dir`, replays its journal and compacts it. A journal that
+   * cannot be rewritten (a full disk) is a StateError (exit 5), and leaves no temporary file.
+   */
+  static async open(dir: string, options: number | OutboxOptions = {}): Promise<Outbox> {
+    const o = typeof options === "number" ? { keepFinished: options } : options;
     await ensureDir(dir);
-    const box = new Outbox(join(dir, FILE), keepFinished);
+    const box = new Outbox(join(dir, FILE), o);
     await box.#replay();
-    box.#compact();
+    try {
+      box.#compact();
+    } catch (e) {
+      throw asStateError(`${box.path}.${process.pid}.tmp`, e);
+    }
     return box;
+  }
+
+  /** True while lines cannot be written (a full disk): they are kept in memory and tried again. */
+  get held(): boolean {
+    return this.#held !== null;
   }
 
   /** Entries admitted but not yet delivered, oldest first: to resend after a restart. */
@@ -121,9 +163,25 @@ export class Outbox {
     await this.#finish({ op: "drop", target, id: messageId, why });
   }
 
+  /**
+   * Writes and syncs what it can. Lines that still cannot be written (a full disk) are lost with
+   * this process; their articles stay above the saved marks (sync() refused to let them move), so
+   * the next start's catch-up finds them.
+   */
   async close(): Promise<void> {
-    await this.#sync();
-    this.#flush();
+    try {
+      await this.#sync();
+    } catch {}
+    if (this.#held) {
+      clearInterval(this.#held.timer);
+      const lines = this.#buffer.split("\n").length - 1;
+      this.log(
+        "warn",
+        `${lines} outbox line(s) could not be written (${writeProblem(this.path, this.#held.error)}); ` +
+          "their articles are left for catch-up at the next start",
+      );
+      this.#held = null;
+    }
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
   }
@@ -139,7 +197,19 @@ export class Outbox {
       this.#remember(k, line);
     }
     this.#append(...lines);
-    if (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000) this.#compact();
+    if (
+      this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000 &&
+      this.#lines > this.#compactAfter &&
+      !this.#held
+    ) {
+      try {
+        this.#compact();
+      } catch (e) {
+        // The journal as it is stays valid: only its size is not brought down yet.
+        this.#compactAfter = this.#lines + 1000;
+        this.log("warn", `outbox not compacted: ${writeProblem(`${this.path}.tmp`, e)}`);
+      }
+    }
   }
 
   #remember(k: string, line: Extract<Line, { op: "done" | "drop" }>): void {
@@ -171,15 +241,68 @@ export class Outbox {
     this.#flush();
   }
 
+  /**
+   * Never throws: a write the machine refuses (ENOSPC, EDQUOT, EROFS, EIO...) keeps the unwritten
+   * bytes in memory, exactly (a line cut short by a partial write is completed later, not torn),
+   * logs once, and is tried again every retryMs until it succeeds. Meanwhile sync() rejects, so the
+   * high-water marks stay below every article whose line is not on disk: a crash while held loses
+   * no article (catch-up finds them again at the next start), it may only send some twice.
+   */
   #flush(): void {
-    if (this.#buffer === "") return;
-    this.#fd ??= openSync(this.path, "a", FILE_MODE);
-    writeSync(this.#fd, this.#buffer);
-    this.#buffer = "";
+    if (this.#buffer === "") {
+      if (this.#held) this.#recovered();
+      return;
+    }
+    try {
+      this.#fd ??= openSync(this.path, "a", FILE_MODE);
+      const bytes = Buffer.from(this.#buffer);
+      let off = 0;
+      try {
+        while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
+      } finally {
+        // Whatever went out is out: keep only the rest (a cut line is completed by the next write).
+        this.#buffer = off === 0 ? this.#buffer : bytes.subarray(off).toString();
+      }
+    } catch (e) {
+      if (!isMachineError(e)) throw e;
+      this.#hold(e);
+      return;
+    }
+    if (this.#held) this.#recovered();
+  }
+
+  #hold(error: unknown): void {
+    if (this.#held) {
+      this.#held.error = error;
+      return;
+    }
+    const timer = setInterval(() => this.#flush(), this.retryMs);
+    timer.unref();
+    this.#held = { error, since: Date.now(), timer };
+    this.log(
+      "error",
+      `${writeProblem(this.path, error)}. Notifications still go out, held in memory; the high-water ` +
+        "marks stay put, so no article is lost if newsnotify stops now (catch-up finds them at the " +
+        `next start). Trying again every ${Math.round(this.retryMs / 1000)} s.`,
+    );
+  }
+
+  #recovered(): void {
+    if (!this.#held) return;
+    clearInterval(this.#held.timer);
+    const seconds = Math.round((Date.now() - this.#held.since) / 1000);
+    this.#held = null;
+    this.log("info", `${this.path} is writable again after ${seconds} s; outbox written`);
+  }
+
+  #throwIfHeld(): void {
+    if (this.#held) throw new StateError(writeProblem(this.path, this.#held.error));
   }
 
   /** Resolves once every line written so far is on disk (one fdatasync serves all who wait). */
   async #sync(): Promise<void> {
+    this.#flush();
+    this.#throwIfHeld();
     while (this.#dirty) {
       if (this.#syncing) {
         await this.#syncing;
@@ -187,6 +310,8 @@ export class Outbox {
       }
       this.#dirty = false;
       this.#flush();
+      if (this.held) this.#dirty = true;
+      this.#throwIfHeld();
       const fd = this.#fd;
       if (fd === null) return;
       this.#syncing = new Promise<void>((resolve, reject) =>
@@ -205,13 +330,17 @@ export class Outbox {
     } catch {
       return;
     }
-    for (const raw of text.split("\n")) {
+    const torn: number[] = [];
+    const raws = text.split("\n");
+    for (const [i, raw] of raws.entries()) {
       if (raw === "") continue;
       let line: Line;
       try {
         line = JSON.parse(raw) as Line;
       } catch {
-        continue; // A torn last line from a crash mid-append: that entry was never acknowledged.
+        // A line cut short by a crash mid-append (or a full disk): its entry was never acknowledged.
+        torn.push(i + 1);
+        continue;
       }
       if (line.op === "add") {
         const k = key(line.target, line.article.messageId);
@@ -222,25 +351,42 @@ export class Outbox {
         this.#remember(k, line);
       }
     }
+    if (torn.length > 0) {
+      this.log(
+        "warn",
+        `${this.path}: ${torn.length} unreadable line(s) skipped (line ${torn.slice(0, 5).join(", ")}${torn.length > 5 ? ", …" : ""}), ` +
+          "cut short by a crash or a full disk; their articles are found again by catch-up if still above the high-water marks",
+      );
+    }
   }
 
   /** Rewrites the journal as just what matters: pending entries and the recent finished pairs. */
   #compact(): void {
     // The snapshot holds every line appended so far, the unwritten ones too.
+    const snapshot = this.#buffer;
     this.#buffer = "";
     const lines: string[] = [];
     for (const f of this.#finished.values()) lines.push(JSON.stringify(f));
     for (const p of this.#pending.values()) lines.push(JSON.stringify({ op: "add", ...p }));
     // Synchronous, so no append can slip between the snapshot and the rename.
     const tmp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w", FILE_MODE);
     try {
-      writeSync(fd, lines.length > 0 ? `${lines.join("\n")}\n` : "");
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, "w", FILE_MODE);
+      try {
+        writeSync(fd, lines.length > 0 ? `${lines.join("\n")}\n` : "");
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+    } catch (e) {
+      // Nothing changed: the old journal stays, and so do the lines not yet written to it.
+      try {
+        unlinkSync(tmp);
+      } catch {}
+      this.#buffer = snapshot;
+      throw e;
     }
-    renameSync(tmp, this.path);
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
     this.#lines = lines.length;

@@ -25,7 +25,7 @@ export interface StorageContext {
   /** Reads articles that have no file of their own, by token (INN's sm, batched). */
   tokenReader?: { article(token: string): Promise<Buffer> };
   /** The local server's overview and innd's history, for catch-up beyond tradspool. */
-  overview?: import("./overview.js").OverviewAccess;
+  overview?: OverviewAccess;
   /** Whether a group's articles are all named by group and number (tradspool): catch-up stats them. */
   filesByNumber?: (group: string) => boolean;
 }
@@ -51,4 +51,20 @@ export interface StorageMethod {
 export interface Found {
   ref: StoredRef;
   arrivedMs: number;
+}
+
+/** One line of a group's overview (RFC 3977 OVER): the fields catch-up needs. */
+export interface OverviewEntry {
+  number: number;
+  messageId: string;
+  /** The Date header as ms since the epoch (NaN when unparsable). */
+  dateMs: number;
+}
+
+/** What catch-up reads through the local server: a reader connection and innd's history. */
+export interface OverviewAccess {
+  /** The overview of `group` between low and high (only the numbers that exist). */
+  over(group: string, low: number, high: number): Promise<OverviewEntry[]>;
+  /** Message-ID → storage token, for those history has. */
+  tokens(messageIds: readonly string[]): Promise<Map<string, string>>;
 }

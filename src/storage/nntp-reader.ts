@@ -174,8 +174,8 @@ export class NntpReader {
     let from = 0;
     for (;;) {
       const at = this.buf.indexOf(marker, from);
-      if (at !== -1) return at;
-      if (this.buf.length > limit) {
+      if (at !== -1 && at <= limit) return at;
+      if (at !== -1 || this.buf.length > limit) {
         this.close();
         throw new NntpError(`a response over ${limit} bytes`);
       }
@@ -205,4 +205,32 @@ export class NntpReader {
 function assertArg(value: string, re: RegExp, what: string): void {
   if (!re.test(value))
     throw new NntpError(`refusing to send a ${what} like ${JSON.stringify(value.slice(0, 60))}`);
+}
+
+/**
+ * Catch-up's read for any storage method: (group, number) pairs → their articles, one GROUP per
+ * group and its ARTICLEs pipelined; null for a number the server does not have (cancelled,
+ * expired, never filed). Results in the order asked.
+ */
+export async function fetchByNumber(
+  reader: NntpReader,
+  refs: readonly { group: string; number: number }[],
+  window = 16,
+): Promise<{ group: string; number: number; article: Buffer | null }[]> {
+  const byGroup = new Map<string, number[]>();
+  for (const r of refs) {
+    const list = byGroup.get(r.group);
+    if (list) list.push(r.number);
+    else byGroup.set(r.group, [r.number]);
+  }
+  const got = new Map<string, Buffer | null>();
+  for (const [group, numbers] of byGroup) {
+    const info = await reader.group(group);
+    const wanted = info ? numbers.filter((n) => n >= info.low && n <= info.high) : [];
+    const articles = await reader.articles(wanted, window);
+    wanted.forEach((n, i) => {
+      got.set(`${group}\0${n}`, articles[i] ?? null);
+    });
+  }
+  return refs.map((r) => ({ ...r, article: got.get(`${r.group}\0${r.number}`) ?? null }));
 }

@@ -1,20 +1,6 @@
-import type { Found, StoredRef } from "./method.js";
+import type { Found, OverviewAccess, OverviewEntry, StoredRef } from "./method.js";
 
-/** One line of a group's overview (RFC 3977 OVER): the fields catch-up needs. */
-export interface OverviewEntry {
-  number: number;
-  messageId: string;
-  /** The Date header as ms since the epoch (NaN when unparsable). */
-  dateMs: number;
-}
-
-/** What catch-up reads through the local server: a reader connection and innd's history. */
-export interface OverviewAccess {
-  /** The overview of `group` between low and high (only the numbers that exist). */
-  over(group: string, low: number, high: number): Promise<OverviewEntry[]>;
-  /** Message-ID → storage token, for those history has. */
-  tokens(messageIds: readonly string[]): Promise<Map<string, string>>;
-}
+export type { OverviewAccess, OverviewEntry } from "./method.js";
 
 /** Pure: an OVER line → its number, Message-ID and date; null for a malformed line. */
 export function parseOverviewLine(line: string): OverviewEntry | null {

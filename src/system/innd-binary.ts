@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, readlink } from "node:fs/promises";
+import { readFile, readlink, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ElfError, type ElfInfo, readElf } from "./elf.js";
 import type { InndBinaryFacts } from "./host.js";
@@ -173,4 +173,33 @@ function findNeeded(innd: ElfInfo, path: string): string | null {
 
 function code(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
+}
+
+/** A file's identity (device and inode): what a uprobe is attached to. */
+export interface BinaryIdentity {
+  dev: number;
+  ino: number;
+}
+
+/**
+ * The identity of the file at `path` now, or null if there is none. A uprobe stays on the inode it
+ * was attached to: innd restarted from the same file keeps being traced, but a package upgrade puts
+ * a new file (new inode) at the path, so compare this with the identity taken at attach time.
+ */
+export async function fileIdentity(path: string): Promise<BinaryIdentity | null> {
+  try {
+    const s = await stat(path);
+    return { dev: s.dev, ino: s.ino };
+  } catch {
+    return null;
+  }
+}
+
+/** The identity of the binary process `pid` runs (even one since deleted or replaced), or null. */
+export async function processIdentity(pid: number, proc = "/proc"): Promise<BinaryIdentity | null> {
+  return fileIdentity(`${proc}/${pid}/exe`);
+}
+
+export function sameIdentity(a: BinaryIdentity | null, b: BinaryIdentity | null): boolean {
+  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
 }

@@ -36,16 +36,6 @@ export async function inndProcess(comm: string): Promise<InndProcess | null> {
   return null;
 }
 
-/** The inode a path names now (what a uprobe on it attaches to), or null when it is missing. */
-export async function fileIdentity(path: string): Promise<{ dev: number; ino: number } | null> {
-  try {
-    const st = await stat(path);
-    return { dev: st.dev, ino: st.ino };
-  } catch {
-    return null;
-  }
-}
-
 /** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat): a restart changes it. */
 export async function processStart(pid: number): Promise<number | null> {
   try {
@@ -89,4 +79,30 @@ export class InndPidFile {
     }
     return this.#pid === null || pid === this.#pid;
   }
+}
+
+/**
+ * The inode of `binary` as the running process `pid` has it: its executable, or a library it has
+ * mapped (/proc/PID/maps names the inode of each mapping). Null when the process does not run it.
+ */
+export async function runningInode(pid: number, binary: string): Promise<number | null> {
+  try {
+    const exe = (await readlink(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, "");
+    if (exe === binary) return (await stat(`/proc/${pid}/exe`)).ino;
+    for (const line of (await readFile(`/proc/${pid}/maps`, "utf8")).split("\n")) {
+      // address perms offset dev inode pathname
+      const f = line.split(/\s+/);
+      if (
+        f[5] &&
+        f
+          .slice(5)
+          .join(" ")
+          .replace(/ \(deleted\)$/, "") === binary
+      )
+        return Number(f[4]);
+    }
+  } catch {
+    // Exited meanwhile.
+  }
+  return null;
 }

@@ -33,6 +33,17 @@ export class EnvironmentError extends UserError {
   }
 }
 
+/**
+ * The state directory cannot be used: unsafe, not writable, full, or a state file is corrupt. An
+ * EnvironmentError (exit 5), not a bug: the message says what to do.
+ */
+export class StateError extends EnvironmentError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StateError";
+  }
+}
+
 /** An invalid config file: every problem at once, one `FILE: dotted.key: problem` line each. */
 export class ConfigError extends UserError {
   readonly problems: string[];

@@ -5,7 +5,15 @@
  * article), articles posted to each, a webhook on 127.0.0.1. Then catch-up (articles filed while
  * the watcher was stopped) and innd restarted twice under one watch.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -179,6 +187,29 @@ describe("every storage method through the uprobe source (mode auto)", () => {
     const detail = () =>
       `${rx.requests.map((r) => `${r.at} ${(r.body as Body)?.messageId} ${r.headers["idempotency-key"]}`).join("\n")}\n${watcher?.log.join("\n")}`;
     for (const p of posted) expect(bodies(rx, p.id), `${p.id}\n${detail()}`).toHaveLength(1);
+    expect(rx.requests).toHaveLength(before + posted.length);
+  }, 240_000);
+
+  it("innd's binary replaced (as a package upgrade does) and innd restarted: re-attached, nothing lost", async () => {
+    const before = rx.requests.length;
+    const bin = "/usr/lib/news/bin/innd";
+    // A new inode with the same bytes, owner and mode, renamed over the old one: what dpkg does.
+    const st = statSync(bin);
+    copyFileSync(bin, `${bin}.newsnotify-e2e`);
+    chownSync(`${bin}.newsnotify-e2e`, st.uid, st.gid);
+    chmodSync(`${bin}.newsnotify-e2e`, st.mode & 0o7777);
+    renameSync(`${bin}.newsnotify-e2e`, bin);
+    restartInnd();
+    // Filed in the gap before the new attach: caught up.
+    const posted = [postCase(CASES[3] as Case, "upgrade-gap")];
+    await watcher?.waitForLine(/innd runs a new \/usr\/lib\/news\/bin\/innd/, 30_000);
+    await watcher?.waitForLine(/re-attached: uprobe mode/, 60_000);
+    posted.push(postCase(CASES[2] as Case, "upgrade-after"));
+    await rx.waitFor(before + posted.length, 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}\nwatch said:\n${watcher?.log.join("\n")}`);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const p of posted) expect(bodies(rx, p.id), p.id).toHaveLength(1);
     expect(rx.requests).toHaveLength(before + posted.length);
   }, 240_000);
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTradspoolMap } from "../../src/inn/tradspool-map.js";
-import { NntpReader } from "../../src/storage/nntp-reader.js";
+import { fetchByNumber, NntpReader } from "../../src/storage/nntp-reader.js";
 import { smRead } from "../../src/storage/sm.js";
 import { decodeTimehash, decodeTradspool, parseToken } from "../../src/storage/token.js";
 import { newMessageId, post, requirePrerequisites } from "../helpers/inn.js";
@@ -94,6 +94,18 @@ describe("reading stored articles on every storage method", () => {
         const [byNumber] = await nntp.articles([g?.high ?? 0]);
         expect(byNumber?.equals(byId ?? Buffer.alloc(0))).toBe(true);
       }
+      // catch-up's way: (group, number) → article, every method alike
+      const refs = [];
+      for (const p of posted)
+        refs.push({ group: p.group, number: (await nntp.group(p.group))?.high ?? 0 });
+      const fetched = await fetchByNumber(nntp, [
+        ...refs,
+        { group: "local.test", number: 999_999_999 },
+      ]);
+      for (const [i, p] of posted.entries()) {
+        expect(fetched[i]?.article?.toString("latin1")).toContain(`Message-ID: ${p.id}\r\n`);
+      }
+      expect(fetched.at(-1)?.article).toBeNull();
       expect(await nntp.article("<no-such-article@newsnotify.test>")).toBeNull();
       expect(await nntp.group("no.such.group.newsnotify")).toBeNull();
     } finally {

@@ -14,11 +14,23 @@ export interface Watcher {
   stop(): Promise<number | undefined>;
 }
 
-export function startWatch(configFile: string): Watcher {
-  const proc = execa(BIN, ["watch", "--config", configFile], {
+export interface WatchOptions {
+  /** Extra environment (e.g. FAKE_BPFTRACE_*, PATH). */
+  env?: Record<string, string>;
+  /** Runs `wrap... bin/newsnotify watch ...` (e.g. unshare), the CLI's path given as $NEWSNOTIFY. */
+  wrap?: string[];
+  /** No --config: the defaults (stdout notifier, /var/lib/newsnotify). */
+  noConfig?: boolean;
+}
+
+export function startWatch(configFile: string, o: WatchOptions = {}): Watcher {
+  const args = o.noConfig ? ["watch"] : ["watch", "--config", configFile];
+  const [cmd, ...pre] = o.wrap ?? [BIN];
+  const proc = execa(cmd as string, o.wrap ? [...pre] : args, {
     reject: false,
     all: true,
     stdin: "ignore",
+    env: { ...o.env, NEWSNOTIFY: BIN, NEWSNOTIFY_ARGS: args.join(" ") },
   });
   const log: string[] = [];
   const waiters = new Set<() => void>();

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const SRC = join(import.meta.dirname, "../../src");
 
 /** Rank of each top-level part of src/ (a folder, or a file at the top). */
-export const RANKS: Record<string, number> = {
+const RANKS: Record<string, number> = {
   "cli.ts": 6,
   commands: 5,
   flow: 4,
@@ -37,7 +37,7 @@ function files(dir: string): string[] {
 }
 
 /** Relative imports of a module (static, dynamic and type-only), as src-relative paths. */
-export function importsOf(file: string, text: string): string[] {
+function importsOf(file: string, text: string): string[] {
   const specs = [
     ...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/g),
     ...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# build-image.sh — build (or reuse from cache) the Debian bookworm VM image for the kprobe test lane.
+# build-image.sh — build (or reuse from cache) a Debian VM image (bookworm or trixie) for the VM lanes.
 #
 # Why: the dev/CI machines have no kprobes and kernel lockdown, so kprobe mode is proven in a qemu guest
-# running the stock Debian 6.1 kernel (see ../../../shared/notes/PLATFORM.md and issue 3).
+# running a stock Debian kernel (see ../../../shared/notes/PLATFORM.md and issue 3); and they have no
+# systemd as PID 1, so the packaged unit is proven in the same image booted with systemd (issue 13).
+# One image per suite serves both lanes: init=/sbin/vm-init (kprobe lane) or systemd (systemd lane).
 #
-# Usage:   test/vm/build-image.sh            (run as root: debootstrap, chroot)
-#          test/vm/build-image.sh --key      print the cache key only
+# Usage:   test/vm/build-image.sh [SUITE]          (run as root: debootstrap, chroot; SUITE: bookworm
+#                                                   (default, or $VM_SUITE) or trixie)
+#          test/vm/build-image.sh [SUITE] --key    print the cache key only
 # Output:  the image directory on the LAST line of stdout, containing
 #            vmlinuz  initrd.img  rootfs.img (ext4, raw)  kernel-config  manifest.txt  build-seconds
 #          progress/log lines go to stderr; the full debootstrap/apt log is in <dir>/build.log.
-# Cache:   $NEWSNOTIFY_VM_CACHE (default /var/cache/newsnotify-vm)/image-<key>/, where <key> hashes everything the image is made from (this
-#          script, packages.txt, the suite, the mirror). A missing or incomplete cache is rebuilt from
-#          scratch; older image-* directories are deleted so only one image stays on disk.
+# Cache:   $NEWSNOTIFY_VM_CACHE (default /var/cache/newsnotify-vm)/image-<suite>-<key>/, where <key>
+#          hashes everything the image is made from (this script, packages*.txt, the suite, the
+#          mirror). A missing or incomplete cache is rebuilt from scratch; older images of the same
+#          suite are deleted so only one per suite stays on disk.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Outside the work tree, so that every clone on this machine (CI's fresh clones included) shares it.
 CACHE="${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}"
-SUITE="bookworm"
+SUITE="${VM_SUITE:-bookworm}"
+if [[ "${1:-}" == bookworm || "${1:-}" == trixie ]]; then SUITE="$1"; shift; fi
+case "$SUITE" in bookworm | trixie) ;; *) echo "unknown suite $SUITE (bookworm or trixie)" >&2; exit 2 ;; esac
 # Same mirror apt uses on these machines (/etc/apt/sources.list.d/debian.sources); the network here is
 # closed except for it.
 MIRROR="${VM_MIRROR:-http://deb.debian.org/debian}"
@@ -27,19 +33,23 @@ LATE_PACKAGES="inn2"
 
 log() { printf '[build-image] %s\n' "$*" >&2; }
 
-include_list() { grep -v '^[[:space:]]*\(#\|$\)' "$HERE/packages.txt" | tr -d ' \t' | paste -sd, -; }
+# packages.txt for every suite, packages-<suite>.txt (if present) for one.
+package_files() { ls "$HERE/packages.txt" "$HERE/packages-$SUITE.txt" 2>/dev/null; }
+# shellcheck disable=SC2046
+package_list() { cat $(package_files) | grep -v '^[[:space:]]*\(#\|$\)' | tr -d ' \t'; }
 
 cache_key() {
   {
     echo "suite=$SUITE mirror=$MIRROR size=$ROOTFS_SIZE late=$LATE_PACKAGES"
-    cat "$HERE/packages.txt" "$HERE/build-image.sh"
+    # shellcheck disable=SC2046
+    cat $(package_files) "$HERE/build-image.sh"
   } | sha256sum | cut -c1-16
 }
 
 KEY="$(cache_key)"
 if [[ "${1:-}" == "--key" ]]; then echo "$KEY"; exit 0; fi
 
-OUT="$CACHE/image-$KEY"
+OUT="$CACHE/image-$SUITE-$KEY"
 if [[ -f "$OUT/COMPLETE" ]]; then
   log "cache hit: $OUT (built in $(cat "$OUT/build-seconds")s)"
   echo "$OUT"
@@ -83,19 +93,26 @@ rm -rf "$WORK"
 mkdir -p "$ROOT"
 : >"$BUILD_LOG"
 
-log "debootstrap $SUITE from $MIRROR (minbase + $(include_list)) ..."
-debootstrap --variant=minbase --include="$(include_list)" "$SUITE" "$ROOT" "$MIRROR" >>"$BUILD_LOG" 2>&1
+# Plain minbase first, then apt-get in the chroot: on trixie, --include=systemd (or inn2) at
+# debootstrap time fails (systemd's pre-dependency; PLATFORM.md).
+log "debootstrap $SUITE from $MIRROR (minbase) ..."
+debootstrap --variant=minbase "$SUITE" "$ROOT" "$MIRROR" >>"$BUILD_LOG" 2>&1
 log "debootstrap done after $(( $(date +%s) - START ))s"
 
 # Nothing may start services inside the chroot (innd would otherwise be launched by its postinst).
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 mount -t proc proc "$ROOT/proc"
+mount -t sysfs sysfs "$ROOT/sys"
+mount --bind /dev "$ROOT/dev"
 
 in_chroot() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 
-log "installing $LATE_PACKAGES (its postinst is expected to fail until inn.conf is fixed) ..."
 in_chroot apt-get update >>"$BUILD_LOG" 2>&1
+log "apt-get install $(package_list | paste -sd' ') ..."
+# shellcheck disable=SC2046
+in_chroot apt-get install -y --no-install-recommends $(package_list) >>"$BUILD_LOG" 2>&1
+log "installing $LATE_PACKAGES (its postinst is expected to fail until inn.conf is fixed) ..."
 if ! in_chroot apt-get install -y --no-install-recommends $LATE_PACKAGES >>"$BUILD_LOG" 2>&1; then
   log "apt-get install $LATE_PACKAGES failed as expected; applying the inn.conf fix"
 fi
@@ -109,11 +126,35 @@ if in_chroot dpkg --audit | grep -q .; then in_chroot dpkg --audit >&2; exit 1; 
 
 in_chroot apt-get clean >>"$BUILD_LOG" 2>&1
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT/usr/sbin/policy-rc.d"
-umount "$ROOT/proc"
+umount "$ROOT/dev" "$ROOT/sys" "$ROOT/proc"
 
 echo newsvm >"$ROOT/etc/hostname"
 printf '127.0.0.1\tlocalhost newsvm newsvm.example.net\n' >"$ROOT/etc/hosts"
 mkdir -p "$ROOT/proj"
+echo "$SUITE" >"$ROOT/etc/newsnotify-vm-suite"
+
+# systemd boot (the systemd lane): the kernel command line says `systemd.wants=vmtest.service`, and
+# this unit hands over to /proj/guest/systemd-test.sh on the per-run project disk, output on the
+# serial console. Nothing else competes for ttyS0 (no getty), and a fixed machine-id avoids any
+# first-boot prompt.
+cat >"$ROOT/etc/systemd/system/vmtest.service" <<'EOF'
+[Unit]
+Description=newsnotify VM test: run /proj/guest/systemd-test.sh from the project disk
+After=multi-user.target
+
+[Service]
+Type=oneshot
+TimeoutStartSec=infinity
+ExecStart=/bin/sh -c 'mount -o ro /dev/vdb /proj && exec /proj/guest/systemd-test.sh'
+StandardOutput=tty
+StandardError=tty
+TTYPath=/dev/ttyS0
+TTYReset=no
+TTYVHangup=no
+EOF
+ln -sf /dev/null "$ROOT/etc/systemd/system/serial-getty@ttyS0.service"
+ln -sf /dev/null "$ROOT/etc/systemd/system/getty@tty1.service"
+echo 0123456789abcdef0123456789abcdef >"$ROOT/etc/machine-id"
 
 # The guest's PID 1 (kernel cmdline init=/sbin/vm-init). Deliberately tiny and stable: everything that
 # changes with the tests lives on the per-run project disk (/dev/vdb), so editing the scenario does not
@@ -150,7 +191,7 @@ echo $(( $(date +%s) - START )) >"$WORK/build-seconds"
 rm -rf "$OUT"
 mv "$WORK" "$OUT"
 touch "$OUT/COMPLETE"
-# Drop images built from older inputs (each is a few hundred MB of allocated blocks).
-for old in "$CACHE"/image-*; do [[ "$old" == "$OUT" ]] || rm -rf "$old"; done
+# Drop images of this suite built from older inputs (each is a few hundred MB of allocated blocks).
+for old in "$CACHE"/image-"$SUITE"-*; do [[ "$old" == "$OUT" ]] || rm -rf "$old"; done
 log "built $OUT in $(cat "$OUT/build-seconds")s (kernel $KVER)"
 echo "$OUT"

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# run.sh — the VM test lane: proves newsnotify's kprobe mode on a stock Debian bookworm kernel (6.1),
-# which the dev/CI machines (no kprobes, lockdown) cannot run. Issue 3.
+# run.sh — the VM test lanes, on a stock Debian kernel under qemu, which the dev/CI machines (no
+# kprobes, lockdown, no systemd as PID 1) cannot give. Issues 3 and 13.
+#   kprobe lane:  newsnotify's kprobe mode (and auto) through the real CLI, init=/sbin/vm-init.
+#   systemd lane: the project's .deb installed in a guest booted with systemd as PID 1: start, an
+#                 article in the journal, reload, stop, systemd-analyze security (guest/systemd-test.sh).
 #
-# Usage:   test/vm/run.sh [--raw-only]          (as root, from anywhere; the project must be built:
-#                                                 dist/cli.js present, node_modules installed)
-#   --raw-only        boot and run only the kernel/bpftrace/innd checks (no project code needed)
+# Usage:   test/vm/run.sh [--suite bookworm|trixie] [--lane kprobe|systemd] [--raw-only] [--experiment]
+#                        (as root, from anywhere; the project must be built: dist/cli.js present,
+#                        node_modules installed)
+#   --suite S         Debian 12 (bookworm, default: kernel 6.1, bpftrace 0.17, node 20 copied from the
+#                     host) or 13 (trixie: kernel 6.12, bpftrace 0.23, Debian's own nodejs 20)
+#   --lane L          kprobe (default) or systemd
+#   --raw-only        kprobe lane: boot and run only the kernel/bpftrace/innd checks (no project code)
+#   --experiment      systemd lane: also the capability and systemd-notify measurements (INFO only)
 #   VM_TIMEOUT=secs   hard limit for the VM run (default 900; a normal run takes ~5 min)
 #   VM_KEEP=1         keep the per-run project disk in test/vm/.cache/last-run/
 #
@@ -24,7 +32,21 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CACHE="$HERE/.cache"
 RAW_ONLY=0
-[[ "${1:-}" == "--raw-only" ]] && RAW_ONLY=1
+SUITE=bookworm
+LANE=kprobe
+EXPERIMENT=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --raw-only) RAW_ONLY=1 ;;
+    --experiment) EXPERIMENT=1 ;;
+    --suite) SUITE=${2:?}; shift ;;
+    --lane) LANE=${2:?}; shift ;;
+    *) printf '[vm] unknown argument %s (see the header of %s)\n' "$1" "$0" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$SUITE/$LANE" in bookworm/kprobe | bookworm/systemd | trixie/kprobe | trixie/systemd) ;;
+  *) printf '[vm] --suite bookworm|trixie, --lane kprobe|systemd\n' >&2; exit 2 ;; esac
 VM_TIMEOUT="${VM_TIMEOUT:-900}"
 NODE_BIN="${VM_NODE:-$(readlink -f "$(command -v node)")}"
 
@@ -42,13 +64,15 @@ for mode in kprobe auto; do
     "$mode/e-no-foreign-or-outside" "$mode/one-post-per-article" "$mode/sigterm")
 done
 REQUIRED_CLI+=(auto/chose-kprobe auto/c-spool-own-fs scenario-complete raw-generated-kprobe)
+REQUIRED_SYSTEMD=(systemd-pid1 innd-active dpkg-install file-modes start journal-ready status-ready
+  no-deprecation article status-count reload article-after-reload reload-bad-config stop)
 
 [[ $EUID -eq 0 ]] || die "run as root (debootstrap/chroot for the image build)"
 for tool in qemu-system-x86_64 mke2fs timeout awk; do
   command -v "$tool" >/dev/null || die "missing tool: $tool (apt-get install qemu-system-x86 e2fsprogs)"
 done
 [[ -x "$NODE_BIN" ]] || die "no node binary at $NODE_BIN"
-if [[ $RAW_ONLY -eq 0 ]]; then
+if [[ $RAW_ONLY -eq 0 && $LANE == kprobe ]]; then
   [[ -f "$ROOT/dist/cli.js" ]] || die "project not built ($ROOT/dist/cli.js missing): run 'npm run build' first, or use --raw-only"
   [[ -d "$ROOT/node_modules" ]] || die "no $ROOT/node_modules: run 'npm ci' first"
 fi
@@ -56,31 +80,39 @@ fi
 T_START=$(clock)
 
 # --- 1. image --------------------------------------------------------------------------------------------
-say "image: key $("$HERE/build-image.sh" --key)"
+KEY="$("$HERE/build-image.sh" "$SUITE" --key)"
+say "$SUITE/$LANE lane; image: key $KEY"
 T0=$(clock)
 HIT=0
-[[ -f "${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}/image-$("$HERE/build-image.sh" --key)/COMPLETE" ]] && HIT=1
-IMG="$("$HERE/build-image.sh" | tail -n1)"
+[[ -f "${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}/image-$SUITE-$KEY/COMPLETE" ]] && HIT=1
+IMG="$("$HERE/build-image.sh" "$SUITE" | tail -n1)"
 T_IMAGE=$(secs "$T0" "$(clock)")
 [[ $HIT -eq 1 ]] && IMAGE_NOTE="cache hit, ${T_IMAGE}s" || IMAGE_NOTE="built from scratch, ${T_IMAGE}s"
 say "image: $IMAGE_NOTE; kernel $(cat "$IMG/kernel-release")"
 
 # --- 2. per-run project disk ----------------------------------------------------------------------------
 mkdir -p "$CACHE"
-RUN="$(mktemp -d "$CACHE/run.XXXXXX")"
+RUN="$(mktemp -d "$CACHE/run-$SUITE-$LANE.XXXXXX")"
 trap 'rm -rf "$RUN/stage"' EXIT
 T0=$(clock)
 STAGE="$RUN/stage"
 mkdir -p "$STAGE/runtime"
 # Hard links where possible (same filesystem): staging 160 MB of node_modules then costs nothing.
 copy() { cp -al "$@" 2>/dev/null || cp -a "$@"; }
-if [[ $RAW_ONLY -eq 0 ]]; then
+if [[ $LANE == systemd ]]; then
+  # What a user installs: the package built from this tree (and on Debian 12 a nodejs 20 package).
+  "$ROOT/scripts/build-deb.sh" "$STAGE/debs" >/dev/null
+  [[ $SUITE == bookworm ]] && "$HERE/nodejs-deb.sh" "$STAGE/debs" "$NODE_BIN" >/dev/null
+  [[ $EXPERIMENT -eq 1 ]] && touch "$STAGE/experiment"
+elif [[ $RAW_ONLY -eq 0 ]]; then
   for item in bin dist node_modules package.json scripts; do
     [[ -e "$ROOT/$item" ]] && copy "$ROOT/$item" "$STAGE/"
   done
 fi
 cp -a "$HERE/guest" "$STAGE/guest"
-cp "$NODE_BIN" "$STAGE/runtime/node"
+echo "$SUITE" >"$STAGE/suite"
+# Debian 13 has node 20 itself; Debian 12's is 18, so the kprobe lane brings the host's.
+[[ $SUITE == bookworm && $LANE == kprobe ]] && cp "$NODE_BIN" "$STAGE/runtime/node"
 size_mb=$(( $(du -sm "$STAGE" | cut -f1) * 13 / 10 + 64 ))
 mke2fs -q -F -t ext4 -L vmproj -d "$STAGE" "$RUN/project.img" "${size_mb}M" >/dev/null
 rm -rf "$STAGE"
@@ -89,6 +121,12 @@ say "project disk: ${size_mb} MB in ${T_DISK}s$([[ $RAW_ONLY -eq 1 ]] && echo ' 
 
 # --- 3. boot and run --------------------------------------------------------------------------------------
 CONSOLE="$RUN/console.log"
+if [[ $LANE == systemd ]]; then
+  # systemd as PID 1; vmtest.service (in the image) runs guest/systemd-test.sh from the project disk.
+  APPEND="console=ttyS0 root=/dev/vda rw panic=-1 systemd.wants=vmtest.service systemd.show_status=0 loglevel=3"
+else
+  APPEND="console=ttyS0 root=/dev/vda rw init=/sbin/vm-init panic=-1"
+fi
 say "booting qemu (TCG, 2 vCPU, 2 GiB), timeout ${VM_TIMEOUT}s ..."
 T_BOOT0=$(clock)
 set +e
@@ -98,7 +136,7 @@ timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
   -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
   -drive "file=$IMG/rootfs.img,format=raw,if=virtio,snapshot=on" \
   -drive "file=$RUN/project.img,format=raw,if=virtio,readonly=on" \
-  -append "console=ttyS0 root=/dev/vda rw init=/sbin/vm-init panic=-1" \
+  -append "$APPEND" \
   </dev/null 2>&1 | while IFS= read -r line; do
     # Line by line, unbuffered (a tr/tee pipeline would hold output back in 4 KB blocks).
     line="${line%$'\r'}"
@@ -133,23 +171,28 @@ grep -q '^VMRESULT DONE' "$CONSOLE" || problems+=("guest never printed VMRESULT 
 for name in "${!STATUS[@]}"; do
   [[ "${STATUS[$name]}" == FAIL ]] && problems+=("FAIL $name")
 done
-required=("${REQUIRED_RAW[@]}")
-[[ $RAW_ONLY -eq 1 ]] || required+=("${REQUIRED_CLI[@]}")
+if [[ $LANE == systemd ]]; then
+  required=("${REQUIRED_SYSTEMD[@]}")
+else
+  required=("${REQUIRED_RAW[@]}")
+  [[ $RAW_ONLY -eq 1 ]] || required+=("${REQUIRED_CLI[@]}")
+fi
 for name in "${required[@]}"; do
   st="${STATUS[$name]:-missing}"
   [[ "$st" == PASS || "$st" == FAIL ]] || problems+=("case $name: $st")
 done
 
-rm -rf "$CACHE/last-run"
+LAST="$CACHE/last-run-$SUITE-$LANE"
+rm -rf "$LAST"
 [[ "${VM_KEEP:-0}" == 1 ]] || rm -f "$RUN/project.img"
-mv "$RUN" "$CACHE/last-run"
-CONSOLE="$CACHE/last-run/console.log"
+mv "$RUN" "$LAST"
+CONSOLE="$LAST/console.log"
 
 n_pass=$(grep -c '^VMRESULT PASS ' "$CONSOLE" || true)
 n_fail=$(grep -c '^VMRESULT FAIL ' "$CONSOLE" || true)
 echo
-say "================ VM lane summary ================"
-say "guest kernel:  $(sed -n 's/^VMRESULT PASS kernel-release uname -r = //p' "$CONSOLE" | head -n1) (image: $(cat "$IMG/kernel-release"))"
+say "================ VM lane summary: $SUITE/$LANE ================"
+say "guest kernel:  $(cat "$IMG/kernel-release") ($SUITE)"
 say "image:         $IMAGE_NOTE"
 say "project disk:  ${T_DISK}s"
 say "boot:          ${T_BOOT}s qemu start -> guest init (kernel uptime then: ${BOOT_UPTIME:-?}s)"

@@ -2,12 +2,12 @@
 /**
  * Contender "INN channel feed": innd itself writes a line per filed article to a program
  * (newsfeeds `Tc,Wnm`). No detection at all, so it is the reference for what notification
- * costs when the server tells you. The reader (channel-reader.mjs) forwards to us over TCP.
+ * costs when the server tells you. The reader (channel-reader.mjs) forwards to us over TCP; a
+ * receiver thread (stamper.mjs) stamps each chunk as it arrives.
  */
-import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { nowMs } from "../clock.mjs";
-import { Receipts } from "./receipts.mjs";
+import { lineSplitter, Receipts } from "./receipts.mjs";
+import { stamper } from "./stamper.mjs";
 
 const READER = fileURLToPath(new URL("./channel-reader.mjs", import.meta.url));
 
@@ -19,33 +19,28 @@ export async function channelContender() {
   /** @type {() => void} */
   let connected = () => {};
   const ready = new Promise((/** @type {(v: void) => void} */ r) => (connected = r));
-  /** @type {Set<net.Socket>} */
-  const sockets = new Set();
-  const server = net.createServer((sock) => {
-    sockets.add(sock);
-    sock.setEncoding("utf8");
-    let buf = "";
-    sock.on("data", (/** @type {string} */ chunk) => {
-      const at = nowMs();
-      buf += chunk;
-      let nl = buf.indexOf("\n");
-      for (; nl >= 0; nl = buf.indexOf("\n")) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.startsWith("PID ")) {
-          readerPid = Number(line.slice(4));
-          connected();
-          continue;
-        }
-        // "<storage token> <Message-ID>", as Wnm asks.
-        const id = line.split(" ")[1];
-        if (id) receipts.add(id, at);
-      }
-    });
-    sock.on("close", () => sockets.delete(sock));
+  const receiver = stamper({ kind: "tcp" });
+  /** @type {Map<number, ReturnType<typeof lineSplitter>>} */
+  const conns = new Map();
+  const onLine = (/** @type {string} */ line, /** @type {number} */ at) => {
+    if (line.startsWith("PID ")) {
+      readerPid = Number(line.slice(4));
+      connected();
+      return;
+    }
+    // "<storage token> <Message-ID>", as Wnm asks.
+    const id = line.split(" ")[1];
+    if (id) receipts.add(id, at);
+  };
+  receiver.events.on("chunk", (/** @type {{conn: number, text: string, at: number}} */ m) => {
+    let split = conns.get(m.conn);
+    if (!split) {
+      split = lineSplitter(onLine);
+      conns.set(m.conn, split);
+    }
+    split(m.text, m.at);
   });
-  await new Promise((/** @type {(v: void) => void} */ r) => server.listen(0, "127.0.0.1", r));
-  const port = /** @type {net.AddressInfo} */ (server.address()).port;
+  const { port } = await receiver.ready;
 
   return {
     name: "channel",
@@ -66,9 +61,6 @@ export async function channelContender() {
       return {};
     },
     pids: () => (readerPid ? [readerPid] : []),
-    async stop() {
-      for (const s of sockets) s.destroy();
-      if (server.listening) await new Promise((r) => server.close(r));
-    },
+    stop: () => receiver.stop(),
   };
 }

@@ -5,8 +5,8 @@
  * waiting for the article to be complete, reading and parsing it, and the HTTP POST.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { stopChild } from "../child.mjs";
 import { nowMs } from "../clock.mjs";
 import { commOf, descendants, memoryMb } from "../proc.mjs";
 import { Receipts } from "./receipts.mjs";
+import { stamper } from "./stamper.mjs";
 
 /** The checkout's own CLI; `bin` in the options points at another build (to compare a patch). */
 export const BIN = fileURLToPath(new URL("../../../bin/newsnotify", import.meta.url));
@@ -26,16 +27,47 @@ export function shimNodeArgs(bin) {
 }
 
 /**
+ * Pure: newsnotify's config for the bench. `mode` goes to its `mode:` key as given.
+ * @param {{mode: string, spool: string, activeFile: string, stateDir: string, url: string, batch: number}} c
+ */
+export function benchConfig(c) {
+  return (
+    // Its own state directory: the default one may belong to a watcher someone else runs.
+    `mode: ${c.mode}\nspool: ${c.spool}\nactiveFile: ${c.activeFile}\nstateDir: ${c.stateDir}\n` +
+    `notifiers:\n  - type: webhook\n    url: ${c.url}\n` +
+    (c.batch > 1 ? `    batch: ${c.batch}\n` : "")
+  );
+}
+
+/**
+ * Pure: a webhook request body → the Message-IDs it notifies (one article, or a batching webhook's
+ * {"articles": [...]}). Keyed by Message-ID only: no `path` field is needed (a uprobe event on CNFS
+ * has none).
+ * @param {Uint8Array} body
+ */
+export function messageIdsOf(body) {
+  try {
+    const parsed = JSON.parse(Buffer.from(body).toString("utf8"));
+    return (parsed.articles ?? [parsed]).map((/** @type {any} */ a) => String(a.messageId));
+  } catch {
+    return ["(unparsable body)"];
+  }
+}
+
+/**
  * @param {{spool: string, activeFile: string, env: NodeJS.ProcessEnv, dir: string,
- *   log: (line: string) => void, nodeArgs?: string[], bin?: string, batch?: number}} o
+ *   log: (line: string) => void, nodeArgs?: string[], bin?: string, batch?: number,
+ *   mode?: string}} o
  */
 export function newsnotifyContender(o) {
   const receipts = new Receipts();
   const log = /** @type {string[]} */ ([]);
   /** @type {import("node:child_process").ChildProcess | null} */
   let child = null;
-  /** @type {import("node:http").Server | null} */
-  let server = null;
+  /** @type {ReturnType<typeof stamper> | null} */
+  let receiver = null;
+  /** Its own state directory, made at start and removed at stop. */
+  let stateDir = "";
   /** Every bpftrace pid seen under newsnotify (a restart would add one). */
   const bpftracePids = new Set();
 
@@ -53,39 +85,33 @@ export function newsnotifyContender(o) {
         : "newsnotify watch → webhook",
     what:
       (o.batch ?? 1) > 1
-        ? `tracepoint event → wait for complete file → read + parse → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
-        : "tracepoint event → wait for complete file → read + parse → HTTP POST (keep-alive)",
+        ? `trace event (mode: ${o.mode ?? "auto"}) → read + parse → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
+        : `trace event (mode: ${o.mode ?? "auto"}) → read + parse → HTTP POST (keep-alive)`,
     keyKind: /** @type {const} */ ("messageId"),
     receipts,
     async start() {
-      server = createServer((req, res) => {
-        const chunks = /** @type {Buffer[]} */ ([]);
-        req.on("data", (c) => chunks.push(c));
-        req.on("end", () => {
-          // Receipt time: the whole body is here, before we spend anything on parsing it.
-          const at = nowMs();
-          res.writeHead(200, { "content-type": "text/plain" }).end();
-          try {
-            const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-            // One article per request, or a batching webhook's {"articles": [...]}.
-            for (const article of body.articles ?? [body]) {
-              receipts.add(String(article.messageId), at);
-            }
-          } catch {
-            receipts.add("(unparsable body)", at);
-          }
-        });
+      // The receiver runs in its own thread, which stamps each body on arrival; JSON is parsed here.
+      const r = stamper({ kind: "http" });
+      receiver = r;
+      r.events.on("body", (/** @type {{at: number, body: Uint8Array}} */ m) => {
+        for (const id of messageIdsOf(m.body)) receipts.add(id, m.at);
       });
-      const srv = server;
-      await new Promise((/** @type {(v: void) => void} */ r) => srv.listen(0, "127.0.0.1", r));
-      const port = /** @type {import("node:net").AddressInfo} */ (srv.address()).port;
+      const { port } = await r.ready;
       const config = join(o.dir, "newsnotify.yaml");
+      // Not under o.dir: that belongs to news (the private innd's), and newsnotify refuses a state
+      // directory whose parent another user could swap (see src/state/dir.ts).
+      stateDir = mkdtempSync(join(tmpdir(), "newsnotify-state-"));
       writeFileSync(
         config,
         // Its own state directory: the default one may belong to a watcher someone else runs.
-        `mode: auto\nspool: ${o.spool}\nactiveFile: ${o.activeFile}\nstateDir: ${join(o.dir, "state")}\n` +
-          `notifiers:\n  - type: webhook\n    url: http://127.0.0.1:${port}/hook\n` +
-          ((o.batch ?? 1) > 1 ? `    batch: ${o.batch}\n` : ""),
+        benchConfig({
+          mode: o.mode ?? "auto",
+          spool: o.spool,
+          activeFile: o.activeFile,
+          stateDir,
+          url: `http://127.0.0.1:${port}/hook`,
+          batch: o.batch ?? 1,
+        }),
       );
 
       const spawnedMs = nowMs();
@@ -119,7 +145,12 @@ export function newsnotifyContender(o) {
             },
           );
           p.once("exit", (code) =>
-            reject(new Error(`newsnotify exited (${code}):\n${log.join("\n")}`)),
+            reject(
+              new Error(
+                `newsnotify exited (${code}) before ready, with \`mode: ${o.mode ?? "auto"}\` ` +
+                  `(a build may not have that mode, or this kernel cannot run it):\n${log.join("\n")}`,
+              ),
+            ),
           );
         });
       } finally {
@@ -149,12 +180,8 @@ export function newsnotifyContender(o) {
     messages: () => log.filter((l) => /newsnotify: (warn: |error: |catch-up)/.test(l)),
     async stop() {
       await stopChild(child, "SIGTERM", 15_000);
-      const srv = server;
-      server = null;
-      if (srv) {
-        srv.closeAllConnections();
-        await new Promise((r) => srv.close(r));
-      }
+      if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+      await receiver?.stop();
     },
   };
 }

@@ -37,3 +37,18 @@ export async function drained(
     await sleep(20);
   }
 }
+
+/**
+ * Pure: chunks of text → whole lines, each with the stamp of the chunk that completed it.
+ * @param {(line: string, at: number) => void} onLine
+ */
+export function lineSplitter(onLine) {
+  let buf = "";
+  return (/** @type {string} */ text, /** @type {number} */ at) => {
+    buf += text;
+    for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+      onLine(buf.slice(0, nl), at);
+      buf = buf.slice(nl + 1);
+    }
+  };
+}

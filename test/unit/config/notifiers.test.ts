@@ -121,7 +121,7 @@ test.each([
     "notifiers: ['slack://T0001/B0002']",
     [/^notifiers\.0: expected slack:\/\/TokenA\/TokenB\/TokenC/],
   ],
-  ["notifiers: ['teams://a/b']", [/^notifiers\.0: expected a notifier URL \(discord:\/\//]],
+  ["notifiers: ['pigeon://a/b']", [/^notifiers\.0: expected a notifier URL \(.*\bslack:\/\//]],
   [
     "notifiers: [{type: discord, url: 'slack://T/B/C'}]",
     [/^notifiers\.0\.url: a slack URL in a discord notifier$/],

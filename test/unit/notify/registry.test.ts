@@ -9,8 +9,22 @@ test("each type is registered once, under the name its schema's `type` literal h
     expect(d.schema.shape.type.value).toBe(d.type);
     expect(notifierDefinition(d.type)).toBe(d);
   }
-  expect(notifierDefinition("pagerduty")).toBeUndefined();
+  expect(notifierDefinition("pigeon")).toBeUndefined();
   expect(notifierDefinition(undefined)).toBeUndefined();
+});
+
+test("the first nine keep their order (the config's error messages list types in registry order)", () => {
+  expect(NOTIFIERS.map((d) => d.type).slice(0, 9)).toEqual([
+    "stdout",
+    "webhook",
+    "exec",
+    "slack",
+    "mattermost",
+    "discord",
+    "ntfy",
+    "matrix",
+    "gchat",
+  ]);
 });
 
 test("no two notifiers claim one service URL scheme", () => {

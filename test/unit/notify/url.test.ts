@@ -123,7 +123,7 @@ test.each<[string, Record<string, unknown>]>([
 });
 
 test.each([
-  ["teams://x/y", /expected a notifier URL \(discord:\/\/, gchat:\/\/, http:\/\//],
+  ["pigeon://x/y", /expected a notifier URL \(.*\bdiscord:\/\/, .*\bhttp:\/\/, .*\bslack:\/\//],
   ["not a url", /expected a notifier URL/],
   ["slack://T0001/B0002", /expected slack:\/\/TokenA\/TokenB\/TokenC/],
   ["slack://T0001/B0002/C/#chan", /expected slack:\/\//],

@@ -28,6 +28,63 @@ describe("parseArticle on arbitrary input", () => {
     );
   });
 
+  it("article-shaped bytes (fields, MIME, hostile values) reach the parser's success path too", () => {
+    const anyBytes = fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString("latin1"));
+    const value = fc.oneof(
+      line,
+      anyBytes.map((v) => v.replace(/[\r\n]/g, " ")),
+    );
+    const field = fc.oneof(
+      fc.tuple(
+        fc.constantFrom("Subject", "From", "Date", "References", "Xref", "Organization", "Control"),
+        value,
+      ),
+      fc.tuple(
+        fc.constant("Content-Type"),
+        fc.constantFrom(
+          "text/plain; charset=utf-8",
+          "text/html",
+          'multipart/alternative; boundary="B"',
+          'multipart/digest; boundary="B"',
+          "text/plain; charset=iso-2022-jp",
+        ),
+      ),
+      fc.tuple(
+        fc.constant("Content-Transfer-Encoding"),
+        fc.constantFrom("base64", "quoted-printable", "8bit"),
+      ),
+    );
+    let parsed = 0;
+    fc.assert(
+      fc.property(
+        fc.array(field, { maxLength: 8 }),
+        fc.array(fc.oneof(line, fc.constantFrom("--B", "--B--", "Content-Type: text/plain", "")), {
+          maxLength: 12,
+        }),
+        fc.boolean(),
+        (fields, body, wired) => {
+          const header = [
+            "Message-ID: <p@x>",
+            "Newsgroups: local.test",
+            ...fields.map(([k, v]) => `${k}: ${v}`),
+          ];
+          const text = `${header.join("\n")}\n\n${body.join("\n")}`;
+          try {
+            const a = parseArticle(wired ? wire(text) : Buffer.from(text, "latin1"), opts);
+            expect(a.messageId).toBe("<p@x>");
+            expect(a.snippet.length).toBeLessThanOrEqual(50);
+            parsed++;
+          } catch (e) {
+            expect(e).toBeInstanceOf(ArticleParseError);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Not only the refusals are exercised: most of these are articles.
+    expect(parsed).toBeGreaterThan(150);
+  });
+
   it("any header values and body: parses, and the snippet is whole code points within its limit", () => {
     fc.assert(
       fc.property(line, line, fc.array(line, { maxLength: 20 }), (subject, from, body) => {

@@ -228,3 +228,20 @@ describe("JournaledNotifier with batches", () => {
     expect((await Outbox.open(dir)).knows("t", "<y@b>")).toBe(true);
   });
 });
+
+describe("HighWater, corrupt", () => {
+  it.each([["{not json"], ['{"groups": 7}'], ["null"]])(
+    "%s: a StateError (exit 5) naming the file and the remedy",
+    async (text) => {
+      const { StateError } = await import("../../../src/util/errors.js");
+      const dir = await fresh();
+      await writeFile(join(dir, "highwater.json"), text);
+      const e = await HighWater.load(dir).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(StateError);
+      expect((e as { exitCode: number }).exitCode).toBe(5);
+      expect((e as Error).message).toMatch(
+        /highwater\.json is corrupt .*mv .*highwater\.json\.bad/,
+      );
+    },
+  );
+});

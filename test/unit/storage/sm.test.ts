@@ -1,8 +1,9 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SmError, smRead, splitArticles } from "../../../src/storage/sm.js";
+import { TokenReader } from "../../../src/storage/token-reader.js";
 
 const art = (id: string, body = "body") =>
   `Path: x\r\nMessage-ID: <${id}@x>\r\n\r\n${body}\r\n.\r\n`;
@@ -99,5 +100,35 @@ describe("smRead (with a stand-in sm)", () => {
     await expect(smRead([tok(2)], { bin, maxBytes: 10_000 })).rejects.toThrow(
       /more than 10000 bytes/,
     );
+  });
+});
+
+describe("TokenReader (sm, batched)", () => {
+  it("one run for the tokens of one turn; those that arrive while runs are busy share the next", async () => {
+    const { bin, log } = fakeSm();
+    const reader = new TokenReader({ bin, batch: 4 }, 1);
+    const first = reader.article(tok(2));
+    const sameTurn = reader.article(tok(14));
+    await new Promise((r) => setImmediate(r)); // the first run starts with the turn's 2 tokens
+    const rest = [4, 6, 8, 10, 12, 4].map((n) => reader.article(tok(n)));
+    const odd = reader.article(tok(3)).then(
+      () => "read",
+      (e: Error) => e.message,
+    );
+    const all = await Promise.all([first, sameTurn, ...rest]);
+    expect(all[2]?.toString()).toContain(`X-Token: ${tok(4)}`);
+    expect(await odd).toMatch(/^sm: /);
+    const runs = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as string[]).length - 1);
+    // 2 at once; then 6 distinct waiting (tok(4) asked twice) in batches of 4
+    expect(runs).toEqual([2, 4, 2]);
+  });
+
+  it("a failed run rejects its callers and the next token still runs", async () => {
+    const reader = new TokenReader({ bin: "/nonexistent/sm" });
+    await expect(reader.article(tok(2))).rejects.toThrow(SmError);
+    await expect(reader.article(tok(4))).rejects.toThrow(/cannot run/);
   });
 });

@@ -37,17 +37,19 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracin
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
 hostname newsvm
-# The node binary travels on the project disk (it changes with the host, not with the image);
-# bin/newsnotify's `#!/usr/bin/env node` needs it on PATH.
-ln -sf /proj/runtime/node /usr/local/bin/node
+# Debian 12: the node binary travels on the project disk (it changes with the host, not with the
+# image; bookworm's own nodejs is 18); bin/newsnotify's `#!/usr/bin/env node` needs it on PATH.
+# Debian 13: Debian's own nodejs 20 is in the image.
+[[ -x /proj/runtime/node ]] && ln -sf /proj/runtime/node /usr/local/bin/node
 ip link set lo up
 echo 1 >/proc/sys/kernel/sysrq
 
 # --- kernel facts: the reason this lane exists --------------------------------------------------------
 KREL="$(uname -r)"
-case "$KREL" in
-  6.1.*) result PASS kernel-release "uname -r = $KREL" ;;
-  *) result FAIL kernel-release "uname -r = $KREL (expected a Debian bookworm 6.1.x kernel)" ;;
+SUITE="$(cat /proj/suite 2>/dev/null || echo bookworm)"
+case "$SUITE/$KREL" in
+  bookworm/6.1.* | trixie/6.12.*) result PASS kernel-release "uname -r = $KREL ($SUITE)" ;;
+  *) result FAIL kernel-release "uname -r = $KREL (expected Debian $SUITE's kernel: bookworm 6.1.x, trixie 6.12.x)" ;;
 esac
 KCONF="/boot/config-$KREL"
 if grep -qx 'CONFIG_KPROBES=y' "$KCONF" 2>/dev/null; then

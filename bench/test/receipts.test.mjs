@@ -1,0 +1,80 @@
+// @ts-check
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { test } from "node:test";
+import { nowMs } from "../lib/clock.mjs";
+import { benchConfig, messageIdsOf } from "../lib/contenders/newsnotify.mjs";
+import { lineSplitter } from "../lib/contenders/receipts.mjs";
+import { stamper } from "../lib/contenders/stamper.mjs";
+
+test("lines split across chunks carry the stamp of the chunk that completed them", () => {
+  /** @type {[string, number][]} */
+  const got = [];
+  const split = lineSplitter((line, at) => got.push([line, at]));
+  split("a b\nc", 1);
+  split(" d\ne f\n", 2);
+  split("g", 3);
+  assert.deepEqual(got, [
+    ["a b", 1],
+    ["c d", 2],
+    ["e f", 2],
+  ]);
+});
+
+test("webhook bodies give Message-IDs, one or a batch, with no path field needed", () => {
+  const enc = (/** @type {unknown} */ x) => new TextEncoder().encode(JSON.stringify(x));
+  assert.deepEqual(messageIdsOf(enc({ messageId: "<a@x>", path: null })), ["<a@x>"]);
+  assert.deepEqual(
+    messageIdsOf(enc({ articles: [{ messageId: "<a@x>" }, { messageId: "<b@x>" }] })),
+    ["<a@x>", "<b@x>"],
+  );
+  assert.deepEqual(messageIdsOf(new TextEncoder().encode("{")), ["(unparsable body)"]);
+});
+
+test("newsnotify's config carries the mode, and batch only when asked", () => {
+  const c = { spool: "/s", activeFile: "/a", stateDir: "/st", url: "http://127.0.0.1:1/hook" };
+  const one = benchConfig({ ...c, mode: "uprobe", batch: 1 });
+  assert.match(one, /^mode: uprobe$/m);
+  assert.doesNotMatch(one, /batch/);
+  assert.match(benchConfig({ ...c, mode: "auto", batch: 100 }), /^ {4}batch: 100$/m);
+});
+
+test("an HTTP receiver thread stamps each body on arrival and hands it over whole", async () => {
+  const s = stamper({ kind: "http" });
+  /** @type {{at: number, body: Uint8Array}[]} */
+  const got = [];
+  s.events.on("body", (m) => got.push(m));
+  const { port } = await s.ready;
+  const before = nowMs();
+  await new Promise((resolve, reject) => {
+    const req = request({ port, host: "127.0.0.1", method: "POST", path: "/hook" }, (res) => {
+      res.resume();
+      res.on("end", resolve);
+    });
+    req.on("error", reject);
+    req.end(JSON.stringify({ messageId: "<x@y>" }));
+  });
+  const after = nowMs();
+  await s.stop(); // every message stamped before stop() has arrived once it resolves
+  assert.equal(got.length, 1);
+  const [m] = got;
+  assert.deepEqual(messageIdsOf(/** @type {any} */ (m).body), ["<x@y>"]);
+  assert.ok(before <= (m?.at ?? 0) && (m?.at ?? 0) <= after, "stamped between send and reply");
+});
+
+test("a child's output is stamped in its receiver thread, and its exit reported", async () => {
+  const s = stamper({
+    kind: "spawn",
+    cmd: process.execPath,
+    args: ["-e", "console.log('one\\ntwo')"],
+  });
+  /** @type {string[]} */
+  const lines = [];
+  const split = lineSplitter((line) => lines.push(line));
+  s.events.on("chunk", (m) => split(m.text, m.at));
+  const exit = new Promise((r) => s.events.once("exit", r));
+  assert.ok((await s.ready).pid > 0);
+  assert.equal(/** @type {any} */ (await exit).code, 0);
+  await s.stop();
+  assert.deepEqual(lines, ["one", "two"]);
+});

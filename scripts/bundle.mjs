@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// bundle.mjs — the CLI as one JavaScript file (esbuild), for the Debian package (scripts/build-deb.sh).
+//
+// USAGE: node scripts/bundle.mjs OUT.js [PACKAGES.txt]
+//        PACKAGES.txt: the npm packages inside the bundle, one "name version license" per line (for
+//        the package's copyright file)
+//
+// The bundle needs only node (>= 20) and trace.bt beside it (src/sources/generate.ts readTemplate).
+// Two things esbuild cannot see on its own:
+// - src/article/mime.ts loads emailjs-mime-parser lazily with createRequire(import.meta.url)(...), which
+//   would look for node_modules next to the bundle; rewritten to a plain require(...) esbuild bundles,
+//   still lazy (a CommonJS module in a bundle runs at its first require). A src file left with the
+//   pattern after the rewrite fails the build, so a new lazy load cannot silently escape.
+// - bundled CommonJS dependencies require node's builtins: the banner gives the ESM bundle a require.
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const out = process.argv[2];
+if (!out) {
+  console.error("usage: node scripts/bundle.mjs OUT.js");
+  process.exit(2);
+}
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const LAZY = /createRequire\(import\.meta\.url\)\(/g;
+
+const lazyRequire = {
+  name: "lazy-require",
+  setup(b) {
+    b.onLoad({ filter: /[/\\]src[/\\].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      return { contents: source.replace(LAZY, "require("), loader: "ts" };
+    });
+  },
+};
+
+const result = await build({
+  stdin: {
+    contents: 'import { main } from "./src/cli.ts";\nmain(process.argv);\n',
+    resolveDir: root,
+    sourcefile: "newsnotify-entry.ts",
+    loader: "ts",
+  },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outfile: out,
+  plugins: [lazyRequire],
+  banner: {
+    js:
+      "#!/usr/bin/node --max-semi-space-size=2\n" +
+      "// newsnotify, bundled by scripts/bundle.mjs (esbuild). Source: the project's src/.\n" +
+      'import { createRequire as __nnCreateRequire } from "node:module";\n' +
+      "const require = __nnCreateRequire(import.meta.url);",
+  },
+  legalComments: "eof",
+  logLevel: "warning",
+  metafile: true,
+});
+const text = await readFile(out, "utf8");
+if (LAZY.test(text)) {
+  console.error(`${out}: a createRequire(import.meta.url)(...) call is left in the bundle`);
+  process.exit(1);
+}
+const inputs = Object.keys(result.metafile.inputs);
+for (const must of ["emailjs-mime-parser", "ky", "zod", "commander", "yaml", "execa"]) {
+  if (!inputs.some((i) => i.includes(`node_modules/${must}/`))) {
+    console.error(`${out}: ${must} is not in the bundle`);
+    process.exit(1);
+  }
+}
+if (process.argv[3]) {
+  // node_modules/<name>/ or node_modules/@scope/<name>/, the innermost one for nested copies.
+  const dirs = new Set();
+  for (const i of inputs) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(i);
+    if (m) dirs.add(m[1]);
+  }
+  const lines = new Set();
+  for (const d of dirs) {
+    const pkg = JSON.parse(await readFile(join(root, d, "package.json"), "utf8"));
+    lines.add(`${pkg.name} ${pkg.version} ${pkg.license ?? "UNKNOWN"}`);
+  }
+  await writeFile(process.argv[3], `${[...lines].sort().join("\n")}\n`);
+}
+console.log(`${out}: ${(text.length / 1024).toFixed(0)} KB from ${inputs.length} files`);

@@ -1,0 +1,70 @@
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { expect, test } from "vitest";
+import { admit } from "../../../src/delivery/admit.js";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
+import { JournaledNotifier } from "../../../src/delivery/journaled.js";
+import { targetKeys } from "../../../src/delivery/targets.js";
+import { buildNotifiers } from "../../../src/notify/build.js";
+import type { NotifierConfig } from "../../../src/notify/registry.js";
+import { Outbox } from "../../../src/state/outbox.js";
+import { makeArticle } from "../notify/article-factory.js";
+
+const ENTRIES: NotifierConfig[] = [
+  { type: "stdout", json: true, groups: "comp.*" },
+  { type: "stdout", json: true, groups: "alt.*" },
+  { type: "stdout", json: true },
+];
+
+async function setUp() {
+  const dir = await mkdtemp(join(tmpdir(), "newsnotify-admit-"));
+  const outbox = await Outbox.open(dir);
+  const targets = targetKeys(ENTRIES);
+  const notifiers = buildNotifiers(ENTRIES, { stdout: new PassThrough() }).map(
+    (n, i) => new JournaledNotifier(n, targets[i] ?? "", outbox),
+  );
+  const lines = async () => {
+    await outbox.sync();
+    const text = await readFile(join(dir, "outbox.jsonl"), "utf8").catch(() => "");
+    return text
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { op: string; target: string });
+  };
+  return { outbox, targets, notifiers, lines };
+}
+
+test("only the notifiers an article is routed to journal it", async () => {
+  const { outbox, targets, notifiers, lines } = await setUp();
+  const [comp, alt, all] = targets;
+  const article = makeArticle({ newsgroups: ["comp.lang.c"], group: "comp.lang.c" });
+  expect(await admit(outbox, notifiers, article)).toEqual([comp, all]);
+  expect((await lines()).map((l) => [l.op, l.target])).toEqual([
+    ["add", comp],
+    ["add", all],
+  ]);
+  expect(outbox.knows(alt as string, article.messageId)).toBe(false);
+  await outbox.close();
+});
+
+test("an article routed to no notifier leaves no outbox line (control messages are not routed by default)", async () => {
+  const { outbox, notifiers, lines } = await setUp();
+  const cancel = makeArticle({ newsgroups: ["comp.lang.c"], control: "cancel <x@y>" });
+  expect(await admit(outbox, notifiers, cancel)).toEqual([]);
+  expect(await lines()).toEqual([]);
+  await outbox.close();
+});
+
+test("what was admitted is delivered and marked done; nothing is left pending", async () => {
+  const { outbox, notifiers, lines } = await setUp();
+  const dispatcher = new Dispatcher(notifiers, { log: () => {} });
+  const article = makeArticle({ newsgroups: ["alt.test"], group: "alt.test" });
+  if ((await admit(outbox, notifiers, article)).length > 0) dispatcher.dispatch(article);
+  expect(await dispatcher.drain(5000)).toBe(0);
+  expect(outbox.pendingCount()).toBe(0);
+  expect((await lines()).map((l) => l.op)).toEqual(["add", "add", "done", "done"]);
+  await dispatcher.close();
+  await outbox.close();
+});

@@ -1,0 +1,161 @@
+import { once } from "node:events";
+import { createServer, type Server, type Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { fetchByNumber, NntpError, NntpReader } from "../../../src/storage/nntp-reader.js";
+
+/**
+ * A small NNTP reader server on 127.0.0.1 with the articles given (wire format), answering like
+ * nnrpd: 200 greeting, MODE READER, GROUP, ARTICLE by number or Message-ID, OVER. It writes each
+ * answer in small pieces to exercise the client's framing. Pipelined commands are answered in order.
+ */
+async function server(
+  groups: Record<string, Record<number, string>>,
+  opts: { greeting?: string; silent?: boolean } = {},
+): Promise<{ port: number; srv: Server; commands: string[] }> {
+  const commands: string[] = [];
+  const srv = createServer((s: Socket) => {
+    let current = "";
+    let buf = "";
+    const send = (text: string) => {
+      for (let i = 0; i < text.length; i += 7) s.write(text.slice(i, i + 7));
+    };
+    send(`${opts.greeting ?? "200 test server ready"}\r\n`);
+    s.on("data", (d) => {
+      buf += d.toString("latin1");
+      let at = buf.indexOf("\r\n");
+      while (at !== -1) {
+        const line = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        commands.push(line);
+        if (!opts.silent) answer(line);
+        at = buf.indexOf("\r\n");
+      }
+    });
+    const answer = (line: string) => {
+      const [cmd, arg = ""] = line.split(" ");
+      if (cmd === "MODE") return send("200 reader\r\n");
+      if (cmd === "QUIT") return s.end("205 bye\r\n");
+      if (cmd === "GROUP") {
+        const g = groups[arg];
+        if (!g) return send("411 no such group\r\n");
+        current = arg;
+        const ns = Object.keys(g).map(Number);
+        return send(`211 ${ns.length} ${Math.min(...ns)} ${Math.max(...ns)} ${arg}\r\n`);
+      }
+      if (cmd === "ARTICLE") {
+        const all = Object.values(groups).flatMap((g) => Object.values(g));
+        const text = arg.startsWith("<")
+          ? all.find((a) => a.includes(`Message-ID: ${arg}\r\n`))
+          : groups[current]?.[Number(arg)];
+        if (!text)
+          return send(arg.startsWith("<") ? "430 no such article\r\n" : "423 no such number\r\n");
+        return send(`220 ${arg} article\r\n${text}`);
+      }
+      if (cmd === "OVER") {
+        const g = groups[current] ?? {};
+        return send(
+          `224 overview\r\n${Object.keys(g)
+            .map((n) => `${n}\tsubject\r\n`)
+            .join("")}.\r\n`,
+        );
+      }
+      send("500 what?\r\n");
+    };
+  });
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const addr = srv.address();
+  return { port: typeof addr === "object" && addr ? addr.port : 0, srv, commands };
+}
+
+const art = (id: string, body: string) =>
+  `Message-ID: <${id}@x>\r\nSubject: s\r\n\r\n${body}\r\n.\r\n`;
+
+describe("NntpReader against a small local server", () => {
+  let srv: Server | null = null;
+  afterEach(() => {
+    srv?.close();
+  });
+
+  it("GROUP, ARTICLE by number and Message-ID, pipelined, with dot-stuffed lines kept", async () => {
+    const t = await server({ "cn.test": { 3: art("a", "..leading dot"), 5: art("c", "three") } });
+    srv = t.srv;
+    const r = await NntpReader.open({ port: t.port });
+    expect(await r.group("cn.test")).toEqual({ count: 2, low: 3, high: 5 });
+    expect(await r.group("no.such")).toBeNull();
+    const got = await r.articles([3, 4, 5, "<c@x>", "<zz@x>"], 2);
+    expect(got.map((b) => b?.toString("latin1") ?? null)).toEqual([
+      art("a", "..leading dot"),
+      null,
+      art("c", "three"),
+      art("c", "three"),
+      null,
+    ]);
+    expect(await r.over(3, 5)).toEqual(["3\tsubject", "5\tsubject"]);
+    r.close();
+    expect(t.commands.slice(0, 2)).toEqual(["MODE READER", "GROUP cn.test"]);
+  });
+
+  it("fetchByNumber: per group, in the order asked, null for what is gone", async () => {
+    const s = await server({
+      "a.b": { 1: art("1", "x"), 2: art("2", "y") },
+      "c.d": { 7: art("7", "z") },
+    });
+    srv = s.srv;
+    const r = await NntpReader.open({ port: s.port });
+    const got = await fetchByNumber(r, [
+      { group: "c.d", number: 7 },
+      { group: "a.b", number: 2 },
+      { group: "a.b", number: 9 },
+      { group: "gone.group", number: 1 },
+      { group: "a.b", number: 1 },
+    ]);
+    r.close();
+    expect(got.map((g) => [g.group, g.number, g.article ? "article" : null])).toEqual([
+      ["c.d", 7, "article"],
+      ["a.b", 2, "article"],
+      ["a.b", 9, null],
+      ["gone.group", 1, null],
+      ["a.b", 1, "article"],
+    ]);
+    // 9 is above a.b's high: not asked for
+    expect(s.commands.filter((c) => c.startsWith("ARTICLE"))).toEqual([
+      "ARTICLE 7",
+      "ARTICLE 2",
+      "ARTICLE 1",
+    ]);
+  });
+
+  it("refuses what would inject a command, before sending anything", async () => {
+    const s = await server({ "a.b": { 1: art("1", "x") } });
+    srv = s.srv;
+    const r = await NntpReader.open({ port: s.port });
+    await expect(r.article("<a@b>\r\nQUIT")).rejects.toThrow(NntpError);
+    await expect(r.group("a.b\r\nQUIT")).rejects.toThrow(NntpError);
+    await expect(r.article(0)).rejects.toThrow(NntpError);
+    r.close();
+    expect(s.commands).toEqual(["MODE READER"]);
+  });
+
+  it("a refused connection, a silent server and an oversized answer are NntpErrors", async () => {
+    const busy = await server({}, { greeting: "502 no permission" });
+    srv = busy.srv;
+    await expect(NntpReader.open({ port: busy.port })).rejects.toThrow(
+      /refused the connection: 502/,
+    );
+    busy.srv.close();
+
+    const silent = await server({}, { silent: true });
+    srv = silent.srv;
+    await expect(NntpReader.open({ port: silent.port, timeoutMs: 300 })).rejects.toThrow(
+      /no answer within 300 ms/,
+    );
+    silent.srv.close();
+
+    const big = await server({ "a.b": { 1: art("1", "x".repeat(5000)) } });
+    srv = big.srv;
+    const r = await NntpReader.open({ port: big.port, maxBytes: 1000 });
+    await r.group("a.b");
+    await expect(r.article(1)).rejects.toThrow(/over 1000 bytes/);
+  });
+});

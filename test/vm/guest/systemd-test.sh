@@ -1,0 +1,179 @@
+#!/bin/bash
+# guest/systemd-test.sh — the systemd lane inside a guest booted with systemd as PID 1 (run by the
+# image's vmtest.service, output on the serial console; see build-image.sh). Installs the project's
+# .deb (and on Debian 12 a nodejs 20 package), then: systemctl start, an article posted with inews
+# shows up in the journal, systemctl reload (also with a broken config), systemctl stop, and
+# systemd-analyze security before/after hardening. Prints VMRESULT lines (lib.sh), powers off.
+#
+# /proj/experiment present: also the capability experiment (which bounding sets let bpftrace attach)
+# and the systemd-notify race check; INFO lines only, several minutes more.
+set -uo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive SYSTEMD_PAGER= SYSTEMD_COLORS=0
+
+# shellcheck source=lib.sh
+. /proj/guest/lib.sh
+
+poweroff_now() {
+  sync
+  echo 1 >/proc/sys/kernel/sysrq
+  echo o >/proc/sysrq-trigger
+  sleep 30
+}
+trap 'result FAIL init "systemd-test.sh exited early"; poweroff_now' EXIT
+
+SUITE=$(cat /proj/suite)
+UNIT=newsnotify.service
+T0=$(now)
+result INFO boot "kernel up $(cut -d' ' -f1 /proc/uptime)s; $SUITE; $(uname -r); $(systemctl --version | head -n1)"
+
+journal() { journalctl -u "$UNIT" -o cat --no-pager "$@" 2>/dev/null; }
+prop() { systemctl show -P "$1" "$UNIT"; }
+# wait_for SECONDS COMMAND...: until the command succeeds.
+wait_for() {
+  local end=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    [[ $(date +%s) -lt $end ]] || return 1
+    sleep 0.5
+  done
+}
+journal_has() { journal | grep -qF -- "$1"; }
+journal_count() { journal | grep -cF -- "$1"; }
+
+# --- systemd is PID 1, innd runs as its own unit ---------------------------------------------------------
+if [[ "$(cat /proc/1/comm)" == systemd ]]; then
+  result PASS systemd-pid1 "PID 1 is systemd ($(systemctl is-system-running 2>&1))"
+else
+  result FAIL systemd-pid1 "PID 1 is $(cat /proc/1/comm)"
+fi
+if wait_for 120 innd_ready; then
+  result PASS innd-active "inn2.service $(systemctl is-active inn2 2>&1), innd answers on 127.0.0.1:119"
+else
+  result FAIL innd-active "innd not answering; inn2.service: $(systemctl is-active inn2 2>&1)"
+fi
+# tracefs: systemd mounts it (sys-kernel-tracing.mount); the hardened unit cannot mount anything.
+result INFO tracefs "$(findmnt -rn -o TARGET,FSTYPE -t tracefs,debugfs | tr "\n" " ")"
+
+# --- install ------------------------------------------------------------------------------------------
+T1=$(now)
+debs=(/proj/debs/newsnotify_*.deb)
+[[ $SUITE == bookworm ]] && debs=(/proj/debs/nodejs_*.deb "${debs[@]}")
+if out=$(dpkg -i "${debs[@]}" 2>&1) && dpkg-query -W -f '${Status}' newsnotify | grep -q 'ok installed'; then
+  result PASS dpkg-install "dpkg -i $(basename -a "${debs[@]}" | tr '\n' ' ')in $(elapsed "$T1")s; node $(node --version); $(bpftrace --version)"
+else
+  result FAIL dpkg-install "$(tail -n 5 <<<"$out")"
+fi
+echo "$out" | sed 's/^/  dpkg| /'
+# The postinst enables and starts it, as debhelper's snippet does.
+result INFO after-install "is-enabled $(systemctl is-enabled $UNIT 2>&1), is-active $(systemctl is-active $UNIT 2>&1)"
+if [[ $(stat -c '%a %U' /etc/newsnotify/newsnotify.yaml) == "640 root" && $(stat -c '%a' /var/lib/newsnotify) == 700 ]]; then
+  result PASS file-modes "/etc/newsnotify/newsnotify.yaml 0640 root, /var/lib/newsnotify 0700"
+else
+  result FAIL file-modes "$(stat -c '%n %a %U' /etc/newsnotify/newsnotify.yaml /var/lib/newsnotify)"
+fi
+
+# --- systemctl start: returns once READY=1 (bpftrace attached) -------------------------------------------
+T2=$(now)
+if systemctl start $UNIT && [[ $(prop ActiveState) == active && $(prop SubState) == running ]]; then
+  result PASS start "systemctl start returned after $(elapsed "$T2")s; active (running), Type=$(prop Type), main PID $(prop MainPID)"
+else
+  result FAIL start "$(systemctl status $UNIT --no-pager 2>&1 | tail -n 15)"
+fi
+if journal_has "ready: "; then
+  result PASS journal-ready "$(journal | grep -F 'ready: ' | tail -n1)"
+else
+  result FAIL journal-ready "no ready line in the journal"
+fi
+status=$(prop StatusText)
+if [[ $status == *" mode, watching "* ]]; then
+  result PASS status-ready "StatusText: $status"
+else
+  result FAIL status-ready "StatusText: '$status'"
+fi
+if journal | grep -q 'deprecated'; then
+  result FAIL no-deprecation "$(journal | grep deprecated | head -n1)"
+else
+  result PASS no-deprecation "no deprecation warning from bpftrace in the journal"
+fi
+
+# --- an article ----------------------------------------------------------------------------------------
+/usr/lib/news/bin/ctlinnd newgroup local.test y >/dev/null 2>&1 || true
+post() { # post MESSAGE-ID SUBJECT
+  printf 'From: Vm Test <vm@example.net>\nNewsgroups: local.test\nSubject: %s\nMessage-ID: %s\n\nbody\n' "$2" "$1" >/tmp/art
+  post_article /tmp/art
+}
+ID1="<sd1.$(date +%s)@example.net>"
+T3=$(now)
+post "$ID1" "systemd lane one" >/dev/null
+if wait_for 120 journal_has "$ID1"; then
+  result PASS article "in the journal $(elapsed "$T3")s after inews: $(journal | grep -F "$ID1" | head -n1)"
+else
+  result FAIL article "$ID1 not in the journal after 120 s"
+fi
+status_counts() { [[ $(prop StatusText) == *"1 article(s) since start"* ]]; }
+if wait_for 10 status_counts; then
+  result PASS status-count "StatusText: $(prop StatusText)"
+else
+  result FAIL status-count "StatusText: $(prop StatusText)"
+fi
+
+# --- reload: SIGHUP, same process, new config read, nothing lost ---------------------------------------
+PID=$(prop MainPID)
+readies=$(journal_count "ready: ")
+T4=$(now)
+if systemctl reload $UNIT && wait_for 180 bash -c "[[ \$(journalctl -u $UNIT -o cat | grep -cF 'ready: ') -gt $readies ]]"; then
+  if [[ $(prop MainPID) == "$PID" && $(prop ActiveState) == active && $(prop NRestarts) == 0 ]]; then
+    result PASS reload "ready again $(elapsed "$T4")s after systemctl reload; same main PID $PID, no restart; $(journal | grep -F 'SIGHUP' | tail -n1)"
+  else
+    result FAIL reload "main PID $PID → $(prop MainPID), $(prop ActiveState), NRestarts $(prop NRestarts)"
+  fi
+else
+  result FAIL reload "no second ready line after systemctl reload: $(journal | tail -n 5)"
+fi
+ID2="<sd2.$(date +%s)@example.net>"
+post "$ID2" "systemd lane two" >/dev/null
+if wait_for 120 journal_has "$ID2" && [[ $(journal_count "$ID1") -eq 1 ]]; then
+  result PASS article-after-reload "$ID2 notified; $ID1 once only"
+else
+  result FAIL article-after-reload "$ID2: $(journal_count "$ID2"), $ID1: $(journal_count "$ID1")"
+fi
+# A broken config on reload: reported, the running watch goes on.
+cp /etc/newsnotify/newsnotify.yaml /tmp/good.yaml
+echo 'mode: kporbe' >>/etc/newsnotify/newsnotify.yaml
+systemctl reload $UNIT
+if wait_for 60 journal_has "the config was not reloaded" && [[ $(prop MainPID) == "$PID" && $(prop ActiveState) == active ]]; then
+  result PASS reload-bad-config "$(journal | grep -F 'not reloaded' | tail -n1)"
+else
+  result FAIL reload-bad-config "$(prop ActiveState), main PID $(prop MainPID); $(journal | tail -n 3)"
+fi
+cp /tmp/good.yaml /etc/newsnotify/newsnotify.yaml
+
+# --- stop ------------------------------------------------------------------------------------------------
+T5=$(now)
+systemctl stop $UNIT
+code=$(prop ExecMainStatus)
+if [[ $(prop Result) == success && $code == 0 ]] && ! pgrep -x bpftrace >/dev/null && journal_has "SIGTERM: stopping"; then
+  result PASS stop "stopped in $(elapsed "$T5")s: Result=success, exit 0, no bpftrace left"
+else
+  result FAIL stop "Result=$(prop Result) exit=$code bpftrace=$(pgrep -x bpftrace | tr '\n' ' ') $(journal | tail -n 3)"
+fi
+journal | sed 's/^/  journal| /'
+
+# --- systemd-analyze security: the unit as shipped, and the one before issue 13 ---------------------------
+cp /proj/guest/newsnotify-before.service /etc/systemd/system/newsnotify-before.service
+systemctl daemon-reload
+for u in newsnotify-before newsnotify; do
+  systemd-analyze security --no-pager $u.service 2>&1 | sed "s/^/  security-$u| /"
+  score=$(systemd-analyze security --no-pager $u.service 2>&1 | sed -n 's/.*Overall exposure level for .*: //p')
+  result INFO "security-$u" "${score:-unknown}"
+done
+rm -f /etc/systemd/system/newsnotify-before.service
+systemctl daemon-reload
+
+[[ -e /proj/experiment ]] && bash /proj/guest/systemd-experiment.sh
+
+result INFO timing "guest-total $(elapsed "$T0")s (uptime $(cut -d' ' -f1 /proc/uptime)s)"
+echo "VMRESULT DONE"
+trap - EXIT
+poweroff_now
