@@ -8,7 +8,7 @@
  * crashed earlier run: setup calls it first. Restore is synchronous, so it can run from an `exit`
  * handler (`restoreOnExit`) as well as from afterAll.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   chownSync,
   closeSync,
