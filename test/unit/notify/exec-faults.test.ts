@@ -32,7 +32,7 @@ describe("exec notifier faults", () => {
   it("a program that writes 100 MB to stderr and exits 1: a bounded message, retried with backoff", async () => {
     const file = script('cat >/dev/null\nhead -c 100000000 /dev/zero | tr "\\000" E >&2\nexit 1');
     const n = new ExecNotifier({ type: "exec", command: [file], timeoutMs: 20_000 } as never);
-    const e = await n.send(makeArticle()).catch((x: unknown) => x as Error);
+    const e = (await n.send(makeArticle()).catch((x: unknown) => x)) as Error;
     expect(e.message).toMatch(
       /^exited with code 1: E{300}… \(\+99991808 bytes of stderr not shown\)$/,
     );
