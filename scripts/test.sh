@@ -30,6 +30,7 @@ done
 need_root "$@"
 need_node
 apt_install bpftrace sudo lintian
+apt_install_no_start prometheus
 install_inn
 [ $vm = 1 ] && apt_install qemu-system-x86 debootstrap cpio e2fsprogs
 node_deps "$here"
