@@ -1,5 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
-import { userInfo } from "node:os";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadStateDir } from "../config/schema.js";
 import { inspectLock, type LockState } from "../state/lock.js";
@@ -164,19 +163,30 @@ function empty(dir: string, problems: string[]): StatusReport {
 /** Not permitted to read it: who may, and how (exit 4). */
 async function notReadable(dir: string, e: unknown): Promise<UserError> {
   const st = await stat(dir).catch(() => null);
-  const owner = st ? ownerName(st.uid) : "its owner";
+  const owner = st ? await userName(st.uid) : null;
   const mode = st ? ` (mode 0${(st.mode & 0o777).toString(8)})` : "";
+  const how =
+    owner === null
+      ? "as the user who runs the watcher"
+      : owner === "root"
+        ? "as root (sudo newsnotify status)"
+        : `as ${owner}, who owns it (sudo -u ${owner} newsnotify status)`;
   return new UserError(
-    `cannot read the state directory ${dir}${mode}: ${errorMessage(e)}. Run newsnotify status as ` +
-      `${owner}, who runs the watcher (e.g. sudo -u ${owner} newsnotify status, or as root); the state ` +
-      "directory stays private, as it holds article data and notifier URLs.",
+    `cannot read the state directory ${dir}${mode}: ${errorMessage(e)}. Run newsnotify status ${how}; ` +
+      "the state directory stays private, as it holds article data and notifier URLs.",
     EXIT.permission,
   );
 }
 
-function ownerName(uid: number): string {
-  if (uid === process.getuid?.()) return userInfo().username;
-  return uid === 0 ? "root" : `uid ${uid}`;
+/** The name /etc/passwd gives uid, else "uid N". */
+async function userName(uid: number): Promise<string> {
+  if (uid === 0) return "root";
+  const passwd = await readFile("/etc/passwd", "utf8").catch(() => "");
+  for (const line of passwd.split("\n")) {
+    const [name, , id] = line.split(":");
+    if (name && Number(id) === uid) return name;
+  }
+  return `uid ${uid}`;
 }
 
 /** One fact per line, as `doctor` prints them; PROBLEM lines last. */

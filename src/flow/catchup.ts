@@ -76,6 +76,7 @@ export class CatchUp {
     const snapshot = activeMarks(active);
     const marks = this.o.marks.marks;
     if (!marks) {
+      this.o.stats?.catchUpRun(reason, 0);
       await this.#save(snapshot);
       this.o.log(
         "info",
