@@ -115,6 +115,13 @@ export class Outbox {
     return this.#pending.size;
   }
 
+  /** Pending notifications per target (the backlog `status` and /metrics show). */
+  pendingByTarget(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const p of this.#pending.values()) counts.set(p.target, (counts.get(p.target) ?? 0) + 1);
+    return counts;
+  }
+
   /** True while this target's delivery of this article is journaled and not yet done. */
   isPending(target: string, messageId: string): boolean {
     return this.#pending.has(key(target, messageId));
@@ -391,6 +398,42 @@ export class Outbox {
     this.#fd = null;
     this.#lines = lines.length;
   }
+}
+
+/**
+ * The backlog per target as the journal in `dir` says, read only (for `newsnotify status`, which must
+ * not write there): what is pending, and since when the oldest waits.
+ */
+export async function readBacklog(
+  dir: string,
+): Promise<Map<string, { pending: number; oldest: number }>> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, FILE), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    throw e;
+  }
+  const pending = new Map<string, { target: string; since: number }>();
+  for (const raw of text.split("\n")) {
+    let line: Line;
+    try {
+      line = JSON.parse(raw) as Line;
+    } catch {
+      continue;
+    }
+    if (line?.op === "add") pending.set(key(line.target, line.article.messageId), line);
+    else if (line?.op === "done" || line?.op === "drop") pending.delete(key(line.target, line.id));
+  }
+  const out = new Map<string, { pending: number; oldest: number }>();
+  for (const p of pending.values()) {
+    const o = out.get(p.target);
+    if (o) {
+      o.pending++;
+      o.oldest = Math.min(o.oldest, p.since);
+    } else out.set(p.target, { pending: 1, oldest: p.since });
+  }
+  return out;
 }
 
 function key(target: string, messageId: string): string {
