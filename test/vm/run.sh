@@ -64,6 +64,11 @@ for mode in kprobe auto; do
     "$mode/e-no-foreign-or-outside" "$mode/one-post-per-article" "$mode/sigterm")
 done
 REQUIRED_CLI+=(auto/chose-kprobe auto/c-spool-own-fs scenario-complete raw-generated-kprobe)
+# The uprobe source (issue 11, guest/scenario-uprobe.mjs): CNFS, timecaf and tradspool articles.
+REQUIRED_CLI+=(uprobe-storage-conf uprobe-auto/chose-uprobe uprobe-complete)
+for mode in auto uprobe; do
+  for c in ready cnfs timecaf tradspool one-post-per-article sigterm; do REQUIRED_CLI+=("uprobe-$mode/$c"); done
+done
 REQUIRED_SYSTEMD=(systemd-pid1 innd-active dpkg-install file-modes start journal-ready status-ready
   no-deprecation article status-count reload article-after-reload reload-bad-config stop)
 
