@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — the VM test lanes, on a stock Debian kernel under qemu, which the dev/CI machines (no
 # kprobes, lockdown, no systemd as PID 1) cannot give. Issues 3 and 13.
-#   kprobe lane:  newsnotify's kprobe mode (and auto) through the real CLI, init=/sbin/vm-init.
+#   kprobe lane:  newsnotify's kprobe mode (and auto), then the uprobe source with CNFS and timecaf
+#                 (guest/scenario-uprobe.mjs), through the real CLI, init=/sbin/vm-init.
 #   systemd lane: the project's .deb installed in a guest booted with systemd as PID 1: start, an
 #                 article in the journal, reload, stop, systemd-analyze security (guest/systemd-test.sh).
 #
