@@ -99,7 +99,10 @@ function useStorageMethods() {
     `cycbuff:NNA:${CYCBUFF}:${CYCBUFF_KB}\nmetacycbuff:NNACC:NNA\n`,
   );
   sh("innd_start || { echo 'innd did not come back'; exit 1; }");
-  for (const g of Object.values(GROUPS)) run(`${NEWSBIN}/ctlinnd`, ["newgroup", g, "y"]);
+  // Only the missing ones (local.test exists: scenario.mjs made it).
+  const active = readFileSync(`${innconfval("pathdb")}/active`, "latin1").split("\n");
+  for (const g of Object.values(GROUPS))
+    if (!active.some((l) => l.startsWith(`${g} `))) run(`${NEWSBIN}/ctlinnd`, ["newgroup", g, "y"]);
 }
 
 // --- webhook receiver -----------------------------------------------------------------------------------
