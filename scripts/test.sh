@@ -29,7 +29,9 @@ done
 
 need_root "$@"
 need_node
-apt_install bpftrace sudo lintian
+apt_install bpftrace sudo lintian openssl
+# Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs).
+apt_install ngircd mosquitto exim4-daemon-light
 install_inn
 [ $vm = 1 ] && apt_install qemu-system-x86 debootstrap cpio e2fsprogs
 node_deps "$here"

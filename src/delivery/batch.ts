@@ -25,10 +25,17 @@ export class Gatherer {
   constructor(
     readonly most: number,
     readonly signal: AbortSignal,
+    /** A digest's period: each request waits this long, unless a full one is waiting. */
+    readonly digestEveryMs?: number,
   ) {}
 
   /** Resolves once the next request may start, with `waiting` queued; false when closed meanwhile. */
   async ready(waiting: number): Promise<boolean> {
+    if (this.digestEveryMs) {
+      if (waiting < this.most && !(await sleep(this.digestEveryMs, this.signal))) return false;
+      this.#lastStart = performance.now();
+      return true;
+    }
     const wait = this.#lastStart + GATHER_MS - performance.now();
     if (this.#lastSize > 1 && wait > 0 && waiting < this.most) {
       if (!(await sleep(wait, this.signal))) return false;

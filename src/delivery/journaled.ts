@@ -32,6 +32,10 @@ export class JournaledNotifier implements Notifier {
     return this.inner.maxBatch;
   }
 
+  get digestEveryMs(): number | undefined {
+    return this.inner.digestEveryMs;
+  }
+
   preview(article: Article): unknown {
     return this.inner.preview(article);
   }

@@ -34,7 +34,7 @@ export class Lane {
     readonly changed: () => void,
   ) {
     this.#most = batchLimit(notifier);
-    this.#gatherer = new Gatherer(this.#most, signal);
+    this.#gatherer = new Gatherer(this.#most, signal, notifier.digestEveryMs);
   }
 
   get size(): number {
@@ -90,7 +90,8 @@ export class Lane {
     const most = this.#most;
     try {
       while (this.#queue.length > 0 && !this.signal.aborted) {
-        if (most > 1 && !(await this.#gatherer.ready(this.#queue.length))) return;
+        const gathers = most > 1 || this.notifier.digestEveryMs !== undefined;
+        if (gathers && !(await this.#gatherer.ready(this.#queue.length))) return;
         // Everything waiting, up to the notifier's batch size: one request carries a burst's backlog.
         const batch = this.#queue.take(most);
         const n = batch.length;

@@ -13,6 +13,7 @@ import { localOverview } from "../storage/nntp-overview.js";
 import { TokenReader } from "../storage/token-reader.js";
 import { hostFacts } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
+import { ownInndPids } from "../system/innd-process.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
 
 export interface Setup {
@@ -102,8 +103,10 @@ export async function programContext(
 }
 
 /** What this host offers the sources (kernel, bpftrace, innd's binary), read once per command. */
-export function gatherHost(setup: Setup): Promise<HostFacts> {
-  return hostFacts(setup.config.bpftrace, { comm: setup.config.process, pathbin: setup.inn.bin });
+export async function gatherHost(setup: Setup): Promise<HostFacts> {
+  const comm = setup.config.process;
+  const pids = await ownInndPids(setup.inn.run, comm);
+  return hostFacts(setup.config.bpftrace, { comm, pathbin: setup.inn.bin, pids });
 }
 
 /** The source to run for this setup (mode, or `setting` from the command line) on this host. */

@@ -1,5 +1,7 @@
 import type { Article } from "../article/article.js";
 import type { NotifierDefinition, NotifierIo } from "./definition.js";
+import { DigestNotifier } from "./digest.js";
+import { DEFAULT_LINK } from "./format/link.js";
 import type { Notifier } from "./notifier.js";
 import { Pacer } from "./pace.js";
 import { type NotifierConfig, notifierDefinition } from "./registry.js";
@@ -25,7 +27,11 @@ export function buildNotifiers(cfg: NotifierConfig[], io: NotifierIo = {}): Noti
 }
 
 function buildNotifier(entry: NotifierConfig, io: NotifierIo): Notifier {
-  return definitionOf(entry).create(entry, io);
+  const notifier = definitionOf(entry).create(entry, io);
+  const { digest } = entry as { digest?: { every: number; max: number } };
+  if (!digest) return notifier;
+  const link = ("link" in entry ? entry.link : undefined) ?? DEFAULT_LINK;
+  return new DigestNotifier(notifier, { everyMs: digest.every, max: digest.max }, link);
 }
 
 /** A validated entry always has a registered type. */
@@ -61,6 +67,7 @@ export class Routed implements Notifier {
   /** A rate-limited target takes one at a time; otherwise what the notifier itself allows. */
   readonly concurrency: number;
   readonly maxBatch: number;
+  readonly digestEveryMs: number | undefined;
 
   constructor(
     readonly inner: Notifier,
@@ -68,6 +75,7 @@ export class Routed implements Notifier {
     readonly pacer: Pacer | undefined,
   ) {
     this.label = inner.label;
+    this.digestEveryMs = inner.digestEveryMs;
     this.concurrency = pacer ? 1 : (inner.concurrency ?? 1);
     this.maxBatch = inner.sendBatch ? (inner.maxBatch ?? 1) : 1;
   }

@@ -27,6 +27,14 @@ const AGENTS = {
 
 /** Error bodies are read up to this many bytes, for the log line and a Retry-After in JSON. */
 const MAX_ERROR_BODY = 16_384;
+/**
+ * A 2xx answer counts as delivered once its status line and headers are in: the receiver took the
+ * request. Its body (nobody needs it) is read in the background up to this many bytes and until the
+ * timeout, so that the connection can be reused; one that goes on longer (or never ends) has its
+ * connection closed instead. Waiting for it would turn a delivered article into a timeout, retried
+ * (and delivered) for ever.
+ */
+const MAX_OK_BODY = 65_536;
 
 /** Sends one request; resolves on 2xx, else throws a DeliveryError (or the signal's reason on abort). */
 export function sendHttpNode(request: HttpRequest, options: SendOptions): Promise<void> {
@@ -55,7 +63,10 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
       else reject(error);
     };
     let req: http.ClientRequest;
+    /** What the timeout does once an answer's status is in (report it, not "no answer"). */
+    let onTimeout: (() => void) | null = null;
     const timer = setTimeout(() => {
+      if (onTimeout) return onTimeout();
       finish(noAnswer(where, timeoutMs));
       req.destroy();
     }, timeoutMs);
@@ -90,20 +101,22 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
     const onResponse = (res: http.IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (status >= 200 && status < 300) {
-        // Read to the end so that the connection goes back to the pool for the next request.
-        res.on("end", () => finish());
-        res.on("error", (e) => finish(unreachable(where, e.message)));
-        res.resume();
+        finish();
+        // Read to the end so that the connection goes back to the pool, within bounds.
+        let size = 0;
+        const drain = setTimeout(() => res.destroy(), timeoutMs);
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_OK_BODY) res.destroy();
+        });
+        res.on("close", () => clearTimeout(drain));
+        res.on("error", () => {});
         return;
       }
+      // The status is known: a body that never ends (or runs long) must not hide it.
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        if (size < MAX_ERROR_BODY) chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on("error", (e) => finish(unreachable(where, e.message)));
-      res.on("end", () => {
+      const answer = () => {
         const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString("utf8");
         const retryAfter = res.headers["retry-after"];
         finish(
@@ -116,7 +129,21 @@ export function sendHttpNode(request: HttpRequest, options: SendOptions): Promis
             absolute(res.headers.location, url),
           ),
         );
+      };
+      onTimeout = () => {
+        answer();
+        res.destroy();
+      };
+      res.on("data", (chunk: Buffer) => {
+        if (size < MAX_ERROR_BODY) chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_ERROR_BODY) {
+          answer();
+          res.destroy();
+        }
       });
+      res.on("error", () => answer());
+      res.on("end", answer);
     };
     send();
   });

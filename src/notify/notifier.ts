@@ -20,6 +20,11 @@ export interface Notifier {
    * them in one request: a burst of thousands costs tens of requests, not thousands.
    */
   readonly maxBatch?: number;
+  /**
+   * A digest: its queue waits this long before each send and sends what gathered (up to maxBatch) as
+   * one message (see notify/digest.ts).
+   */
+  readonly digestEveryMs?: number;
   /** The exact payload `send` would deliver (JSON-able), for dry runs. */
   preview(article: Article): unknown;
   send(article: Article, signal?: AbortSignal): Promise<void>;

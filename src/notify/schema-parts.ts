@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { wildmatProblem } from "../inn/wildmat.js";
+import { digestSchema } from "./digest.js";
 import { LINK_FIELDS } from "./format/link.js";
 import { FIELDS, templateProblem } from "./format/template.js";
 import { filterProblem } from "./route.js";
@@ -60,6 +61,7 @@ export const routing = {
     .optional()
     .describe("Also control messages (cancel, newgroup, ...); default false."),
   junk: z.boolean().optional().describe("Also articles innd filed in junk; default false."),
+  digest: digestSchema.optional(),
 };
 
 export const http = {

@@ -13,9 +13,12 @@ export interface InndProcess {
   deleted: boolean;
 }
 
-/** The oldest process named `comm` (innd's own children are younger), or null when none runs. */
-export async function inndProcess(comm: string): Promise<InndProcess | null> {
-  const pids = (await pidsNamed(comm)).sort((a, b) => a - b);
+/**
+ * This INN's innd (see ownInndPids; the oldest when several: innd's own children are younger), or
+ * null when none runs.
+ */
+export async function inndProcess(comm: string, pathrun: string): Promise<InndProcess | null> {
+  const pids = await ownInndPids(pathrun, comm);
   for (const pid of pids) {
     try {
       const target = await readlink(`/proc/${pid}/exe`);
@@ -34,19 +37,6 @@ export async function inndProcess(comm: string): Promise<InndProcess | null> {
     }
   }
   return null;
-}
-
-/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat): a restart changes it. */
-export async function processStart(pid: number): Promise<number | null> {
-  try {
-    const text = await readFile(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may contain spaces and parentheses: count from the last ")".
-    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    const start = Number(rest[19]);
-    return Number.isFinite(start) ? start : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -105,4 +95,21 @@ export async function runningInode(pid: number, binary: string): Promise<number 
     // Exited meanwhile.
   }
   return null;
+}
+
+/**
+ * This INN's innd: the pid its pid file names when that process is alive and named `comm`, else
+ * every process named `comm` (oldest first). Another innd started from the same binary (a test or
+ * benchmark instance with its own inn.conf) is not this INN's.
+ */
+export async function ownInndPids(pathrun: string, comm: string): Promise<number[]> {
+  try {
+    const pid = Number((await readFile(`${pathrun}/innd.pid`, "utf8")).trim());
+    if (Number.isSafeInteger(pid) && pid > 0) {
+      if ((await readFile(`/proc/${pid}/comm`, "utf8")).trim() === comm) return [pid];
+    }
+  } catch {
+    // No pid file, or its process is gone: fall back to the name.
+  }
+  return (await pidsNamed(comm)).sort((a, b) => a - b);
 }

@@ -77,6 +77,14 @@ notifiers:
     password: ${mta.password}
     sender: news@example.net
     to: [reader@example.org]
+  - type: email
+    host: 127.0.0.1
+    port: ${mta.tlsPort}
+    security: tls
+    ca: ${mta.ca}
+    sender: news@example.net
+    to: [digest@example.org]
+    digest: {every: 3s, max: 50}
   - type: irc
     host: 127.0.0.1
     port: ${ircd.tlsPort}
@@ -100,7 +108,7 @@ notifiers:
     await watcher.waitForLine(/ready: /);
     for (const a of articles) post(a);
     const all = Promise.all([
-      mta.waitForMessages(2, 30_000),
+      mta.waitForMessages(3, 30_000),
       listener.waitForMessages(2, 30_000),
       sub.waitFor(2, 30_000),
       rx.waitFor(4, 30_000),
@@ -120,7 +128,9 @@ notifiers:
   });
 
   const mail = (id: string) => {
-    const raw = mta.messages().find((m) => m.includes(`news:${bare(id)}`));
+    const raw = mta
+      .messages()
+      .find((m) => m.includes(`news:${bare(id)}`) && !m.includes("digest@example.org"));
     if (!raw) throw new Error(`no mail for ${id}:\n${mta.log()}`);
     const head = raw.slice(0, raw.indexOf("\n\n")).replace(/\n[ \t]+/g, " ");
     return {
@@ -131,13 +141,29 @@ notifiers:
   };
 
   it("email: one message each, through STARTTLS + AUTH, headers encoded, body with the link", () => {
-    expect(mta.messages()).toHaveLength(2);
+    expect(mta.messages().filter((m) => !m.includes("digest@example.org"))).toHaveLength(2);
     const m = mail(plainId);
     expect(m.parsed.subject).toBe("[local.test] Grüße aus Köln");
     expect(m.parsed.from).toEqual({ name: "Jürgen Müller (news)", address: "news@example.net" });
     expect(m.head).toMatch(/^Subject: =\?UTF-8\?/m);
     expect(m.parsed.snippet).toContain("First line.\nSecond line.");
     expect(mta.log()).toMatch(/P=esmtpsa X=TLS/);
+  });
+
+  it("email digest: both articles in one message, over implicit TLS", () => {
+    const digests = mta.messages().filter((m) => /^Envelope-to: digest@example\.org$/m.test(m));
+    expect(digests).toHaveLength(1);
+    const parsed = parseArticle(Buffer.from(digests[0] ?? ""), {
+      path: "/m",
+      group: "m",
+      number: 1,
+      snippetChars: 4000,
+    });
+    expect(parsed.subject).toBe("[local.test] 2 new articles in local.test");
+    expect(parsed.snippet).toContain(
+      `Grüße aus Köln — Jürgen Müller (local.test) news:${bare(plainId)}`,
+    );
+    expect(parsed.snippet).toContain(`news:${bare(hostileId)}`);
   });
 
   it("email, hostile: one Subject, no Bcc, one recipient", () => {

@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 export const INNBIN = "/usr/lib/news/bin";
 
@@ -24,7 +25,7 @@ export function requirePrerequisites(): void {
   }
 }
 
-function innconfval(key: string): string {
+export function innconfval(key: string): string {
   return execFileSync(`${INNBIN}/innconfval`, [key], { encoding: "utf8" }).trim();
 }
 
@@ -36,9 +37,31 @@ export function activeFile(): string {
   return `${innconfval("pathdb")}/active`;
 }
 
-/** Starts innd as news (per INN's rc.news) unless it runs already; waits until it answers. */
-export function ensureInnd(): void {
-  if (spawnSync("pgrep", ["-x", "innd"]).status !== 0) {
+/**
+ * Whether the *system* innd runs: its pid file (pathrun/innd.pid) names a live innd. Not `pgrep -x
+ * innd`: the benchmark runs private innds (INNCONF=...) that must not be mistaken for it.
+ */
+export function inndRunning(): boolean {
+  try {
+    const pid = readFileSync(join(innconfval("pathrun"), "innd.pid"), "utf8").trim();
+    return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "innd";
+  } catch {
+    return false;
+  }
+}
+
+export function stopInnd(): void {
+  if (!inndRunning()) return;
+  spawnSync("su", ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news stop >/dev/null 2>&1`], {
+    stdio: "ignore",
+  });
+  for (let i = 0; i < 150 && inndRunning(); i++) spawnSync("sleep", ["0.2"]);
+  if (inndRunning()) throw new Error("innd did not stop within 30 s (rc.news stop)");
+}
+
+/** Starts the system innd as news (rc.news) unless it runs; waits until ctlinnd gets an answer. */
+export function startInnd(): void {
+  if (!inndRunning()) {
     mkdirSync("/run/news", { recursive: true });
     execFileSync("chown", ["news:news", "/run/news"]);
     // rc.news's helpers keep inherited pipes open forever: give it none.
@@ -50,12 +73,23 @@ export function ensureInnd(): void {
       },
     );
   }
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 150; i++) {
     if (spawnSync(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], { stdio: "ignore" }).status === 0)
       return;
     spawnSync("sleep", ["0.2"]);
   }
-  throw new Error("innd did not start (see /var/log/news/news.err)");
+  throw new Error("innd did not start within 30 s (see /var/log/news/news.err)");
+}
+
+/** Restarts innd (it reads storage.conf and cycbuff.conf only at start). */
+export function restartInnd(): void {
+  stopInnd();
+  startInnd();
+}
+
+/** Starts innd as news (per INN's rc.news) unless it runs already; waits until it answers. */
+export function ensureInnd(): void {
+  startInnd();
 }
 
 /** Creates a group unless the active file has it. */

@@ -8,7 +8,7 @@
  * crashed earlier run: setup calls it first. Restore is synchronous, so it can run from an `exit`
  * handler (`restoreOnExit`) as well as from afterAll.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   chownSync,
   closeSync,
@@ -24,7 +24,17 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { ensureGroup, INNBIN } from "./inn.js";
+import {
+  ensureGroup,
+  INNBIN,
+  innconfval,
+  inndRunning,
+  restartInnd,
+  startInnd,
+  stopInnd,
+} from "./inn.js";
+
+export { inndRunning, restartInnd, startInnd, stopInnd } from "./inn.js";
 
 export const BACKUP_SUFFIX = ".newsnotify-e2e-backup";
 
@@ -68,10 +78,6 @@ interface State {
   createdCycbuffDir: string | null;
 }
 
-function innconfval(key: string): string {
-  return execFileSync(`${INNBIN}/innconfval`, [key], { encoding: "utf8" }).trim();
-}
-
 function paths() {
   const etc = innconfval("pathetc");
   return {
@@ -80,56 +86,6 @@ function paths() {
     state: join(etc, `newsnotify-e2e-storage${BACKUP_SUFFIX}.json`),
     cycbuffDir: join(innconfval("pathspool"), "cycbuffs"),
   };
-}
-
-/**
- * Whether the *system* innd runs: its pid file (pathrun/innd.pid) names a live innd. Not `pgrep -x
- * innd`: the benchmark runs private innds (INNCONF=...) that must not be mistaken for it.
- */
-export function inndRunning(): boolean {
-  try {
-    const pid = readFileSync(join(innconfval("pathrun"), "innd.pid"), "utf8").trim();
-    return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "innd";
-  } catch {
-    return false;
-  }
-}
-
-export function stopInnd(): void {
-  if (!inndRunning()) return;
-  spawnSync("su", ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news stop >/dev/null 2>&1`], {
-    stdio: "ignore",
-  });
-  for (let i = 0; i < 150 && inndRunning(); i++) spawnSync("sleep", ["0.2"]);
-  if (inndRunning()) throw new Error("innd did not stop within 30 s (rc.news stop)");
-}
-
-/** Starts the system innd as news (rc.news) unless it runs; waits until ctlinnd gets an answer. */
-export function startInnd(): void {
-  if (!inndRunning()) {
-    mkdirSync("/run/news", { recursive: true });
-    execFileSync("chown", ["news:news", "/run/news"]);
-    // rc.news's helpers keep inherited pipes open forever: give it none.
-    spawnSync(
-      "su",
-      ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news >/dev/null 2>&1 </dev/null`],
-      {
-        stdio: "ignore",
-      },
-    );
-  }
-  for (let i = 0; i < 150; i++) {
-    if (spawnSync(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], { stdio: "ignore" }).status === 0)
-      return;
-    spawnSync("sleep", ["0.2"]);
-  }
-  throw new Error("innd did not start within 30 s (see /var/log/news/news.err)");
-}
-
-/** Restarts innd (it reads storage.conf and cycbuff.conf only at start). */
-export function restartInnd(): void {
-  stopInnd();
-  startInnd();
 }
 
 function newsOwned(path: string): void {

@@ -31,6 +31,8 @@ export function startWatch(configFile: string, o: WatchOptions = {}): Watcher {
     all: true,
     stdin: "ignore",
     env: { ...o.env, NEWSNOTIFY: BIN, NEWSNOTIFY_ARGS: args.join(" ") },
+    // SIGTERM may take the 5 s drain of notifications in flight: SIGKILL only well after that.
+    forceKillAfterDelay: 20_000,
   });
   const log: string[] = [];
   const waiters = new Set<() => void>();

@@ -9,6 +9,14 @@ import { makeArticle } from "../notify/article-factory.js";
 
 const FAST = { initialMs: 5, maxMs: 20 };
 
+/** Waits until `ok()` holds (a condition, not a guess of how long it takes); fails after 5 s. */
+async function until(ok: () => boolean, what = "condition"): Promise<void> {
+  for (const t0 = Date.now(); !ok(); ) {
+    if (Date.now() - t0 > 5000) throw new Error(`${what} not reached in 5 s`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 /** A notifier in memory: records deliveries; `failures` makes the next sends throw. */
 class FakeNotifier implements Notifier {
   readonly delivered: string[] = [];
@@ -35,10 +43,12 @@ class FakeNotifier implements Notifier {
 class HangingNotifier implements Notifier {
   readonly label = "hanging";
   aborted = 0;
+  started = 0;
   preview(): unknown {
     return null;
   }
   send(_article: Article, signal?: AbortSignal): Promise<void> {
+    this.started++;
     return new Promise((_resolve, reject) => {
       signal?.addEventListener("abort", () => {
         this.aborted++;
@@ -96,7 +106,8 @@ describe("Dispatcher", () => {
     const dispatcher = new Dispatcher([down, up], { log: () => {}, retry: FAST });
     const articles = [makeArticle(), makeArticle()];
     for (const article of articles) dispatcher.dispatch(article);
-    expect(await dispatcher.drain(300)).toBe(2);
+    await until(() => down.attempts > 5 && up.delivered.length === 2, "retries and deliveries");
+    expect(dispatcher.pending()).toBe(2);
     expect(up.delivered).toEqual(articles.map((x) => x.messageId));
     expect(down.delivered).toEqual([]);
     expect(down.attempts).toBeGreaterThan(5);
@@ -132,7 +143,8 @@ describe("Dispatcher", () => {
       retry: { initialMs: 60_000, maxMs: 60_000 },
     });
     dispatcher.dispatch(makeArticle());
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both lanes busy: one send hanging, the other failed once and waiting out its backoff.
+    await until(() => hanging.started === 1 && log.length === 1, "a hanging send and a failure");
     const logged = log.length;
     await dispatcher.close();
     expect(hanging.aborted).toBe(1);
@@ -173,6 +185,8 @@ class BatchNotifier implements Notifier {
   readonly label = "batch";
   readonly concurrency = 1;
   readonly requests: string[][] = [];
+  /** Requests begun (the 1 ms of "network" not yet over). */
+  started = 0;
   constructor(
     readonly maxBatch: number,
     readonly refuse = new Set<string>(),
@@ -185,6 +199,7 @@ class BatchNotifier implements Notifier {
     return this.sendBatch([article]);
   }
   async sendBatch(articles: readonly Article[]): Promise<void> {
+    this.started++;
     await new Promise((resolve) => setTimeout(resolve, 1));
     if (this.failures > 0) {
       this.failures--;
@@ -224,11 +239,14 @@ describe("Dispatcher with a batching notifier", () => {
     }
     expect(await dispatcher.drain(2000)).toBe(0);
     expect(notifier.requests.map((r) => r.length)).toEqual([5, 3]);
-    await new Promise((r) => setTimeout(r, GATHER_MS * 3));
-    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, GATHER_MS * 3)); // at least that long: load is over
     dispatcher.dispatch(makeArticle());
+    // At once: within a few turns of the event loop, no timer (a gathering wait would be one).
+    for (let i = 0; i < 5 && notifier.started < 3; i++) {
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(notifier.started).toBe(3);
     expect(await dispatcher.drain(2000)).toBe(0);
-    expect(performance.now() - t0).toBeLessThan(GATHER_MS);
     expect(notifier.requests.map((r) => r.length)).toEqual([5, 3, 1]);
   });
 

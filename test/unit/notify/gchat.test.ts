@@ -36,5 +36,5 @@ test("a huge article stays within the card limits", async () => {
 test("the label hides key and token", () => {
   expect(
     gchatNotifier({ url: "https://chat.googleapis.com/v1/spaces/S/messages?key=k&token=t" }).label,
-  ).toBe("gchat https://chat.googleapis.com/v1/spaces/S/messages?…");
+  ).toBe("gchat https://chat.googleapis.com/v1/spaces/…/messages?…");
 });

@@ -103,11 +103,19 @@ test.each([
   ["https://example.net/hook?token=abc", "https://example.net/hook?…"],
   [
     "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
-    "https://hooks.slack.com/services/T00000000/B00000000/XXXX…",
+    "https://hooks.slack.com/services/…/…/XXXX…",
   ],
   [
     "https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz0123456789",
-    "https://discord.com/api/webhooks/123456789012345678/abcd…",
+    "https://discord.com/api/webhooks/…/abcd…",
+  ],
+  // Short secrets (under 20 characters) are hidden whole.
+  ["https://example.net/a/s3cr3t", "https://example.net/a/…"],
+  ["https://ntfy.example/mytopic42", "https://ntfy.example/…"],
+  ["https://hooks.example/T0123/Bx9/abcdEFGH1234", "https://hooks.example/…/…/…"],
+  [
+    "https://chat.googleapis.com/v1/spaces/AAAAx/messages?key=k",
+    "https://chat.googleapis.com/v1/spaces/…/messages?…",
   ],
 ])("redactUrl(%s)", (url, expected) => {
   expect(redactUrl(url)).toBe(expected);

@@ -1,0 +1,184 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, test } from "vitest";
+import type { Article } from "../../../src/article/article.js";
+import { notifierEntry } from "../../../src/config/notifiers.js";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
+import { JournaledNotifier } from "../../../src/delivery/journaled.js";
+import { buildNotifiers } from "../../../src/notify/build.js";
+import { DigestNotifier, digestArticle, parseDuration } from "../../../src/notify/digest.js";
+import type { Notifier } from "../../../src/notify/notifier.js";
+import type { NotifierConfig } from "../../../src/notify/registry.js";
+import { Outbox } from "../../../src/state/outbox.js";
+import { type Receiver, startReceiver } from "../../helpers/receiver.js";
+import { makeArticle } from "./article-factory.js";
+
+/** Records each message it is asked to send (the summary article a digest makes). */
+function capture(): Notifier & { sent: { at: number; article: Article }[] } {
+  const sent: { at: number; article: Article }[] = [];
+  return {
+    label: "capture",
+    sent,
+    preview: (a) => a,
+    async send(article) {
+      sent.push({ at: Date.now(), article });
+    },
+  };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log: string[] = [];
+
+test.each<[string | number, number | undefined]>([
+  ["10m", 600_000],
+  ["90s", 90_000],
+  ["1.5h", 5_400_000],
+  ["1d", 86_400_000],
+  [30, 30_000],
+  ["10", undefined],
+  ["m", undefined],
+  ["-1m", undefined],
+])("duration %j → %s ms", (text, ms) => {
+  expect(parseDuration(text)).toBe(ms);
+});
+
+test("config: digest {every, max} on any notifier; nonsense refused", () => {
+  const entry = notifierEntry({});
+  const ok = entry.safeParse({ type: "irc", host: "h", channel: "#n", digest: { every: "10m" } });
+  expect(ok.success && (ok.data as { digest: unknown }).digest).toEqual({
+    every: 600_000,
+    max: 50,
+  });
+  const bad = entry.safeParse({
+    type: "slack",
+    url: "https://x.example/h",
+    digest: { every: "0s", max: 0 },
+  });
+  expect(bad.success).toBe(false);
+  expect(bad.error?.issues.map((i) => i.path.join("."))).toEqual(["digest.every", "digest.max"]);
+});
+
+test("the summary: a count, the groups, one line per article with its link", () => {
+  const a = makeArticle({
+    subject: "One\r\nBcc: x",
+    group: "comp.lang.c",
+    newsgroups: ["comp.lang.c"],
+  });
+  const b = makeArticle({ subject: "Two", from: { name: "", address: "b@example.net" } });
+  const d = digestArticle([a, b], "news:{messageIdBare}");
+  expect(d.subject).toBe("2 new articles in comp.lang.c, local.test");
+  expect(d.snippet.split("\n")).toEqual([
+    `One Bcc: x — Ada Lovelace (comp.lang.c) news:${a.messageId.slice(1, -1).replace("@", "%40")}`,
+    `Two — b@example.net (local.test) news:${b.messageId.slice(1, -1).replace("@", "%40")}`,
+  ]);
+  expect(d.messageId).toBe(a.messageId);
+});
+
+test("one message per period with what gathered; a quiet period sends nothing; a full one goes at once", async () => {
+  const inner = capture();
+  const d = new Dispatcher(
+    [new DigestNotifier(inner, { everyMs: 300, max: 3 }, "news:{messageIdBare}")],
+    {
+      log: (l) => log.push(l),
+    },
+  );
+  const start = Date.now();
+  d.dispatch(makeArticle());
+  await sleep(100);
+  d.dispatch(makeArticle());
+  expect(await d.drain(2000)).toBe(0);
+  expect(inner.sent).toHaveLength(1);
+  expect(inner.sent[0]?.article.subject).toBe("2 new articles in local.test");
+  expect((inner.sent[0]?.at ?? 0) - start).toBeGreaterThanOrEqual(290);
+  await sleep(700);
+  expect(inner.sent).toHaveLength(1);
+  for (let i = 0; i < 5; i++) d.dispatch(makeArticle());
+  const burst = Date.now();
+  expect(await d.drain(2000)).toBe(0);
+  expect(inner.sent.map((s) => s.article.subject)).toEqual([
+    "2 new articles in local.test",
+    "3 new articles in local.test",
+    "2 new articles in local.test",
+  ]);
+  expect((inner.sent[1]?.at ?? 0) - burst).toBeLessThan(250);
+  await d.close();
+});
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "newsnotify-digest-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+test("durable: a digest not yet sent at a stop is sent after the restart, from the outbox", async () => {
+  const articles = [makeArticle(), makeArticle()];
+  let outbox = await Outbox.open(dir);
+  const first = capture();
+  let d = new Dispatcher(
+    [
+      new JournaledNotifier(
+        new DigestNotifier(first, { everyMs: 5000, max: 50 }, "news:{messageIdBare}"),
+        "t",
+        outbox,
+      ),
+    ],
+    { log: (l) => log.push(l) },
+  );
+  for (const a of articles) {
+    await outbox.admit(["t"], a);
+    d.dispatch(a);
+  }
+  await sleep(100);
+  await d.close();
+  await outbox.close();
+  expect(first.sent).toHaveLength(0);
+
+  outbox = await Outbox.open(dir);
+  expect(outbox.pendingCount()).toBe(2);
+  const second = capture();
+  d = new Dispatcher(
+    [
+      new JournaledNotifier(
+        new DigestNotifier(second, { everyMs: 200, max: 50 }, "news:{messageIdBare}"),
+        "t",
+        outbox,
+      ),
+    ],
+    { log: (l) => log.push(l) },
+  );
+  for (const a of articles) d.dispatch(a);
+  expect(await d.drain(3000)).toBe(0);
+  await d.close();
+  expect(second.sent).toHaveLength(1);
+  expect(second.sent[0]?.article.subject).toBe("2 new articles in local.test");
+  await sleep(50);
+  expect(outbox.pendingCount()).toBe(0);
+  await outbox.close();
+});
+
+test("webhook with a digest: one request with the JSON contract's batch body", async () => {
+  const rx: Receiver = await startReceiver();
+  try {
+    const [n] = buildNotifiers([
+      {
+        type: "webhook",
+        url: `${rx.url}/hook`,
+        timeoutMs: 2000,
+        digest: { every: 200, max: 50 },
+      } as NotifierConfig,
+    ]);
+    if (!n) throw new Error("no notifier");
+    const d = new Dispatcher([n], { log: (l) => log.push(l) });
+    const a = makeArticle();
+    const b = makeArticle();
+    d.dispatch(a);
+    d.dispatch(b);
+    expect(await d.drain(3000)).toBe(0);
+    await d.close();
+    expect(rx.requests).toHaveLength(1);
+    const body = rx.requests[0]?.body as { articles: { messageId: string }[] } | undefined;
+    expect(body?.articles.map((x) => x.messageId)).toEqual([a.messageId, b.messageId]);
+  } finally {
+    await rx.close();
+  }
+});

@@ -1,0 +1,107 @@
+/** The exec notifier against programs that misbehave (issue 14: stderr floods, a child holding the pipe). */
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Dispatcher } from "../../../src/delivery/dispatcher.js";
+import { ExecNotifier } from "../../../src/notify/exec.js";
+import { makeArticle } from "./article-factory.js";
+
+function script(body: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "newsnotify-exec-")), "hook.sh");
+  writeFileSync(file, `#!/bin/sh\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+/** A tag no other process has in its command line, so that its orphans can be counted. */
+const tag = () => String(90_000 + Math.floor(Math.random() * 9_000));
+const alive = (t: string) => spawnSync("pgrep", ["-f", `sleep ${t}`]).status === 0;
+
+const left: string[] = [];
+afterEach(() => {
+  // Orphans of a failed run: found by their unique tag, killed by pid.
+  for (const t of left.splice(0)) {
+    const pids = spawnSync("pgrep", ["-f", `^sleep ${t}$`], { encoding: "utf8" }).stdout;
+    for (const pid of pids.split("\n").filter(Boolean)) process.kill(Number(pid), "SIGKILL");
+  }
+});
+
+describe("exec notifier faults", () => {
+  it("a program that writes 100 MB to stderr and exits 1: a bounded message, retried with backoff", async () => {
+    const file = script('cat >/dev/null\nhead -c 100000000 /dev/zero | tr "\\000" E >&2\nexit 1');
+    const n = new ExecNotifier({ type: "exec", command: [file], timeoutMs: 20_000 } as never);
+    const e = (await n.send(makeArticle()).catch((x: unknown) => x)) as Error;
+    expect(e.message).toMatch(
+      /^exited with code 1: E{300}… \(\+99991808 bytes of stderr not shown\)$/,
+    );
+    expect(e.message.length).toBeLessThan(400);
+
+    const log: string[] = [];
+    const dispatcher = new Dispatcher([n], {
+      log: (l) => log.push(l),
+      retry: { initialMs: 400, maxMs: 60_000 },
+    });
+    const t0 = Date.now();
+    dispatcher.dispatch(makeArticle());
+    await new Promise((r) => setTimeout(r, 2500));
+    await dispatcher.close();
+    const attempts = log.filter((l) => /attempt \d+ failed/.test(l));
+    // 400 ms, then 800, 1600 (±20 %): three or four attempts in 2.5 s, not hundreds.
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(attempts.length).toBeLessThanOrEqual(4);
+    expect(log.join("\n").length).toBeLessThan(4 * 1000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 60_000);
+
+  it("timeout while a child of the program holds the pipe: the whole group is killed, no orphan", async () => {
+    const t = tag();
+    left.push(t);
+    const n = new ExecNotifier({
+      type: "exec",
+      command: [script(`cat >/dev/null; sleep ${t}`)],
+      timeoutMs: 1000,
+    } as never);
+    const t0 = Date.now();
+    const e = await n.send(makeArticle()).catch((x: unknown) => x as Error);
+    expect(e?.message).toBe("timed out after 1000 ms");
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(t), `sleep ${t} left behind`).toBe(false);
+  });
+
+  it("a stop (the dispatcher closing) kills the program's group at once", async () => {
+    const t = tag();
+    left.push(t);
+    const n = new ExecNotifier({
+      type: "exec",
+      command: [script(`cat >/dev/null; sleep ${t} & sleep ${t}; wait`)],
+      timeoutMs: 60_000,
+    } as never);
+    const abort = new AbortController();
+    const sending = n.send(makeArticle(), abort.signal).catch((x: unknown) => x as Error);
+    for (let i = 0; i < 50 && !alive(t); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(t)).toBe(true);
+    const t0 = Date.now();
+    abort.abort(new Error("stopping"));
+    expect((await sending)?.message).toBe("stopping");
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alive(t)).toBe(false);
+  });
+
+  it("a program that leaves a child holding its stderr and exits 0 is done within a second", async () => {
+    const t = tag();
+    left.push(t);
+    const n = new ExecNotifier({
+      type: "exec",
+      command: [script(`cat >/dev/null; sleep ${t} & exit 0`)],
+      timeoutMs: 30_000,
+    } as never);
+    const t0 = Date.now();
+    await n.send(makeArticle());
+    expect(Date.now() - t0).toBeLessThan(3000);
+    execFileSync("true");
+  });
+});
