@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — the VM test lanes, on a stock Debian kernel under qemu, which the dev/CI machines (no
 # kprobes, lockdown, no systemd as PID 1) cannot give. Issues 3 and 13.
-#   kprobe lane:  newsnotify's kprobe mode (and auto) through the real CLI, init=/sbin/vm-init.
+#   kprobe lane:  newsnotify's kprobe mode (and auto), then the uprobe source with CNFS and timecaf
+#                 (guest/scenario-uprobe.mjs), through the real CLI, init=/sbin/vm-init.
 #   systemd lane: the project's .deb installed in a guest booted with systemd as PID 1: start, an
 #                 article in the journal, reload, stop, systemd-analyze security (guest/systemd-test.sh).
 #
@@ -64,6 +65,11 @@ for mode in kprobe auto; do
     "$mode/e-no-foreign-or-outside" "$mode/one-post-per-article" "$mode/sigterm")
 done
 REQUIRED_CLI+=(auto/chose-kprobe auto/c-spool-own-fs scenario-complete raw-generated-kprobe)
+# The uprobe source (issue 11, guest/scenario-uprobe.mjs): CNFS, timecaf and tradspool articles.
+REQUIRED_CLI+=(uprobe-storage-conf uprobe-auto/chose-uprobe uprobe-complete)
+for mode in auto uprobe; do
+  for c in ready cnfs timecaf tradspool one-post-per-article sigterm; do REQUIRED_CLI+=("uprobe-$mode/$c"); done
+done
 REQUIRED_SYSTEMD=(systemd-pid1 innd-active dpkg-install file-modes start journal-ready status-ready
   no-deprecation article status-count reload article-after-reload reload-bad-config stop)
 

@@ -87,6 +87,12 @@ if [[ -f /proj/dist/cli.js ]]; then
   node /proj/guest/scenario.mjs
   rc=$?
   [[ $rc -eq 0 ]] || result FAIL scenario "scenario.mjs exited $rc"
+  # The uprobe source with CNFS and timecaf (issue 11): last, it rewrites storage.conf.
+  T3=$(now)
+  node /proj/guest/scenario-uprobe.mjs
+  rc=$?
+  [[ $rc -eq 0 ]] || result FAIL uprobe-scenario "scenario-uprobe.mjs exited $rc"
+  result INFO timing "scenario-uprobe $(elapsed "$T3")s"
 else
   result SKIP cli "no dist/cli.js in the project copy: CLI scenario not run"
 fi
