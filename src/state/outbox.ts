@@ -20,6 +20,12 @@ export interface OutboxOptions {
   log?: Log;
   /** How often a journal that could not be written (a full disk) is tried again. */
   retryMs?: number;
+  /**
+   * Compact once this many bytes were appended since the last compaction (default 32 MiB): an
+   * "add" line carries its whole article (about 1 KB), so counting lines alone let a busy journal
+   * grow past 100 MB before its first compaction (the soak of 2026-12-01).
+   */
+  compactBytes?: number;
 }
 
 /** One notification that must reach one notifier. */
@@ -74,6 +80,9 @@ export class Outbox {
   private readonly keepFinished: number;
   private readonly log: Log;
   private readonly retryMs: number;
+  private readonly compactBytes: number;
+  /** Bytes appended since the last compaction. */
+  #appended = 0;
 
   private constructor(
     private readonly path: string,
@@ -82,6 +91,7 @@ export class Outbox {
     this.keepFinished = o.keepFinished ?? 50_000;
     this.log = o.log ?? (() => {});
     this.retryMs = o.retryMs ?? 5000;
+    this.compactBytes = o.compactBytes ?? 32 * 1024 * 1024;
   }
 
   /**
@@ -205,7 +215,8 @@ export class Outbox {
     }
     this.#append(...lines);
     if (
-      this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000 &&
+      (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000 ||
+        this.#appended > this.compactBytes) &&
       this.#lines > this.#compactAfter &&
       !this.#held
     ) {
@@ -231,7 +242,11 @@ export class Outbox {
   /** Buffers the lines; they go out in one write(2) with all others of this turn of the event loop. */
   #append(...lines: Line[]): void {
     if (lines.length === 0) return;
-    for (const line of lines) this.#buffer += `${JSON.stringify(line)}\n`;
+    for (const line of lines) {
+      const text = `${JSON.stringify(line)}\n`;
+      this.#buffer += text;
+      this.#appended += text.length;
+    }
     this.#lines += lines.length;
     this.#dirty = true;
     if (!this.#flushing) {
@@ -397,6 +412,7 @@ export class Outbox {
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
     this.#lines = lines.length;
+    this.#appended = 0;
   }
 }
 
