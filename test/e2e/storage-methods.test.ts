@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newMessageId, post, requirePrerequisites, spool } from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
@@ -37,6 +38,7 @@ interface Case {
 }
 
 const S = spool();
+const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
 const CASES: Case[] = [
   {
     name: "tradspool",
@@ -212,4 +214,44 @@ describe("every storage method through the uprobe source (mode auto)", () => {
     for (const p of posted) expect(bodies(rx, p.id), p.id).toHaveLength(1);
     expect(rx.requests).toHaveLength(before + posted.length);
   }, 240_000);
+
+  it("timehash through a file-creation source (mode tracepoint): the file's Xref says where it was filed", async () => {
+    expect(await watcher?.stop()).toBe(0);
+    const rx2 = await startReceiver();
+    const dir = mkdtempSync(join(tmpdir(), "newsnotify-methods-tp-"));
+    const tpConfig = join(dir, "config.yaml");
+    writeFileSync(
+      tpConfig,
+      `mode: tracepoint\nstateDir: ${join(dir, "state")}\n` +
+        `notifiers:\n  - type: webhook\n    url: ${rx2.url}/hook\n`,
+    );
+    const tp = startWatch(tpConfig);
+    try {
+      await tp.waitForLine(/ready: tracepoint mode/);
+      const p = postCase(CASES[1] as Case, "tracepoint");
+      await rx2.waitFor(1, 60_000).catch((e: Error) => {
+        throw new Error(`${e.message}\nwatch said:\n${tp.log.join("\n")}`);
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(rx2.requests).toHaveLength(1);
+      checkPayload(rx2.requests[0]?.body as Body, p);
+    } finally {
+      await tp.stop();
+      await rx2.close();
+    }
+  }, 120_000);
+
+  it("test-hook takes a token: a CNFS article, which has no file, read as watch reads it", async () => {
+    const p = postCase(CASES[3] as Case, "test-hook");
+    const token = tokenOf(p.id);
+    const r = await execa(BIN, ["test-hook", token], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`article ${token}`);
+    expect(r.stdout).toContain(`"messageId": "${p.id}"`);
+    expect(r.stdout).toContain(`"token": "${token}"`);
+    expect(r.stdout).toContain('"path": null');
+    const bad = await execa(BIN, ["test-hook", `@03${"0".repeat(34)}@`], { reject: false });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/cannot read the article stored as @03/);
+  }, 60_000);
 });
