@@ -56,6 +56,19 @@ apt_install() {
   apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# Installs packages without starting their services: of prometheus only promtool is wanted (the
+# tests validate /metrics with it), not a Prometheus server on :9090.
+apt_install_no_start() {
+  local policy=/usr/sbin/policy-rc.d made=
+  if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && made=1
+  fi
+  local rc=0
+  apt_install "$@" || rc=$?
+  [ -n "$made" ] && rm -f $policy
+  return $rc
+}
+
 # inn2's post-install fails where the hostname is not a FQDN (seen on CI machines): give it a
 # domain and a server, then let dpkg finish.
 install_inn() {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { doctor } from "./commands/doctor.js";
 import { script } from "./commands/script.js";
+import { status } from "./commands/status.js";
 import { testHook } from "./commands/test-hook.js";
 import { watchReloading } from "./commands/watch-reload.js";
 import { SOURCES, type SourceSetting } from "./sources/registry.js";
@@ -58,6 +59,18 @@ function program(): Command {
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .action(async (o: { config?: string }) => {
       if (!(await doctor({ config: o.config, out: process.stdout }))) process.exitCode = 1;
+    });
+
+  cli
+    .command("status")
+    .description(
+      "what the watcher of the state directory is doing: per notifier backlog, last delivery and error; last article; lock (no root needed)",
+    )
+    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .option("--json", "print it as JSON", false)
+    .action(async (o: { config?: string; json: boolean }) => {
+      const ok = await status({ config: o.config, json: o.json, out: process.stdout });
+      if (!ok) process.exitCode = 1;
     });
 
   cli

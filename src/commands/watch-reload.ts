@@ -1,6 +1,7 @@
 import { loadSetup } from "../flow/setup.js";
 import { systemdNotifier } from "../system/sdnotify.js";
 import { ConfigError, errorMessage } from "../util/errors.js";
+import { Stats } from "../util/stats.js";
 import { type WatchOptions, watch } from "./watch.js";
 
 /**
@@ -34,6 +35,8 @@ export async function watchReloading(
       },
     );
   });
+  // One set of counters for every config this process runs: /metrics counters never go back.
+  const stats = opts.stats ?? new Stats();
   let stopped = false;
   void opts.stopSignal.then((sig) => {
     stopped = true;
@@ -41,7 +44,7 @@ export async function watchReloading(
   });
   for (;;) {
     const reloaded = new Promise<string>((r) => (hup = () => r("SIGHUP")));
-    await watch({ ...opts, stopSignal: Promise.race([opts.stopSignal, reloaded]) });
+    await watch({ ...opts, stats, stopSignal: Promise.race([opts.stopSignal, reloaded]) });
     hup = null;
     if (stopped) break;
     log("info", `SIGHUP: starting again with ${opts.config ?? "the default config"}`);

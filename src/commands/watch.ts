@@ -30,6 +30,8 @@ import { InndPidFile, inndProcess, ownInndPids, runningInode } from "../system/i
 import { systemdNotifier } from "../system/sdnotify.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
+import { Stats } from "../util/stats.js";
+import { observe } from "./observe.js";
 
 export interface WatchOptions {
   config?: string;
@@ -37,6 +39,8 @@ export interface WatchOptions {
   /** Resolves when the watcher should stop (SIGINT/SIGTERM at the CLI). */
   stopSignal: Promise<string>;
   stdout?: NodeJS.WritableStream;
+  /** Counters for `status` and /metrics (kept across a SIGHUP reload). */
+  stats?: Stats;
 }
 
 /** `newsnotify watch`: see innd store articles and notify each, until told to stop. */
@@ -44,14 +48,21 @@ export async function watch(opts: WatchOptions): Promise<void> {
   const setup = await loadSetup(opts.config);
   const { host, choice } = await preflight(setup, opts.log);
   const state = await openState(setup, opts.log);
+  const stats = opts.stats ?? new Stats();
   try {
-    const delivery = await openDelivery(setup, state, opts);
-    const run = wire(setup, host, choice, state, delivery, opts.log);
+    // status.json and /metrics; closed last, so the last status written says what was left.
+    const seeing = await observe(setup.config, state.dir, stats, opts.log);
     try {
-      await runUntilStopped(run.supervisor, opts);
+      const delivery = await openDelivery(setup, state, { ...opts, stats });
+      const run = wire(setup, host, choice, state, delivery, opts.log, stats);
+      try {
+        await runUntilStopped(run.supervisor, opts);
+      } finally {
+        run.close();
+        await closeDelivery(delivery, opts.log);
+      }
     } finally {
-      run.close();
-      await closeDelivery(delivery, opts.log);
+      await seeing.close();
     }
   } finally {
     await state.close();
@@ -100,6 +111,7 @@ async function preflight(
 }
 
 interface State {
+  dir: string;
   outbox: Outbox;
   marks: HighWater;
   close(): Promise<void>;
@@ -117,6 +129,7 @@ async function openState(setup: Setup, log: Log): Promise<State> {
       throw e;
     });
     return {
+      dir,
       outbox,
       marks,
       close: async () => {
@@ -145,8 +158,10 @@ async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Pro
   const { outbox } = state;
   const targets = targetKeys(config.notifiers);
   const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout }).map(
-    (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox),
+    (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox, opts.stats),
   );
+  opts.stats?.configure(notifiers.map((n) => ({ target: n.target, label: n.label })));
+  opts.stats?.backlogFrom(() => outbox.pendingByTarget());
   const dispatcher = new Dispatcher(notifiers, { log: (line) => opts.log("warn", line) });
   const delivery: Delivery = {
     dispatcher,
@@ -187,6 +202,7 @@ function wire(
   state: State,
   delivery: Delivery,
   log: Log,
+  stats: Stats,
 ): { supervisor: TraceSupervisor; close(): void } {
   const { config } = setup;
   const storage = storageContext(setup);
@@ -210,6 +226,7 @@ function wire(
     onLost: () => void catchUp.request("bpftrace lost events"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
     ownInnd: (pid) => inndPid.isOurs(pid),
+    stats,
   });
   const catchUp = new CatchUp({
     spool: setup.spool,
@@ -221,6 +238,7 @@ function wire(
     seen: (g, n) => flow.seen(g, n),
     article: (ref) => flow.stored(ref),
     beforeSave: () => state.outbox.sync(),
+    stats,
   });
 
   let readyOnce = false;
@@ -242,6 +260,7 @@ function wire(
         program.source === choice.source.name ? choice.reason : "fallback after an attach failure";
       const detail = program.depth > 0 ? `walk depth ${program.depth}` : program.detail;
       const first = restarts === 0 && !readyOnce;
+      stats.attached(program.source, detail, restarts);
       readyOnce = true;
       log(
         "info",

@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../util/errors.js";
+import { parseListen } from "../util/listen.js";
 import {
   inheritLink,
   linkPattern,
@@ -28,6 +29,32 @@ const absolutePath = z
     (p) => !/["\\\u0000-\u001f\u007f]/.test(p),
     "must not contain a double quote, a backslash or a control character",
   );
+
+/** `metrics: { listen, allowRemote }`: the /metrics endpoint, on loopback unless explicitly allowed. */
+const metricsSchema = z
+  .strictObject({
+    listen: z
+      .string()
+      .default("127.0.0.1:9464")
+      .describe(
+        "HOST:PORT to serve /metrics on (an IP literal or localhost; port 0: any free one).",
+      ),
+    allowRemote: z
+      .boolean()
+      .default(false)
+      .describe("Allow a non-loopback listen address (the metrics name notifiers and groups)."),
+  })
+  .superRefine((m, ctx) => {
+    const at = parseListen(m.listen);
+    if (typeof at === "string") ctx.addIssue({ code: "custom", path: ["listen"], message: at });
+    else if (!at.loopback && !m.allowRemote) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["listen"],
+        message: `${m.listen} is not a loopback address; set metrics.allowRemote: true to serve metrics beyond this host`,
+      });
+    }
+  });
 
 /** The schema; INN's paths are its defaults, and they are validated like values from the file. */
 export function configSchema(defaults: ConfigDefaults) {
@@ -116,6 +143,11 @@ export function configSchema(defaults: ConfigDefaults) {
         "Where each article goes, each with its own retrying queue: a mapping with a type, or a " +
           "service URL such as slack://... (see docs/notifiers.md).",
       ),
+    metrics: metricsSchema
+      .optional()
+      .describe(
+        "Serve Prometheus metrics at http://LISTEN/metrics (off unless set; loopback only unless allowRemote).",
+      ),
     link: linkPattern
       .optional()
       .describe(
@@ -141,6 +173,25 @@ export async function loadConfig(
     throw new ConfigError([`${file}: cannot read: ${(error as Error).message}`], { cause: error });
   }
   return parseConfig(parseYaml(text, file), defaults, file);
+}
+
+/**
+ * Only the state directory (for `status`): the rest of the file is not validated, so that secrets it
+ * takes from the environment (`${env:…}`, set for the service only) need not be set in this shell.
+ */
+export async function loadStateDir(file: string | undefined): Promise<string> {
+  const key = configSchema({ spool: "/", activeFile: "/" }).shape.stateDir;
+  if (file === undefined) return key.parse(undefined);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ConfigError([`${file}: cannot read: ${(error as Error).message}`], { cause: error });
+  }
+  const input = parseYaml(text, file) as { stateDir?: unknown } | null;
+  const result = key.safeParse(typeof input === "object" && input ? input.stateDir : undefined);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${file}: stateDir: ${i.message}`));
 }
 
 /** YAML is a superset of JSON, so one parser serves both; syntax errors carry line and column. */

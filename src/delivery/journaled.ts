@@ -2,6 +2,9 @@ import type { Article } from "../article/article.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { Route } from "../notify/route.js";
 import type { Outbox } from "../state/outbox.js";
+import { errorMessage } from "../util/errors.js";
+import { printable } from "../util/printable.js";
+import type { DeliveryRecorder } from "../util/stats.js";
 import { isRefused } from "./retry.js";
 
 /**
@@ -13,6 +16,8 @@ export class JournaledNotifier implements Notifier {
     private readonly inner: Notifier,
     readonly target: string,
     private readonly outbox: Outbox,
+    /** Counts deliveries and failures for `status` and /metrics. */
+    private readonly record?: DeliveryRecorder,
   ) {}
 
   get label(): string {
@@ -48,11 +53,14 @@ export class JournaledNotifier implements Notifier {
       await this.inner.send(article, signal);
     } catch (e) {
       // Refused for good (e.g. HTTP 400): the dispatcher gives up, and so must the outbox.
-      if (isRefused(e)) {
+      const refused = isRefused(e);
+      if (refused) {
         await this.outbox.drop(this.target, article.messageId, e.message);
       }
+      this.#failed(e, refused ? 1 : 0, signal);
       throw e;
     }
+    this.record?.delivered(this.target, [article.messageId]);
     // Not awaited: a crash before the line is written only means this article is sent once more
     // (at-least-once).
     this.outbox.done(this.target, article.messageId).catch(() => {});
@@ -71,12 +79,32 @@ export class JournaledNotifier implements Notifier {
       return;
     }
     this.outbox.flush();
-    await this.inner.sendBatch(pending, signal);
+    try {
+      await this.inner.sendBatch(pending, signal);
+    } catch (e) {
+      // A refused batch is split and retried one by one: nothing is dropped yet.
+      this.#failed(e, 0, signal);
+      throw e;
+    }
+    this.record?.delivered(
+      this.target,
+      pending.map((a) => a.messageId),
+    );
     this.outbox
       .doneMany(
         this.target,
         pending.map((a) => a.messageId),
       )
       .catch(() => {});
+  }
+
+  #failed(e: unknown, dropped: number, signal: AbortSignal | undefined): void {
+    // Aborted by close() at a stop: not the target's failure.
+    if (signal?.aborted) return;
+    this.record?.failed(
+      this.target,
+      printable(errorMessage(e).replace(/\s*\n\s*/g, " | ")),
+      dropped,
+    );
   }
 }

@@ -6,6 +6,7 @@ import type { Found, StorageContext, StoredRef } from "../storage/method.js";
 import { findStored } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
+import type { Stats } from "../util/stats.js";
 
 export interface CatchUpLimits {
   /** Notify at most this many missed articles per catch-up (the newest). */
@@ -32,6 +33,8 @@ export interface CatchUpOptions {
    * of the marks: they must never be on disk past an article whose journal line is not.
    */
   beforeSave?: () => Promise<void>;
+  /** Counts runs and the articles they notified. */
+  stats?: Pick<Stats, "catchUpRun">;
 }
 
 /**
@@ -73,6 +76,7 @@ export class CatchUp {
     const snapshot = activeMarks(active);
     const marks = this.o.marks.marks;
     if (!marks) {
+      this.o.stats?.catchUpRun(reason, 0);
       await this.#save(snapshot);
       this.o.log(
         "info",
@@ -98,6 +102,7 @@ export class CatchUp {
             : ""),
       );
     }
+    this.o.stats?.catchUpRun(reason, todo.length);
     // A few at a time: each read may wait for innd to finish writing.
     for (let i = 0; i < todo.length; i += 8) {
       await Promise.all(todo.slice(i, i + 8).map((t) => this.o.article(t.ref)));

@@ -10,6 +10,7 @@ import { errorMessage } from "../util/errors.js";
 import { Limit } from "../util/limit.js";
 import type { Log } from "../util/log.js";
 import { RecentSet } from "../util/recent.js";
+import type { Stats } from "../util/stats.js";
 
 const DONE: Promise<void> = Promise.resolve();
 
@@ -33,6 +34,14 @@ export interface FlowOptions {
   onShortfall?: () => void;
   /** Whether a storing innd is this INN's (its pid file's), not another instance of the binary. */
   ownInnd?: (pid: number) => Promise<boolean>;
+  /** Counts articles seen (and when: the start of delivery latency) and lost events. */
+  stats?: Pick<Stats, "seen" | "lost">;
+}
+
+/** How an article was found, and when newsnotify first saw it. */
+export interface Sighting {
+  via: "trace" | "catchup";
+  at: number;
 }
 
 /**
@@ -78,12 +87,13 @@ export class ArticleFlow {
   }
 
   async #handle(ev: SourceEvent): Promise<void> {
+    const traced: Sighting = { via: "trace", at: Date.now() };
     switch (ev.kind) {
       case "file": {
         // Files outside the spool (history, overview, logs) are innd's business, not ours.
         for (const path of ev.paths) {
           const ref = storedAtPath(path, this.#storage);
-          if (ref) return this.#article(ref);
+          if (ref) return this.#article(ref, traced);
         }
         return;
       }
@@ -104,7 +114,7 @@ export class ArticleFlow {
           "warn",
           `path walk ran out of depth at …/${tail}; recovered ${path} from the active file`,
         );
-        await this.article(path);
+        await this.article(path, traced);
         return;
       }
       case "stored": {
@@ -127,9 +137,10 @@ export class ArticleFlow {
           this.o.log("warn", `stored article ${ev.messageId || ev.token}: ${errorMessage(e)}`);
           return;
         }
-        return this.#article(ref);
+        return this.#article(ref, traced);
       }
       case "lost":
+        this.o.stats?.lost(ev.count);
         this.o.log("warn", `bpftrace lost ${ev.count} events; reconciling with the spool`);
         this.o.onLost?.();
         return;
@@ -149,23 +160,23 @@ export class ArticleFlow {
    * Resolves once it is journaled (or found not to be an article to send); a second call for a path
    * being handled (catch-up racing the trace) waits for the first.
    */
-  article(path: string): Promise<void> {
+  article(path: string, seen: Sighting = { via: "catchup", at: Date.now() }): Promise<void> {
     const ref = storedAtPath(path, this.#storage);
-    return ref ? this.#article(ref) : DONE;
+    return ref ? this.#article(ref, seen) : DONE;
   }
 
   /** The same for a stored article found any other way (catch-up by token, say). */
   stored(ref: StoredRef): Promise<void> {
-    return this.#article(ref);
+    return this.#article(ref, { via: "catchup", at: Date.now() });
   }
 
-  #article(ref: StoredRef): Promise<void> {
+  #article(ref: StoredRef, seen: Sighting): Promise<void> {
     const key = ref.path ?? ref.token ?? "";
     const running = this.#inflight.get(key);
     if (running) return running;
     if (!this.#paths.add(key)) return DONE;
     const handling = this.#reads
-      .run(() => this.#read(ref))
+      .run(() => this.#read(ref, seen))
       .finally(() => {
         this.#inflight.delete(key);
         // Seen only now: catch-up saves marks past what it counts as seen, so an article still
@@ -177,7 +188,7 @@ export class ArticleFlow {
     return handling;
   }
 
-  async #read(ref: StoredRef): Promise<void> {
+  async #read(ref: StoredRef, seen: Sighting): Promise<void> {
     const name = ref.path ?? ref.token ?? "?";
     let stored: Awaited<ReturnType<typeof readStored>>;
     try {
@@ -196,6 +207,7 @@ export class ArticleFlow {
       return;
     }
     if (this.#ids.add(article.messageId)) {
+      this.o.stats?.seen(article, seen.via, seen.at);
       try {
         await this.o.deliver(article);
       } catch (e) {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { z } from "zod";
 import type { Article } from "../article/article.js";
 import { defineNotifier, type OptionsOf, type ServiceUrl, urlTarget } from "./definition.js";
@@ -125,8 +125,15 @@ export function batchPayload(articles: readonly Article[]): { articles: ArticleP
  * batching receiver should drop repeats by each article's messageId.
  */
 export function idempotencyKey(messageIds: string): string {
-  return createHash("sha256").update(messageIds).digest("hex").slice(0, 32);
+  // crypto.hash (node >= 20.12) is the one-shot form: no Hash object per request.
+  const hex = oneShot
+    ? oneShot("sha256", messageIds, "hex")
+    : crypto.createHash("sha256").update(messageIds).digest("hex");
+  return hex.slice(0, 32);
 }
+
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string })
+  .hash;
 
 /**
  * json[s]://[user:password@]host[:port]/path → the JSON webhook; `?+Name=value` adds a header (as in

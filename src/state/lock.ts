@@ -103,3 +103,35 @@ export async function startTime(pid: number): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/** What `status` says about the lock: who holds it, and whether that is a live watch on `dir`. */
+export interface LockState {
+  owner: LockOwner | null;
+  /** The pid exists (signal 0 is not refused as ESRCH). */
+  alive: boolean;
+  /** It is a newsnotify watch on this directory, started when the lock says (holdsLock). */
+  held: boolean;
+}
+
+/** Reads `dir`/watch.pid without taking it; null when there is no lock file. */
+export async function inspectLock(dir: string): Promise<LockState | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "watch.pid"), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+  const owner = parseLock(text);
+  if (!owner) return { owner: null, alive: false, held: false };
+  return { owner, alive: isAlive(owner.pid), held: await holdsLock(owner, dir) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

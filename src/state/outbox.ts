@@ -20,6 +20,12 @@ export interface OutboxOptions {
   log?: Log;
   /** How often a journal that could not be written (a full disk) is tried again. */
   retryMs?: number;
+  /**
+   * Compact once this many bytes were appended since the last compaction (default 32 MiB): an
+   * "add" line carries its whole article (about 1 KB), so counting lines alone let a busy journal
+   * grow past 100 MB before its first compaction (the soak of 2026-12-01).
+   */
+  compactBytes?: number;
 }
 
 /** One notification that must reach one notifier. */
@@ -74,6 +80,9 @@ export class Outbox {
   private readonly keepFinished: number;
   private readonly log: Log;
   private readonly retryMs: number;
+  private readonly compactBytes: number;
+  /** Bytes appended since the last compaction. */
+  #appended = 0;
 
   private constructor(
     private readonly path: string,
@@ -82,6 +91,7 @@ export class Outbox {
     this.keepFinished = o.keepFinished ?? 50_000;
     this.log = o.log ?? (() => {});
     this.retryMs = o.retryMs ?? 5000;
+    this.compactBytes = o.compactBytes ?? 32 * 1024 * 1024;
   }
 
   /**
@@ -113,6 +123,13 @@ export class Outbox {
 
   pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /** Pending notifications per target (the backlog `status` and /metrics show). */
+  pendingByTarget(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const p of this.#pending.values()) counts.set(p.target, (counts.get(p.target) ?? 0) + 1);
+    return counts;
   }
 
   /** True while this target's delivery of this article is journaled and not yet done. */
@@ -198,7 +215,8 @@ export class Outbox {
     }
     this.#append(...lines);
     if (
-      this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000 &&
+      (this.#lines > 4 * (this.#pending.size + this.keepFinished) + 1000 ||
+        this.#appended > this.compactBytes) &&
       this.#lines > this.#compactAfter &&
       !this.#held
     ) {
@@ -224,7 +242,11 @@ export class Outbox {
   /** Buffers the lines; they go out in one write(2) with all others of this turn of the event loop. */
   #append(...lines: Line[]): void {
     if (lines.length === 0) return;
-    for (const line of lines) this.#buffer += `${JSON.stringify(line)}\n`;
+    for (const line of lines) {
+      const text = `${JSON.stringify(line)}\n`;
+      this.#buffer += text;
+      this.#appended += text.length;
+    }
     this.#lines += lines.length;
     this.#dirty = true;
     if (!this.#flushing) {
@@ -390,7 +412,44 @@ export class Outbox {
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
     this.#lines = lines.length;
+    this.#appended = 0;
   }
+}
+
+/**
+ * The backlog per target as the journal in `dir` says, read only (for `newsnotify status`, which must
+ * not write there): what is pending, and since when the oldest waits.
+ */
+export async function readBacklog(
+  dir: string,
+): Promise<Map<string, { pending: number; oldest: number }>> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, FILE), "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    throw e;
+  }
+  const pending = new Map<string, { target: string; since: number }>();
+  for (const raw of text.split("\n")) {
+    let line: Line;
+    try {
+      line = JSON.parse(raw) as Line;
+    } catch {
+      continue;
+    }
+    if (line?.op === "add") pending.set(key(line.target, line.article.messageId), line);
+    else if (line?.op === "done" || line?.op === "drop") pending.delete(key(line.target, line.id));
+  }
+  const out = new Map<string, { pending: number; oldest: number }>();
+  for (const p of pending.values()) {
+    const o = out.get(p.target);
+    if (o) {
+      o.pending++;
+      o.oldest = Math.min(o.oldest, p.since);
+    } else out.set(p.target, { pending: 1, oldest: p.since });
+  }
+  return out;
 }
 
 function key(target: string, messageId: string): string {

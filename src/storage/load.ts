@@ -16,7 +16,13 @@ export interface LoadOptions {
  * Throws with the reason when it cannot be read.
  */
 export async function readStored(ref: StoredRef, o: LoadOptions): Promise<StoredArticle> {
-  if (ref.path !== null) return readWhenComplete(ref.path, o.spool, o.read);
+  // A token means innd stored the article before anyone saw it (see ReadOptions.stored).
+  if (ref.path !== null)
+    return readWhenComplete(
+      ref.path,
+      o.spool,
+      ref.token !== null ? { ...o.read, stored: true } : o.read,
+    );
   if (ref.token === null || !o.tokenReader) {
     throw new Error(`a ${ref.method ?? "stored"} article with neither a file nor a token to read`);
   }

@@ -17,6 +17,12 @@ export interface ReadOptions {
   timeoutMs: number;
   /** A file that is not in wire format counts as complete once its size holds this long. */
   settleMs?: number;
+  /**
+   * innd has already stored it whole (a source saw its token: InndHisWrite and SMstore's return come
+   * after the storage method wrote it): read it at once, with no wait for a terminator or a settled
+   * size (a spool without wireformat would otherwise cost settleMs per article).
+   */
+  stored?: boolean;
 }
 
 export interface StoredArticle {
@@ -82,7 +88,7 @@ export async function readWhenComplete(
           wireDone = readFrom(fd, WIRE_END.length, st.size - WIRE_END.length).equals(WIRE_END);
         }
       }
-      const settled = st.size > 0 && now - sizeSince >= settleMs;
+      const settled = st.size > 0 && (opts.stored === true || now - sizeSince >= settleMs);
       const timedOut = now - started >= opts.timeoutMs;
       if (wireDone || settled || timedOut) {
         if (st.size === 0) throw new Error(`still empty after ${opts.timeoutMs} ms`);

@@ -142,8 +142,8 @@ describe("the state directory, through bin/newsnotify", () => {
       /highwater\.json is corrupt .*move it away \(mv .*highwater\.json .*\.bad\)/,
     );
     expect(r.stderr).not.toMatch(/a bug|\n\s+at /);
-    // Nothing else left behind: the lock went with the failed start.
-    expect(readdirSync(stateDir).sort()).toEqual(["highwater.json", "outbox.jsonl"]);
+    // Nothing else left behind: the lock went with the failed start (status.json is the first run's).
+    expect(readdirSync(stateDir).sort()).toEqual(["highwater.json", "outbox.jsonl", "status.json"]);
     expect(readFileSync(join(stateDir, "highwater.json"), "utf8")).toContain("local.te");
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
@@ -9,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { Dispatcher } from "../../../src/delivery/dispatcher.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import { articlePayload } from "../../../src/notify/payload.js";
-import { redactUrl, WebhookNotifier } from "../../../src/notify/webhook.js";
+import { idempotencyKey, redactUrl, WebhookNotifier } from "../../../src/notify/webhook.js";
 import { type Receiver, startReceiver } from "../../helpers/receiver.js";
 import { makeArticle } from "./article-factory.js";
 
@@ -271,4 +272,10 @@ describe("the webhook's own HTTP client (node:http)", () => {
       server.close();
     }
   });
+});
+
+test("Idempotency-Key: the first 32 hex digits of the SHA-256 of the Message-IDs joined by newlines", () => {
+  for (const ids of ["<a@b>", "<a@b>\n<c@d>", "<\u00e9@b>"]) {
+    expect(idempotencyKey(ids)).toBe(createHash("sha256").update(ids).digest("hex").slice(0, 32));
+  }
 });

@@ -245,3 +245,21 @@ describe("HighWater, corrupt", () => {
     },
   );
 });
+
+describe("Outbox size", () => {
+  it("compacts by bytes too: a busy journal of 1 KB articles stays small, and still de-duplicates", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir, { compactBytes: 20_000 });
+    const ids = Array.from({ length: 200 }, (_, i) => `<size${i}@x>`);
+    for (const id of ids) {
+      await box.admit(["t"], article({ messageId: id, snippet: "x".repeat(1000) }));
+      await box.done("t", id);
+    }
+    await box.close();
+    // Without it: about 230 KB (200 add lines of 1.1 KB), far below the line-count threshold.
+    expect((await stat(join(dir, "outbox.jsonl"))).size).toBeLessThan(45_000);
+    const after = await Outbox.open(dir);
+    expect(ids.every((id) => after.knows("t", id) && !after.isPending("t", id))).toBe(true);
+    await after.close();
+  });
+});

@@ -34,6 +34,13 @@ describe("readWhenComplete", () => {
     expect(r).toMatchObject({ complete: true, bytes: 24 });
   });
 
+  it("an article innd has stored already (its token seen) is read at once, terminator or not", async () => {
+    writeFileSync(at(7), "Message-ID: <a@b>\n\nbody\n");
+    const r = await readWhenComplete(at(7), spool, { ...opts, settleMs: 5000, stored: true });
+    expect(r).toMatchObject({ complete: true, bytes: 24 });
+    expect(r.waitedMs).toBeLessThan(1000);
+  });
+
   it("caps a huge article and says so", async () => {
     writeFileSync(at(3), `${"x".repeat(10_000)}${WIRE}`);
     const r = await readWhenComplete(at(3), spool, { ...opts, maxBytes: 4096 });

@@ -1,0 +1,149 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { EXIT, errorMessage, UserError } from "../util/errors.js";
+import { EXPOSITION_CONTENT_TYPE, exposition, type Family } from "../util/exposition.js";
+import { parseListen } from "../util/listen.js";
+import type { Log } from "../util/log.js";
+import { LATENCY_BUCKETS, type Stats, type StatsSnapshot } from "../util/stats.js";
+
+/** The watcher's counters as Prometheus families (names and help are the README's contract). */
+export function metricFamilies(s: StatsSnapshot): Family[] {
+  const per = (n: { label: string; target: string }) => ({ notifier: n.label, target: n.target });
+  const sources = Object.entries(s.seen).sort(([a], [b]) => a.localeCompare(b));
+  return [
+    {
+      name: "newsnotify_articles_seen_total",
+      help: "Articles seen, by how: the trace source (kprobe, tracepoint, uprobe) or catchup.",
+      type: "counter",
+      samples: sources.map(([source, value]) => ({ labels: { source }, value })),
+    },
+    {
+      name: "newsnotify_notifications_delivered_total",
+      help: "Notifications the notifier's target accepted.",
+      type: "counter",
+      samples: s.notifiers.map((n) => ({ labels: per(n), value: n.delivered })),
+    },
+    {
+      name: "newsnotify_notifications_failed_total",
+      help: "Failed delivery attempts (each failed retry counts).",
+      type: "counter",
+      samples: s.notifiers.map((n) => ({ labels: per(n), value: n.failed })),
+    },
+    {
+      name: "newsnotify_notifications_dropped_total",
+      help: "Notifications given up on (refused for good by the target).",
+      type: "counter",
+      samples: s.notifiers.map((n) => ({ labels: per(n), value: n.dropped })),
+    },
+    {
+      name: "newsnotify_notifier_failing",
+      help: "1 while every attempt since the last success failed.",
+      type: "gauge",
+      samples: s.notifiers.map((n) => ({ labels: per(n), value: n.failingSince === null ? 0 : 1 })),
+    },
+    {
+      name: "newsnotify_outbox_backlog",
+      help: "Notifications journaled in the outbox and not yet delivered.",
+      type: "gauge",
+      samples: s.notifiers.map((n) => ({ labels: per(n), value: s.backlog[n.target] ?? 0 })),
+    },
+    {
+      name: "newsnotify_delivery_latency_seconds",
+      help: "From the article's trace event (or catch-up finding it) to the target's acceptance.",
+      type: "histogram",
+      bounds: LATENCY_BUCKETS,
+      samples: s.notifiers.map((n) => ({ labels: per(n), ...n.latency })),
+    },
+    {
+      name: "newsnotify_trace_lost_events_total",
+      help: "Events bpftrace reported lost (the spool is then reconciled).",
+      type: "counter",
+      samples: [{ value: s.lostEvents }],
+    },
+    {
+      name: "newsnotify_bpftrace_restarts_total",
+      help: "Times bpftrace was restarted after it died.",
+      type: "counter",
+      samples: [{ value: s.restarts }],
+    },
+    {
+      name: "newsnotify_catchup_runs_total",
+      help: "Catch-up runs (start, restarts, lost events, periodic).",
+      type: "counter",
+      samples: [{ value: s.catchUp.runs }],
+    },
+    {
+      name: "newsnotify_catchup_articles_total",
+      help: "Articles catch-up found unseen and notified.",
+      type: "counter",
+      samples: [{ value: s.catchUp.articles }],
+    },
+    {
+      name: "newsnotify_last_article_timestamp_seconds",
+      help: "When the last article was seen (0: none yet).",
+      type: "gauge",
+      samples: [{ value: (s.lastArticle?.at ?? 0) / 1000 }],
+    },
+    {
+      name: "newsnotify_source_info",
+      help: "The trace source in use (1), by name.",
+      type: "gauge",
+      samples: s.mode ? [{ labels: { source: s.mode.source }, value: 1 }] : [],
+    },
+    {
+      name: "newsnotify_start_time_seconds",
+      help: "When this watcher started.",
+      type: "gauge",
+      samples: [{ value: s.started / 1000 }],
+    },
+  ];
+}
+
+export interface MetricsServer {
+  /** http://HOST:PORT/metrics, with the port the kernel chose for port 0. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves GET /metrics (and nothing else) on `listen`; fails (exit 5) when the address is taken. */
+export async function serveMetrics(listen: string, stats: Stats, log: Log): Promise<MetricsServer> {
+  const at = parseListen(listen);
+  if (typeof at === "string") throw new UserError(`metrics.listen: ${at}`);
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD" }).end();
+    } else if (path !== "/metrics") {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("see /metrics\n");
+    } else {
+      const body = exposition(metricFamilies(stats.snapshot()));
+      res.writeHead(200, { "Content-Type": EXPOSITION_CONTENT_TYPE });
+      res.end(req.method === "HEAD" ? undefined : body);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(at.port, at.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    throw new UserError(
+      `metrics.listen ${listen}: cannot listen (${errorMessage(e)}); choose another port`,
+      EXIT.environment,
+    );
+  });
+  server.on("error", (e) => log("warn", `metrics endpoint: ${errorMessage(e)}`));
+  const port = (server.address() as AddressInfo).port;
+  const host = at.host.includes(":") ? `[${at.host}]` : at.host;
+  const url = `http://${host}:${port}/metrics`;
+  log("info", `metrics: serving ${url}`);
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,286 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { loadStateDir } from "../config/schema.js";
+import { inspectLock, type LockState } from "../state/lock.js";
+import { readBacklog } from "../state/outbox.js";
+import { readStatus, type StatusDoc } from "../state/status.js";
+import { EXIT, errorMessage, UserError } from "../util/errors.js";
+import { printable } from "../util/printable.js";
+import type { NotifierStats } from "../util/stats.js";
+
+export interface StatusOptions {
+  config?: string;
+  json?: boolean;
+  out: NodeJS.WritableStream;
+}
+
+/** A watcher's status.json this old while it runs means it is stuck (it writes once a minute). */
+const STALE_MS = 3 * 60_000;
+
+export interface NotifierReport extends Omit<NotifierStats, "latency"> {
+  backlog: number;
+  /** When the oldest pending notification was admitted (ms), null when none waits. */
+  oldestPending: number | null;
+}
+
+/** Everything `status` found, as `--json` prints it. */
+export interface StatusReport {
+  stateDir: string;
+  /** The pid lock: null when no lock file exists. */
+  lock: LockState | null;
+  running: boolean;
+  /** status.json as last written (null: none yet); `current` when the running watcher wrote it. */
+  status: (Omit<StatusDoc, "notifiers" | "backlog"> & { current: boolean }) | null;
+  notifiers: NotifierReport[];
+  /** highwater.json's mtime (ms), null when catch-up saved no marks yet. */
+  marksSaved: number | null;
+  healthy: boolean;
+  problems: string[];
+}
+
+/**
+ * `newsnotify status`: what the watcher of this state directory is doing, from its files alone (no
+ * root needed: the user who owns the state directory can run it). True when a watcher runs and no
+ * notifier is failing.
+ */
+export async function status(opts: StatusOptions): Promise<boolean> {
+  const dir = await loadStateDir(opts.config);
+  const report = await gather(dir);
+  if (opts.json) opts.out.write(`${JSON.stringify(report, null, 2)}\n`);
+  else opts.out.write(renderStatus(report, Date.now()));
+  return report.healthy;
+}
+
+export async function gather(dir: string, now = Date.now()): Promise<StatusReport> {
+  try {
+    await readdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      return empty(dir, [`no state directory ${dir}: no watcher has run with this stateDir`]);
+    }
+    if (code === "EACCES" || code === "EPERM") throw await notReadable(dir, e);
+    throw e;
+  }
+  const [lock, doc, backlog, marks] = await Promise.all([
+    inspectLock(dir),
+    readStatus(dir),
+    readBacklog(dir),
+    stat(join(dir, "highwater.json")).then(
+      (st) => st.mtimeMs,
+      () => null,
+    ),
+  ]).catch(async (e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") throw await notReadable(dir, e);
+    throw e;
+  });
+  const running = lock?.held === true;
+  const current = doc !== null && running && doc.pid === lock?.owner?.pid;
+  const problems: string[] = [];
+  if (!running) {
+    problems.push(
+      lock?.owner && lock.alive
+        ? `no watcher: the lock names pid ${lock.owner.pid}, which is not a newsnotify watch on ${dir}`
+        : "no watcher is running on this state directory (start it: newsnotify watch, or systemctl start newsnotify)",
+    );
+  } else if (!current) {
+    problems.push(`the running watcher (pid ${lock?.owner?.pid}) has written no status.json yet`);
+  } else if (doc && now - doc.updated > STALE_MS) {
+    problems.push(
+      `status.json was last written ${ago(now - doc.updated)} ago: the watcher is stuck, or cannot write ${dir}`,
+    );
+  }
+  const notifiers = notifierReports(doc, backlog);
+  for (const n of notifiers) {
+    if (n.failingSince !== null && (current || !running)) {
+      problems.push(
+        `notifier ${printable(n.label)} failing since ${iso(n.failingSince)}: ${n.lastError?.message ?? "?"}`,
+      );
+    }
+  }
+  let statusPart: StatusReport["status"] = null;
+  if (doc) {
+    const { notifiers: _n, backlog: _b, ...rest } = doc;
+    statusPart = { ...rest, current };
+  }
+  return {
+    stateDir: dir,
+    lock,
+    running,
+    status: statusPart,
+    notifiers,
+    marksSaved: marks,
+    healthy: problems.length === 0,
+    problems,
+  };
+}
+
+/** The notifiers status.json names, plus any target the outbox still holds work for. */
+function notifierReports(
+  doc: StatusDoc | null,
+  backlog: Map<string, { pending: number; oldest: number }>,
+): NotifierReport[] {
+  const out: NotifierReport[] = [];
+  const listed = new Set<string>();
+  for (const n of doc?.notifiers ?? []) {
+    const { latency: _l, ...rest } = n;
+    const b = backlog.get(n.target);
+    out.push({ ...rest, backlog: b?.pending ?? 0, oldestPending: b?.oldest ?? null });
+    listed.add(n.target);
+  }
+  for (const [target, b] of backlog) {
+    if (listed.has(target)) continue;
+    out.push({
+      target,
+      label: `outbox target ${target} (not in status.json: no longer configured?)`,
+      delivered: 0,
+      failed: 0,
+      dropped: 0,
+      lastDelivered: null,
+      lastError: null,
+      failingSince: null,
+      backlog: b.pending,
+      oldestPending: b.oldest,
+    });
+  }
+  return out;
+}
+
+function empty(dir: string, problems: string[]): StatusReport {
+  return {
+    stateDir: dir,
+    lock: null,
+    running: false,
+    status: null,
+    notifiers: [],
+    marksSaved: null,
+    healthy: false,
+    problems,
+  };
+}
+
+/** Not permitted to read it: who may, and how (exit 4). */
+async function notReadable(dir: string, e: unknown): Promise<UserError> {
+  const st = await stat(dir).catch(() => null);
+  const owner = st ? await userName(st.uid) : null;
+  const mode = st ? ` (mode 0${(st.mode & 0o777).toString(8)})` : "";
+  const how =
+    owner === null
+      ? "as the user who runs the watcher"
+      : owner === "root"
+        ? "as root (sudo newsnotify status)"
+        : `as ${owner}, who owns it (sudo -u ${owner} newsnotify status)`;
+  return new UserError(
+    `cannot read the state directory ${dir}${mode}: ${errorMessage(e)}. Run newsnotify status ${how}; ` +
+      "the state directory stays private, as it holds article data and notifier URLs.",
+    EXIT.permission,
+  );
+}
+
+/** The name /etc/passwd gives uid, else "uid N". */
+async function userName(uid: number): Promise<string> {
+  if (uid === 0) return "root";
+  const passwd = await readFile("/etc/passwd", "utf8").catch(() => "");
+  for (const line of passwd.split("\n")) {
+    const [name, , id] = line.split(":");
+    if (name && Number(id) === uid) return name;
+  }
+  return `uid ${uid}`;
+}
+
+/** One fact per line, as `doctor` prints them; PROBLEM lines last. */
+export function renderStatus(r: StatusReport, now: number): string {
+  const when = (ms: number | null | undefined) =>
+    ms === null || ms === undefined ? "never" : `${iso(ms)} (${ago(now - ms)} ago)`;
+  const lines: [string, string][] = [["state directory", r.stateDir]];
+  const owner = r.lock?.owner;
+  lines.push([
+    "watcher",
+    r.running && owner
+      ? `running: pid ${owner.pid}, a newsnotify watch on this directory`
+      : owner
+        ? `none: the lock names pid ${owner.pid} (${r.lock?.alive ? "alive, but not a newsnotify watch on this directory" : "not running"})`
+        : "none (no lock held)",
+  ]);
+  const s = r.status;
+  if (s) {
+    lines.push(["started", when(s.started)]);
+    if (s.stopped !== null) lines.push(["stopped", when(s.stopped)]);
+    lines.push(["status written", `${when(s.updated)}${s.current ? "" : " by an earlier run"}`]);
+    lines.push([
+      "source",
+      s.mode
+        ? `${s.mode.source} (${printable(s.mode.detail)}), since ${when(s.mode.since)}`
+        : "not attached yet",
+    ]);
+    const a = s.lastArticle;
+    lines.push([
+      "last article",
+      a
+        ? `${printable(a.messageId)} in ${printable(a.group)}, seen ${when(a.at)} by ${a.via}`
+        : "none since start",
+    ]);
+    const seen = Object.entries(s.seen);
+    lines.push([
+      "articles seen",
+      seen.length > 0 ? seen.map(([k, v]) => `${k} ${v}`).join(", ") : "0",
+    ]);
+    lines.push(["lost trace events", String(s.lostEvents)]);
+    lines.push(["bpftrace restarts", String(s.restarts)]);
+    lines.push([
+      "catch-up",
+      `${s.catchUp.runs} run(s), ${s.catchUp.articles} article(s)` +
+        (s.catchUp.last ? `; last ${when(s.catchUp.last.at)} (${s.catchUp.last.reason})` : ""),
+    ]);
+    lines.push(["metrics", s.metrics ?? "off (set metrics: in the config)"]);
+  } else {
+    lines.push([
+      "status written",
+      "never (no status.json: no watcher of this version has run here)",
+    ]);
+  }
+  lines.push([
+    "catch-up marks",
+    r.marksSaved === null ? "none saved yet" : `highwater.json saved ${when(r.marksSaved)}`,
+  ]);
+  for (const [i, n] of r.notifiers.entries()) {
+    const k = `notifier ${i + 1}`;
+    lines.push([k, printable(n.label)]);
+    lines.push([
+      `${k} backlog`,
+      n.backlog === 0 ? "0" : `${n.backlog} pending, the oldest since ${when(n.oldestPending)}`,
+    ]);
+    lines.push([
+      `${k} last delivered`,
+      n.lastDelivered
+        ? `${printable(n.lastDelivered.messageId)} ${when(n.lastDelivered.at)}`
+        : "none since start",
+    ]);
+    lines.push([
+      `${k} last error`,
+      n.lastError ? `${when(n.lastError.at)}: ${n.lastError.message}` : "none since start",
+    ]);
+    lines.push([
+      `${k} counts`,
+      `delivered ${n.delivered}, failed attempts ${n.failed}, dropped ${n.dropped}` +
+        (n.failingSince !== null ? `; FAILING since ${iso(n.failingSince)}` : ""),
+    ]);
+  }
+  const width = Math.max(...lines.map(([k]) => k.length));
+  const text = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join("");
+  return text + r.problems.map((p) => `PROBLEM: ${p}\n`).join("");
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** "4 s", "3 min", "5 h", "2 days". */
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}

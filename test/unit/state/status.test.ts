@@ -1,0 +1,175 @@
+/** status.json (written by the watcher) and `newsnotify status` (reading the state directory). */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { gather, renderStatus, type StatusReport } from "../../../src/commands/status.js";
+import { loadStateDir } from "../../../src/config/schema.js";
+import { startTime } from "../../../src/state/lock.js";
+import { readBacklog } from "../../../src/state/outbox.js";
+import { readStatus, StatusWriter } from "../../../src/state/status.js";
+import { Stats } from "../../../src/util/stats.js";
+
+const fresh = () => mkdtempSync(join(tmpdir(), "newsnotify-status-"));
+const kids: ReturnType<typeof spawn>[] = [];
+afterEach(() => {
+  for (const k of kids.splice(0)) k.kill("SIGKILL");
+});
+
+/** A live process whose command line reads like `newsnotify watch` (as lock.test.ts does). */
+async function fakeWatch(): Promise<number> {
+  const kid = spawn(
+    process.execPath,
+    ["-e", "setInterval(() => {}, 1000)", "/usr/bin/newsnotify", "watch"],
+    { stdio: "ignore" },
+  );
+  kids.push(kid);
+  await new Promise((r) => kid.once("spawn", r));
+  return kid.pid as number;
+}
+
+describe("StatusWriter", () => {
+  it("writes status.json 0600, atomically, and marks the stop", async () => {
+    const dir = fresh();
+    const stats = new Stats();
+    stats.configure([{ target: "t1", label: "webhook http://127.0.0.1:1/h" }]);
+    stats.seen({ messageId: "<a@x>", group: "local.test" }, "trace");
+    const w = new StatusWriter(dir, stats, { intervalMs: 60_000, metrics: () => "http://m" });
+    await w.stop();
+    expect(readdirSync(dir)).toEqual(["status.json"]);
+    expect(statSync(join(dir, "status.json")).mode & 0o777).toBe(0o600);
+    const doc = await readStatus(dir);
+    expect(doc).toMatchObject({
+      version: 1,
+      pid: process.pid,
+      metrics: "http://m",
+      lastArticle: { messageId: "<a@x>", group: "local.test" },
+      notifiers: [{ target: "t1", label: "webhook http://127.0.0.1:1/h", delivered: 0 }],
+    });
+    expect(doc?.stopped).toBeTypeOf("number");
+  });
+
+  it("a state directory it cannot write is logged, not thrown", async () => {
+    const dir = join(fresh(), "file");
+    writeFileSync(dir, "not a directory");
+    const lines: string[] = [];
+    const w = new StatusWriter(dir, new Stats(), { log: (_l, m) => lines.push(m) });
+    await w.stop();
+    expect(lines.join("\n")).toMatch(/status not saved: cannot write/);
+  });
+
+  it.each([
+    ["missing", null],
+    ["not JSON", "{"],
+    ["another version", '{"version": 2, "notifiers": []}'],
+  ])("readStatus: %s → null", async (_name, text) => {
+    const dir = fresh();
+    if (text !== null) writeFileSync(join(dir, "status.json"), text);
+    expect(await readStatus(dir)).toBeNull();
+  });
+});
+
+describe("readBacklog (the outbox journal, read only)", () => {
+  it("counts what is pending per target, and since when", async () => {
+    const dir = fresh();
+    const add = (target: string, id: string, since: number) =>
+      JSON.stringify({ op: "add", target, article: { messageId: id }, since });
+    writeFileSync(
+      join(dir, "outbox.jsonl"),
+      [
+        add("a", "<1@x>", 10),
+        add("a", "<2@x>", 20),
+        add("b", "<1@x>", 10),
+        JSON.stringify({ op: "done", target: "a", id: "<1@x>" }),
+        JSON.stringify({ op: "drop", target: "b", id: "<1@x>", why: "400" }),
+        '{"op": "add", "tar', // a line torn by a crash
+      ].join("\n"),
+    );
+    expect(await readBacklog(dir)).toEqual(new Map([["a", { pending: 1, oldest: 20 }]]));
+  });
+});
+
+describe("gather + renderStatus", () => {
+  const NOW = Date.parse("2026-12-01T23:30:00Z");
+
+  async function withWatcher(failing: boolean): Promise<StatusReport> {
+    const dir = fresh();
+    const pid = await fakeWatch();
+    writeFileSync(join(dir, "watch.pid"), `${pid}\n${await startTime(pid)}\n${dir}\n`);
+    writeFileSync(join(dir, "highwater.json"), '{"version":1,"groups":{}}\n');
+    const stats = new Stats(() => NOW - 5000);
+    stats.configure([{ target: "t1", label: "webhook http://127.0.0.1:8080/news" }]);
+    stats.attached("tracepoint", "walk depth 8", 0);
+    stats.seen({ messageId: "<a@x>", group: "local.test" }, "trace");
+    stats.delivered("t1", ["<a@x>"]);
+    if (failing) stats.failed("t1", "HTTP 503 Service Unavailable", 0);
+    const doc = { version: 1, pid, updated: NOW - 2000, stopped: null, metrics: null };
+    writeFileSync(join(dir, "status.json"), JSON.stringify({ ...doc, ...stats.snapshot() }));
+    return gather(dir, NOW);
+  }
+
+  it("a live watcher, delivering: healthy, one fact per line", async () => {
+    const r = await withWatcher(false);
+    expect(r.running).toBe(true);
+    expect(r.healthy).toBe(true);
+    const text = renderStatus(r, NOW);
+    expect(text).toMatch(/^watcher +running: pid \d+, a newsnotify watch on this directory$/m);
+    expect(text).toMatch(
+      /^last article +<a@x> in local\.test, seen 2026-12-01T23:29:55\.000Z \(5 s ago\) by tracepoint$/m,
+    );
+    expect(text).toMatch(
+      /^notifier 1 last delivered +<a@x> 2026-12-01T23:29:55\.000Z \(5 s ago\)$/m,
+    );
+    expect(text).toMatch(/^catch-up marks +highwater\.json saved /m);
+    expect(text).not.toMatch(/PROBLEM/);
+  });
+
+  it("a failing notifier: a PROBLEM line, not healthy", async () => {
+    const r = await withWatcher(true);
+    expect(r.healthy).toBe(false);
+    expect(renderStatus(r, NOW)).toMatch(
+      /^PROBLEM: notifier webhook http:\/\/127\.0\.0\.1:8080\/news failing since .*: HTTP 503/m,
+    );
+  });
+
+  it.each([
+    ["no state directory", (d: string) => join(d, "missing"), /no state directory/],
+    ["no lock", (d: string) => d, /no watcher is running/],
+    [
+      "a lock naming a pid that is not a watch",
+      (d: string) => {
+        writeFileSync(join(d, "watch.pid"), `${process.pid}\n`);
+        return d;
+      },
+      /not a newsnotify watch/,
+    ],
+  ])("%s: not healthy", async (_name, make, problem) => {
+    const r = await gather(make(fresh()), NOW);
+    expect(r.healthy).toBe(false);
+    expect(r.problems.join("\n")).toMatch(problem);
+  });
+
+  it("article data is shown printable (no terminal escapes)", async () => {
+    const dir = fresh();
+    const stats = new Stats(() => NOW);
+    stats.seen({ messageId: "<\u001b[2Jx@y>", group: "local.test" }, "catchup");
+    const doc = { version: 1, pid: 1, updated: NOW, stopped: NOW, metrics: null };
+    writeFileSync(join(dir, "status.json"), JSON.stringify({ ...doc, ...stats.snapshot() }));
+    const text = renderStatus(await gather(dir, NOW), NOW);
+    expect(text).toContain("<\\x1b[2Jx@y>");
+    expect(text).not.toContain("\u001b");
+  });
+});
+
+describe("loadStateDir", () => {
+  it("reads stateDir alone: an unset environment variable elsewhere is no problem", async () => {
+    const file = join(fresh(), "c.yaml");
+    const secret = ["$", "{env:NEWSNOTIFY_UNSET_SECRET}"].join("");
+    writeFileSync(file, `stateDir: /srv/nn\nnotifiers:\n  - url: ${secret}\n`);
+    expect(await loadStateDir(file)).toBe("/srv/nn");
+    writeFileSync(file, "stateDir: relative/dir\n");
+    await expect(loadStateDir(file)).rejects.toThrow(/stateDir: expected an absolute path/);
+    expect(await loadStateDir(undefined)).toBe("/var/lib/newsnotify");
+  });
+});
