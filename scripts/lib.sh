@@ -101,3 +101,23 @@ mount_tracing() {
   mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
   mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 }
+
+# Removes a tree that a chroot or a test may have mounted things inside (proc, sys, a bound /dev):
+# unmounts everything under it first, deepest first, refuses if anything is still mounted, and
+# removes on the tree's own filesystem only (a bound /dev removed by a plain rm -rf takes the
+# machine's device nodes with it).
+mounts_under() {
+  findmnt -rn -o TARGET | awk -v t="$1" '$0 == t || index($0, t "/") == 1'
+}
+rm_tree() {
+  local t
+  for t in "$@"; do
+    [ -e "$t" ] || continue
+    t=$(realpath "$t")
+    mounts_under "$t" | sort -r | while read -r m; do umount -l "$m" || true; done
+    if [ -n "$(mounts_under "$t")" ]; then
+      die "something is still mounted under $t: not removing it"
+    fi
+    rm -rf --one-file-system "$t"
+  done
+}

@@ -31,6 +31,9 @@ ROOTFS_SIZE="3G"
 # inn2 is installed after debootstrap: its postinst fails until inn.conf has domain:/server: set.
 LATE_PACKAGES="inn2"
 
+# rm_tree: unmount under a tree, then remove it on one filesystem only.
+# shellcheck source=../../scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 log() { printf '[build-image] %s\n' "$*" >&2; }
 
 # packages.txt for every suite, packages-<suite>.txt (if present) for one.
@@ -72,10 +75,10 @@ WORK="$CACHE/build-$KEY.tmp"
 ROOT="$WORK/rootfs"
 BUILD_LOG="$WORK/build.log"
 
-# Never rm -rf a tree that still has something mounted inside (proc in the chroot).
+# Never rm -rf a tree that still has something mounted inside (proc in the chroot): see rm_tree.
 unmount_chroot() {
   if [[ -d "$ROOT" ]]; then
-    findmnt -rn -o TARGET | grep -F "$ROOT/" | sort -r | while read -r m; do umount -l "$m" || true; done
+    mounts_under "$ROOT" | sort -r | while read -r m; do umount -l "$m" || true; done
   fi
 }
 cleanup() {
@@ -89,7 +92,7 @@ cleanup() {
 trap cleanup EXIT
 
 unmount_chroot
-rm -rf "$WORK"
+rm_tree "$WORK"
 mkdir -p "$ROOT"
 : >"$BUILD_LOG"
 
@@ -125,7 +128,7 @@ in_chroot dpkg --configure -a >>"$BUILD_LOG" 2>&1
 if in_chroot dpkg --audit | grep -q .; then in_chroot dpkg --audit >&2; exit 1; fi
 
 in_chroot apt-get clean >>"$BUILD_LOG" 2>&1
-rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT/usr/sbin/policy-rc.d"
+rm -rf --one-file-system "$ROOT"/var/lib/apt/lists/* "$ROOT/usr/sbin/policy-rc.d"
 umount "$ROOT/dev" "$ROOT/sys" "$ROOT/proc"
 
 echo newsvm >"$ROOT/etc/hostname"
@@ -184,14 +187,14 @@ echo "$KVER" >"$WORK/kernel-release"
 
 log "mke2fs -t ext4 -d rootfs ($ROOTFS_SIZE, sparse) ..."
 mke2fs -q -F -t ext4 -L vmroot -d "$ROOT" "$WORK/rootfs.img" "$ROOTFS_SIZE" >>"$BUILD_LOG" 2>&1
-rm -rf "$ROOT"
+rm_tree "$ROOT"
 
 echo $(( $(date +%s) - START )) >"$WORK/build-seconds"
 # Publish atomically: only a complete directory is ever seen under the final name.
-rm -rf "$OUT"
+rm_tree "$OUT"
 mv "$WORK" "$OUT"
 touch "$OUT/COMPLETE"
 # Drop images of this suite built from older inputs (each is a few hundred MB of allocated blocks).
-for old in "$CACHE"/image-"$SUITE"-*; do [[ "$old" == "$OUT" ]] || rm -rf "$old"; done
+for old in "$CACHE"/image-"$SUITE"-*; do [[ "$old" == "$OUT" ]] || rm_tree "$old"; done
 log "built $OUT in $(cat "$OUT/build-seconds")s (kernel $KVER)"
 echo "$OUT"

@@ -17,6 +17,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 proj=$(cd "$here/../.." && pwd)
+# rm_tree, mounts_under: unmount under a tree, then remove it on one filesystem only.
+# shellcheck source=../../scripts/lib.sh
+. "$proj/scripts/lib.sh"
 suite=${1:?usage: quickstart-chroot.sh bookworm|trixie}
 mirror=${VM_MIRROR:-http://deb.debian.org/debian}
 root=/var/tmp/newsnotify-quickstart-$suite
@@ -34,15 +37,12 @@ unmount_all() {
     [[ $(readlink "$p/root" 2>/dev/null) == "$root" ]] && kill -TERM "${p#/proc/}" 2>/dev/null || true
   done
   sleep 2
-  findmnt -rn -o TARGET | { grep -F "$root/" || true; } | sort -r | while read -r m; do umount -l "$m" || true; done
+  mounts_under "$root" | sort -r | while read -r m; do umount -l "$m" || true; done
   return 0
 }
 trap unmount_all EXIT
 unmount_all
-if [[ -d $root ]]; then
-  findmnt -rn -o TARGET | grep -qF "$root/" && fail "$root still has mounts"
-  rm -rf --one-file-system "$root"
-fi
+rm_tree "$root"
 
 say "debootstrap --variant=minbase $suite"
 debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$log" 2>&1 || fail "debootstrap (see $log)"

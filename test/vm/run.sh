@@ -52,6 +52,9 @@ VM_TIMEOUT="${VM_TIMEOUT:-900}"
 NODE_BIN="${VM_NODE:-$(readlink -f "$(command -v node)")}"
 
 say() { printf '[vm] %s\n' "$*"; }
+# rm_tree: unmount under a tree, then remove it on one filesystem only.
+# shellcheck source=../../scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 die() { printf '[vm] ERROR: %s\n' "$*" >&2; exit 1; }
 clock() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -99,7 +102,7 @@ say "image: $IMAGE_NOTE; kernel $(cat "$IMG/kernel-release")"
 # --- 2. per-run project disk ----------------------------------------------------------------------------
 mkdir -p "$CACHE"
 RUN="$(mktemp -d "$CACHE/run-$SUITE-$LANE.XXXXXX")"
-trap 'rm -rf "$RUN/stage"' EXIT
+trap 'rm_tree "$RUN/stage"' EXIT
 T0=$(clock)
 STAGE="$RUN/stage"
 mkdir -p "$STAGE/runtime"
@@ -121,7 +124,7 @@ echo "$SUITE" >"$STAGE/suite"
 [[ $SUITE == bookworm && $LANE == kprobe ]] && cp "$NODE_BIN" "$STAGE/runtime/node"
 size_mb=$(( $(du -sm "$STAGE" | cut -f1) * 13 / 10 + 64 ))
 mke2fs -q -F -t ext4 -L vmproj -d "$STAGE" "$RUN/project.img" "${size_mb}M" >/dev/null
-rm -rf "$STAGE"
+rm_tree "$STAGE"
 T_DISK=$(secs "$T0" "$(clock)")
 say "project disk: ${size_mb} MB in ${T_DISK}s$([[ $RAW_ONLY -eq 1 ]] && echo ' (raw-only: no project code)')"
 
@@ -189,7 +192,7 @@ for name in "${required[@]}"; do
 done
 
 LAST="$CACHE/last-run-$SUITE-$LANE"
-rm -rf "$LAST"
+rm_tree "$LAST"
 [[ "${VM_KEEP:-0}" == 1 ]] || rm -f "$RUN/project.img"
 mv "$RUN" "$LAST"
 CONSOLE="$LAST/console.log"
