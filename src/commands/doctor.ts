@@ -7,7 +7,6 @@ import {
   programContext,
   type Setup,
 } from "../flow/setup.js";
-import { readStorageMethods } from "../inn/innconf.js";
 import { walkDepth } from "../sources/generate.js";
 import { SOURCES } from "../sources/registry.js";
 import type { Source } from "../sources/source.js";
@@ -29,7 +28,10 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
   const host = await gatherHost(setup);
   const k = host.kernel;
   const innd = await pidsNamed(config.process);
-  const methods = await readStorageMethods(inn.etc);
+  // storage.conf as setup read it (one parse, INN's own rules), every method named, trash too.
+  const methods = setup.storage.ok
+    ? [...new Set(setup.storage.classes.map((c) => c.method))]
+    : null;
   const chosen = chooseFor(setup, host);
   const root = process.getuid?.() === 0;
   const activeReadable = await access(config.activeFile, constants.R_OK).then(

@@ -6,7 +6,7 @@ import { readBacklog } from "../state/outbox.js";
 import { readStatus, type StatusDoc } from "../state/status.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
 import { printable } from "../util/printable.js";
-import type { NotifierStats } from "../util/stats.js";
+import { emptyNotifier, type NotifierStats } from "../util/stats.js";
 
 export interface StatusOptions {
   config?: string;
@@ -131,18 +131,9 @@ function notifierReports(
   }
   for (const [target, b] of backlog) {
     if (listed.has(target)) continue;
-    out.push({
-      target,
-      label: `outbox target ${target} (not in status.json: no longer configured?)`,
-      delivered: 0,
-      failed: 0,
-      dropped: 0,
-      lastDelivered: null,
-      lastError: null,
-      failingSince: null,
-      backlog: b.pending,
-      oldestPending: b.oldest,
-    });
+    const label = `outbox target ${target} (not in status.json: no longer configured?)`;
+    const { latency: _l, ...empty } = emptyNotifier(target, label);
+    out.push({ ...empty, backlog: b.pending, oldestPending: b.oldest });
   }
   return out;
 }

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -68,13 +67,4 @@ export function storageMethods(text: string): string[] {
     if (m[1]) methods.add(m[1].toLowerCase());
   }
   return [...methods];
-}
-
-/** storage.conf's methods, or null when it cannot be read. */
-export async function readStorageMethods(etc: string): Promise<string[] | null> {
-  try {
-    return storageMethods(await readFile(join(etc, "storage.conf"), "utf8"));
-  } catch {
-    return null;
-  }
 }

@@ -110,7 +110,6 @@ function selectSections(template: string, sections: Set<string>, flags: Set<stri
       else ifFlag = null;
       continue;
     }
-    if (line.startsWith("#!")) continue;
     if (section !== null && !sections.has(section)) continue;
     if (ifFlag !== null && !flags.has(ifFlag)) continue;
     out.push(line);

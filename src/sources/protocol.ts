@@ -68,7 +68,8 @@ export function parseLine(line: string): TraceRecord | null {
 
 /** Parses the text of one printf (its trailing newline is ours, not the file name's). */
 export function parsePrintf(data: string): TraceRecord {
-  const stored = parseStoredPrintf(data);
+  // Only the uprobe programs print U and T lines: the walk and open lines skip this parse.
+  const stored = data[0] === "U" || data[0] === "T" ? parseStoredPrintf(data) : null;
   if (stored) return stored.kind === "stored" ? stored : { kind: "message", text: stored.text };
   const text = data.endsWith("\n") ? data.slice(0, -1) : data;
   let m = SEGMENT.exec(text);

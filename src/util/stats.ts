@@ -178,7 +178,8 @@ export class Stats implements DeliveryRecorder {
   }
 }
 
-function emptyNotifier(target: string, label: string): NotifierStats {
+/** A notifier with nothing counted yet. */
+export function emptyNotifier(target: string, label: string): NotifierStats {
   return {
     target,
     label,

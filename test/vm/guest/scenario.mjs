@@ -9,41 +9,27 @@
 // d-new-deep-group, one-bpftrace, e-no-foreign-or-outside, one-post-per-article, sigterm.
 // Last: scenario-complete.
 // Plain node, no dependencies: the guest has only the node binary and the project copy.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  alive,
+  bpftraceChildren,
+  CLI,
+  check,
+  failures,
+  NEWSBIN,
+  result,
+  run,
+  sh,
+  sleep,
+  startReceiver,
+  uptime,
+  Watch,
+  waitFor,
+} from "./harness.mjs";
 
-const CLI = "/proj/bin/newsnotify";
-const NEWSBIN = "/usr/lib/news/bin";
 const POST_WAIT_MS = 120_000; // TCG is slow; the CLI also waits for innd to finish writing.
 const GRACE_MS = 4_000; // after an expected POST, how long a duplicate has to show up
-
-let failures = 0;
-function result(status, name, detail) {
-  if (status === "FAIL") failures++;
-  console.log(`VMRESULT ${status} ${name} ${String(detail).replace(/\s*\n\s*/g, " ")}`);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const uptime = () => Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]);
-
-async function waitFor(pred, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = pred();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-function run(cmd, args, input) {
-  const r = spawnSync(cmd, args, { input, encoding: "utf8", timeout: 60_000 });
-  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${out}`);
-  return out;
-}
-const sh = (script) => run("/bin/bash", ["-c", `. /proj/guest/lib.sh; ${script}`]);
 
 const SPOOL = run(`${NEWSBIN}/innconfval`, ["patharticles"]);
 const groupDir = (g) => `${SPOOL}/${g.split(".").join("/")}`;
@@ -51,89 +37,9 @@ const deepGroup = (prefix, levels) =>
   Array.from({ length: levels }, (_, i) => `${prefix}${String(i + 1).padStart(2, "0")}`).join(".");
 
 // --- webhook receiver -----------------------------------------------------------------------------------
-/** Every POST received, in order: { at, body (parsed JSON or null), raw, url }. */
-const posts = [];
-const server = createServer((req, res) => {
-  let raw = "";
-  req.setEncoding("utf8");
-  req.on("data", (c) => (raw += c));
-  req.on("end", () => {
-    let body = null;
-    try {
-      body = JSON.parse(raw);
-    } catch {}
-    posts.push({ at: Date.now(), body, raw, url: req.url, method: req.method });
-    console.log(`  hook| ${req.method} ${req.url} ${raw.slice(0, 300)}`);
-    res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
-  });
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const HOOK = `http://127.0.0.1:${server.address().port}/hook`;
-/** The article object of a POST: the payload itself (the JSON contract), or under `article`. */
-const articleOf = (p) => (p.body && typeof p.body === "object" ? (p.body.article ?? p.body) : {});
-const postsFor = (id) => posts.filter((p) => articleOf(p).messageId === id);
-
-// --- the CLI --------------------------------------------------------------------------------------------
-class Watch {
-  constructor(mode, config) {
-    this.mode = mode;
-    this.lines = [];
-    this.exit = null;
-    const cfg = `/tmp/newsnotify-${mode}.yaml`;
-    writeFileSync(cfg, config);
-    this.proc = spawn("node", [CLI, "watch", "--config", cfg], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    for (const s of [this.proc.stdout, this.proc.stderr]) {
-      let buf = "";
-      s.setEncoding("utf8");
-      s.on("data", (d) => {
-        buf += d;
-        for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-          const line = buf.slice(0, i);
-          buf = buf.slice(i + 1);
-          this.lines.push(line);
-          console.log(`  watch:${mode}| ${line}`);
-        }
-      });
-    }
-    this.exited = new Promise((r) =>
-      this.proc.on("exit", (code, signal) => {
-        this.exit = { code, signal };
-        r(this.exit);
-      }),
-    );
-  }
-  find(re) {
-    return this.lines.find((l) => re.test(l));
-  }
-  count(re) {
-    return this.lines.filter((l) => re.test(l)).length;
-  }
-}
-
-/** Pids of bpftrace processes whose parent is `ppid` (from /proc; no procps needed). */
-function bpftraceChildren(ppid) {
-  const pids = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (comm === "bpftrace" && Number(fields[1]) === ppid) pids.push(Number(d));
-    } catch {}
-  }
-  return pids;
-}
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const receiver = await startReceiver();
+const { posts, articleOf, postsFor } = receiver;
+const HOOK = receiver.url;
 
 // --- articles -------------------------------------------------------------------------------------------
 let serial = 0;
@@ -192,14 +98,6 @@ async function expectNotified(expect) {
   return { problems, article: a, path: real };
 }
 
-async function check(name, fn) {
-  try {
-    const detail = await fn();
-    result("PASS", name, detail);
-  } catch (e) {
-    result("FAIL", name, e instanceof Error ? e.message : String(e));
-  }
-}
 const must = (r) => {
   if (r.problems.length > 0) throw new Error(r.problems.join("; "));
   return r;
@@ -447,9 +345,9 @@ try {
   result("FAIL", "scenario", e instanceof Error ? e.stack : String(e));
 }
 result(
-  failures === 0 ? "PASS" : "FAIL",
+  failures() === 0 ? "PASS" : "FAIL",
   "scenario-complete",
-  `${failures} failure(s), ${posts.length} POSTs received, ${(uptime() - T0).toFixed(1)}s`,
+  `${failures()} failure(s), ${posts.length} POSTs received, ${(uptime() - T0).toFixed(1)}s`,
 );
-server.close();
-process.exit(failures === 0 ? 0 : 1);
+receiver.close();
+process.exit(failures() === 0 ? 0 : 1);
