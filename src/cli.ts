@@ -15,7 +15,8 @@ function program(): Command {
   const cli = new Command("newsnotify")
     .description(
       "Notify Slack, Discord, a webhook or your own program the moment INN's innd files an article.\n" +
-        "It traces innd's file creation with bpftrace (kprobe or syscall tracepoints) and reads the new article.",
+        "It sees innd store articles with bpftrace (a kprobe or syscall tracepoints on file creation, or a " +
+        "uprobe on innd's InndHisWrite for every storage method) and reads the new article.",
     )
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
