@@ -57,6 +57,7 @@ export async function watch(opts: WatchOptions): Promise<void> {
       const run = wire(setup, host, choice, state, delivery, opts.log, stats);
       try {
         await runUntilStopped(run.supervisor, opts);
+        await run.saveProgress();
       } finally {
         run.close();
         await closeDelivery(delivery, opts.log);
@@ -203,7 +204,7 @@ function wire(
   delivery: Delivery,
   log: Log,
   stats: Stats,
-): { supervisor: TraceSupervisor; close(): void } {
+): { supervisor: TraceSupervisor; saveProgress(): Promise<void>; close(): void } {
   const { config } = setup;
   const storage = storageContext(setup);
   // systemd (Type=notify): READY=1 once attached, STATUS= with the mode and counts.
@@ -321,6 +322,16 @@ function wire(
   );
   return {
     supervisor,
+    // A failure here costs only re-reading at the next start (the outbox de-duplicates): say so, go on.
+    saveProgress: () =>
+      catchUp
+        .saveProgress()
+        .catch((e: unknown) =>
+          log(
+            "warn",
+            `catch-up marks not saved at stop (the next start reads again): ${errorMessage(e)}`,
+          ),
+        ),
     close: () => {
       clearInterval(periodic);
       clearInterval(binaryTimer);

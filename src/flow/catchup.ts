@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseActive } from "../inn/active.js";
 import type { HighWater } from "../state/highwater.js";
-import { type ArticleRef, activeMarks, findGaps } from "../storage/gaps.js";
+import { type ArticleRef, activeMarks, advanceMarks, findGaps } from "../storage/gaps.js";
 import type { Found, StorageContext, StoredRef } from "../storage/method.js";
 import { findStored } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
@@ -69,6 +69,18 @@ export class CatchUp {
       }
     })();
     return this.#running;
+  }
+
+  /**
+   * At a clean stop (SIGTERM, SIGHUP): after any catch-up in progress, the marks move past what this
+   * run has handled (journaled) since the last save, so the next start does not read those again and
+   * call them "filed while unseen". The journal is made durable first, as for every save.
+   */
+  async saveProgress(): Promise<void> {
+    await this.#running;
+    const marks = this.o.marks.marks;
+    const next = marks && advanceMarks(marks, this.o.seen);
+    if (next) await this.#save(next);
   }
 
   async #run(reason: string): Promise<void> {

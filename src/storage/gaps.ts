@@ -31,3 +31,25 @@ export function findGaps(
 export function activeMarks(active: readonly ActiveGroup[]): Map<string, number> {
   return new Map(active.filter((g) => Number.isSafeInteger(g.high)).map((g) => [g.name, g.high]));
 }
+
+/**
+ * Pure: the saved marks moved past the articles this run has handled since, one contiguous run per
+ * group (a number never stored stops it: the next catch-up looks at it). Null when nothing moved.
+ * At a clean stop this keeps the next start's catch-up from re-reading what was already notified.
+ */
+export function advanceMarks(
+  marks: ReadonlyMap<string, number>,
+  seen: (group: string, number: number) => boolean,
+): Map<string, number> | null {
+  let moved = false;
+  const next = new Map(marks);
+  for (const [group, mark] of marks) {
+    let m = mark;
+    while (seen(group, m + 1)) m++;
+    if (m !== mark) {
+      next.set(group, m);
+      moved = true;
+    }
+  }
+  return moved ? next : null;
+}

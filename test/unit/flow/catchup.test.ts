@@ -39,3 +39,44 @@ it("makes the journal durable (beforeSave) before every save of the marks, after
     "beforeSave (marks on disk: true)",
   ]);
 });
+
+it("saves the marks past what this run handled at a stop, journal made durable first; the next start finds nothing", async () => {
+  const root = mkdtempSync(join(tmpdir(), "newsnotify-catchup-"));
+  const spool = join(root, "spool");
+  mkdirSync(join(spool, "local", "test"), { recursive: true });
+  const activeFile = join(root, "active");
+  const state = join(root, "state");
+  mkdirSync(state);
+  const handled = new Set<string>();
+  const events: string[] = [];
+  const make = async () =>
+    new CatchUp({
+      spool,
+      activeFile,
+      marks: await HighWater.load(state),
+      limits: { maxArticles: 100, maxAgeMinutes: 60 },
+      log: () => {},
+      seen: (g, n) => handled.has(`${g}:${n}`),
+      article: async (ref) => {
+        events.push(`article ${ref.path?.slice(spool.length)}`);
+      },
+      beforeSave: async () => {
+        events.push("beforeSave");
+      },
+    });
+  writeFileSync(activeFile, "local.test 0000000002 0000000001 y\n");
+  const first = await make();
+  await first.request("start");
+  // Two articles traced and journaled by this run, then a clean stop.
+  for (const n of [3, 4]) writeFileSync(join(spool, "local", "test", String(n)), "x");
+  writeFileSync(activeFile, "local.test 0000000004 0000000001 y\n");
+  handled.add("local.test:3").add("local.test:4");
+  events.length = 0;
+  await first.saveProgress();
+  expect(events).toEqual(["beforeSave"]);
+  // The next process (nothing seen yet) has nothing to catch up on.
+  handled.clear();
+  events.length = 0;
+  await (await make()).request("start");
+  expect(events).toEqual(["beforeSave"]);
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseActive } from "../../../src/inn/active.js";
-import { activeMarks, findGaps } from "../../../src/storage/gaps.js";
+import { activeMarks, advanceMarks, findGaps } from "../../../src/storage/gaps.js";
 
 const active = parseActive(
   [
@@ -57,5 +57,34 @@ describe("findGaps", () => {
         ["empty.group", 0],
       ]),
     );
+  });
+});
+
+describe("advanceMarks", () => {
+  it.each<[string, Record<string, number>, string[], Record<string, number> | null]>([
+    ["nothing seen since", { "local.test": 9 }, [], null],
+    ["seen below the mark only", { "local.test": 9 }, ["local.test:8"], null],
+    [
+      "a contiguous run",
+      { "local.test": 9 },
+      ["local.test:10", "local.test:11"],
+      { "local.test": 11 },
+    ],
+    [
+      "a hole stops it (the next catch-up looks there)",
+      { "local.test": 9 },
+      ["local.test:10", "local.test:12"],
+      { "local.test": 10 },
+    ],
+    [
+      "per group; groups without marks are left to catch-up",
+      { a: 1, b: 5 },
+      ["a:2", "b:7", "c:1"],
+      { a: 2, b: 5 },
+    ],
+  ])("%s", (_name, marks, seen, want) => {
+    const seenSet = new Set(seen);
+    const got = advanceMarks(new Map(Object.entries(marks)), (g, n) => seenSet.has(`${g}:${n}`));
+    expect(got && Object.fromEntries(got)).toEqual(want);
   });
 });
