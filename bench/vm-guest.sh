@@ -1,7 +1,8 @@
 #!/bin/bash
 # vm-guest.sh — PID 1 in the bench VM (bench/vm.sh puts it at /proj/guest/init.sh, which the image's
 # /sbin/vm-init runs): mounts, node and inotifywait from /proj/runtime, then one bench/run.mjs per
-# line of /proj/bench-args, results to /tmp/results, sent back as base64 `BENCHTAR` lines; powers off.
+# line of /proj/bench-args, results to /tmp/results, sent back after each run as base64 `BENCHTAR`
+# lines between BENCHTAR-BEGIN and BENCHTAR-END; powers off.
 set -uo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
 off() { sync; echo o >/proc/sysrq-trigger; sleep 30; }
@@ -30,8 +31,11 @@ while IFS= read -r args; do
   # shellcheck disable=SC2086 # the line is a list of options
   node /proj/bench/run.mjs $args --out /tmp/results 2>&1
   echo "BENCHVM exit $? for: $args"
+  # After every run, so a VM stopped by the host's timeout still returns the runs done so far.
+  echo "BENCHTAR-BEGIN"
+  tar -czf - -C /tmp/results . | base64 -w 120 | sed 's/^/BENCHTAR /'
+  echo "BENCHTAR-END"
 done </proj/bench-args
-tar -czf - -C /tmp/results . | base64 -w 120 | sed 's/^/BENCHTAR /'
 echo "BENCHVM DONE"
 trap - EXIT
 off

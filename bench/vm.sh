@@ -56,15 +56,17 @@ timeout --kill-after=10 "${VM_TIMEOUT:-2400}" qemu-system-x86_64 \
   </dev/null 2>&1 | while IFS= read -r line; do
     line="${line%$'\r'}"
     printf '%s\n' "$line" >>"$CONSOLE"
-    case "$line" in BENCHTAR*) ;; *) printf '%s\n' "$line" ;; esac
+    case "$line" in "BENCHTAR "*) ;; *) printf '%s\n' "$line" ;; esac
   done
 rc=${PIPESTATUS[0]}
 set -e
 grep -v '^BENCHTAR ' "$CONSOLE" >"$ROOT/bench/results/vm-console.log" || true
-# The results directory comes back as base64 of a tar.gz, one `BENCHTAR <chunk>` line at a time.
-if grep -q '^BENCHTAR ' "$CONSOLE"; then
+# The results directory comes back after each run as base64 of a tar.gz, one `BENCHTAR <chunk>` line
+# at a time between BENCHTAR-BEGIN and BENCHTAR-END: the last complete block has every run done.
+if grep -q '^BENCHTAR-END' "$CONSOLE"; then
   mkdir -p "$RUN/out"
-  sed -n 's/^BENCHTAR //p' "$CONSOLE" | base64 -d | tar -xzf - -C "$RUN/out"
+  awk '/^BENCHTAR-BEGIN/ { b = "" } /^BENCHTAR / { b = b $2 "\n" } /^BENCHTAR-END/ { last = b }
+       END { printf "%s", last }' "$CONSOLE" | base64 -d | tar -xzf - -C "$RUN/out"
   for f in "$RUN/out"/*; do cp "$f" "$ROOT/bench/results/vm-$(basename "$f")"; done
   say "results: $(cd "$RUN/out" && ls | sed 's/^/vm-/' | tr '\n' ' ')in bench/results/"
 else
