@@ -8,7 +8,7 @@
 #   e.g. sudo bench/vm.sh '--runs 1 --articles 2000 --mode kprobe' '--runs 1 --articles 2000 --rate 100 --mode kprobe'
 #   VM_TIMEOUT=secs (default 2400), VM_NODE=path (default: the host's node, copied in)
 # Output: each invocation's report on the console; its results (the --out directory) are copied to
-#   bench/results/ with a `vm-` prefix (vm-latest.md, vm-<label>.{json,md,svg}).
+#   bench/results/ with a `vm-` prefix (vm-<label>.{json,md,svg}), the console as vm-console.log.
 # Needs: the project built (npm run build), qemu-system-x86, e2fsprogs, the host's inotifywait
 #   (inotify-tools: copied into the guest with its library, the image has none).
 set -euo pipefail
@@ -67,6 +67,8 @@ if grep -q '^BENCHTAR-END' "$CONSOLE"; then
   mkdir -p "$RUN/out"
   awk '/^BENCHTAR-BEGIN/ { b = "" } /^BENCHTAR / { b = b $2 "\n" } /^BENCHTAR-END/ { last = b }
        END { printf "%s", last }' "$CONSOLE" | base64 -d | tar -xzf - -C "$RUN/out"
+  # The labelled files only: latest.* and latency-cdf.svg repeat the last of them.
+  rm -f "$RUN/out"/latest.* "$RUN/out/latency-cdf.svg"
   for f in "$RUN/out"/*; do cp "$f" "$ROOT/bench/results/vm-$(basename "$f")"; done
   say "results: $(cd "$RUN/out" && ls | sed 's/^/vm-/' | tr '\n' ' ')in bench/results/"
 else
