@@ -8,7 +8,7 @@
 #   e.g. sudo bench/vm.sh '--runs 1 --articles 2000 --mode kprobe' '--runs 1 --articles 2000 --rate 100 --mode kprobe'
 #   VM_TIMEOUT=secs (default 2400), VM_NODE=path (default: the host's node, copied in)
 # Output: each invocation's report on the console; its results (the --out directory) are copied to
-#   bench/results/ with a `vm-` prefix (vm-<label>.{json,md,svg}), the console as vm-console.log.
+#   bench/results/ with a `vm-` prefix: vm-<label>.{json,md,svg}, vm-console.log
 # Needs: the project built (npm run build), qemu-system-x86, e2fsprogs, the host's inotifywait
 #   (inotify-tools: copied into the guest with its library, the image has none).
 set -euo pipefail
