@@ -56,6 +56,10 @@ const result = await build({
       "const require = __nnCreateRequire(import.meta.url);",
   },
   legalComments: "eof",
+  // Without comments and indentation: a few comments of the dependencies hold characters above
+  // U+00FF (§, –, →), which made V8 keep the whole 4 MB source as UTF-16; node once ready was
+  // 105 MB against 73 MB from dist/ (bench, 3 runs). Names stay, so stack traces still read.
+  minifyWhitespace: true,
   logLevel: "warning",
   metafile: true,
 });
