@@ -143,6 +143,8 @@ mount --make-rslave "$root/dev"
 mount -t devpts devpts "$root/dev/pts" 2>/dev/null || true
 mount -t tmpfs tmpfs "$root/dev/shm"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# An installed Debian names its host in /etc/hosts (debootstrap does not; sudo complains without it).
+printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$(hostname)" >"$root/etc/hosts"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"; }
 in_root apt-get update >>"$log" 2>&1 || fail "apt-get update (see $log)"
 
