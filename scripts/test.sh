@@ -28,6 +28,11 @@ for arg in "$@"; do
 done
 
 need_root "$@"
+# Some tests run newsnotify as other users (nobody; a user with bpftrace through sudo): they must be
+# able to reach this checkout. Debian's /root is 0700, so a clone under /root cannot pass them.
+setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$here/bin/newsnotify" 2>/dev/null ||
+  die "other users cannot reach $here (the tests also run newsnotify as nobody and as an unprivileged user).
+  Clone it where they can, e.g. under /srv or /opt (not /root: Debian makes it 0700), and run this again there."
 need_node
 apt_install bpftrace sudo lintian openssl
 # Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs).
