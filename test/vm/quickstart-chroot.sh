@@ -13,16 +13,18 @@
 # install first); a git clone of this checkout's HEAD (commit first: uncommitted changes are not in it).
 #
 # Without --test (a few minutes), the first command, `scripts/setup.sh watch`:
-#   1. inn2 installed the way an admin has it (with its post-install fix), innd started in its own
-#      network namespace (the host's innd keeps 127.0.0.1:119); newsnotify traces the kernel, so it
-#      sees the chroot's innd all the same (tracepoint mode on a kernel without kprobes).
+#   1. Cloned into /root/newsnotify; inn2 installed the way an admin has it (with its post-install
+#      fix), innd started in its own network namespace (the host's innd keeps 127.0.0.1:119);
+#      newsnotify traces the kernel, so it sees the chroot's innd all the same (tracepoint mode on a
+#      kernel without kprobes).
 #   2. As root, in the chroot, from the clone: `scripts/setup.sh watch` — verbatim. It must install
 #      what is missing (Debian 13: nodejs and npm), build, and print its `ready:` line; then an
 #      article posted with inews must come out as a line; then SIGTERM, exit 0.
 #   3. As a user with sudo rights: `scripts/setup.sh` — verbatim: it must run itself through sudo.
 #
 # With --test (about an hour on a 2-core machine), the second command, `scripts/test.sh`, verbatim as
-# root in the chroot, nothing of it installed beforehand (test.sh installs inn2, bpftrace, qemu, ...).
+# root in the chroot, from a clone in /srv/newsnotify (not /root: see the README), nothing of it
+# installed beforehand (test.sh installs inn2, bpftrace, qemu, ...).
 # Its end-to-end tests use the system innd on 127.0.0.1:119 and /var/spool/news: inside the chroot
 # that is the chroot's innd, in the host's network namespace. So the host's innd is stopped for the
 # run and started again afterwards (also on failure), all under `flock /tmp/nn-innd.lock` (taken by
@@ -31,7 +33,7 @@
 # when their cache key matches the clone's) into the chroot's cache, so the run does not include
 # building them (96–477 s each, see README.md); QUICKSTART_VM_IMAGES=fresh leaves the cache empty
 # and test.sh builds them, the honest "fresh machine" time.
-# Output: progress lines here; the whole of test.sh's output in /var/tmp/newsnotify-quickstart-SUITE.test.
+# Output: progress lines here; the whole of test.sh's output in /var/tmp/newsnotify-quickstart-SUITE-test.out.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 proj=$(cd "$here/../.." && pwd)
@@ -135,6 +137,9 @@ rm_tree "$root"
 say "debootstrap --variant=minbase $suite"
 debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$log" 2>&1 || fail "debootstrap (see $log)"
 say "debootstrap: $(secs "$t0") s"
+# The chroot's / is a mount point, as a machine's is (unshare --mount, which a test uses, fails with
+# "cannot change root filesystem propagation" where it is not).
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --make-rslave "$root/sys"
@@ -182,7 +187,11 @@ if [[ $test == 0 ]]; then
   in_root dpkg --configure -a >>"$log" 2>&1 || fail "inn2 did not configure (see $log)"
   rm -f "$root/usr/sbin/policy-rc.d"
 fi
-git clone -q "$proj" "$root/root/newsnotify"
+# Where an admin clones it. For the test suite not under /root (0700): it runs newsnotify as other
+# users too, and scripts/test.sh says so and stops if they cannot reach the checkout (README).
+clone=/root/newsnotify
+[[ $test == 0 ]] || clone=/srv/newsnotify
+git clone -q "$proj" "$root$clone"
 found=$(in_root sh -c 'for c in node npm sudo bpftrace innd; do command -v $c >/dev/null && printf "%s " $c; done; true')
 say "fresh $suite ready after $(secs "$t0") s; of node, npm, sudo, bpftrace, innd it has: ${found:-none}"
 
@@ -191,7 +200,7 @@ if [[ $test == 1 ]]; then
   mkdir -p "$vmcache"
   if [[ ${QUICKSTART_VM_IMAGES:-copy} == copy ]]; then
     for s in bookworm trixie; do
-      k=$("$root/root/newsnotify/test/vm/build-image.sh" "$s" --key)
+      k=$("$root$clone/test/vm/build-image.sh" "$s" --key)
       src=/var/cache/newsnotify-vm/image-$s-$k
       if [[ -f $src/COMPLETE ]]; then
         cp -a --sparse=always "$src" "$vmcache/"
@@ -204,10 +213,10 @@ if [[ $test == 1 ]]; then
     say "VM images: none copied in: test.sh builds them from scratch"
   fi
   stop_host_innd
-  say "as root, in /root/newsnotify: scripts/test.sh  (whole output: $out)"
+  say "as root, in $clone: scripts/test.sh  (whole output: $out)"
   t1=$(date +%s)
   set +e
-  in_root bash -c 'cd /root/newsnotify && scripts/test.sh' </dev/null 2>&1 | tee "$out" |
+  in_root bash -c "cd $clone && scripts/test.sh" </dev/null 2>&1 | tee "$out" |
     grep --line-buffered -E '==>|^vitest:|^error:|FAIL|lane.*(PASS|total)|Test Files|Tests  ' | sed -u 's/^/    | /'
   rc=${PIPESTATUS[0]}
   set -e
