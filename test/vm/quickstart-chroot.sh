@@ -217,7 +217,8 @@ if [[ $test == 1 ]]; then
   t1=$(date +%s)
   set +e
   in_root bash -c "cd $clone && scripts/test.sh" </dev/null 2>&1 | tee "$out" |
-    grep --line-buffered -E '==>|^vitest:|^error:|FAIL|lane.*(PASS|total)|Test Files|Tests  ' | sed -u 's/^/    | /'
+    grep --line-buffered -E '==>|^vitest:|^error:|FAIL|lane total|results:|Test Files|Tests  ' |
+    while IFS= read -r line; do printf '    %(%H:%M:%S)T | %s\n' -1 "$line"; done
   rc=${PIPESTATUS[0]}
   set -e
   say "scripts/test.sh exited $rc after $(secs "$t1") s"
