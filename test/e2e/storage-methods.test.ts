@@ -18,7 +18,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newMessageId, post, requirePrerequisites, spool } from "../helpers/inn.js";
+import {
+  newMessageId,
+  post,
+  requirePrerequisites,
+  restartInndAsync,
+  spool,
+} from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import {
   METHOD_GROUPS,
@@ -177,10 +183,11 @@ describe("every storage method through the uprobe source (mode auto)", () => {
     const round = (tag: string) => {
       for (const c of [CASES[2], CASES[3]] as Case[]) posted.push(postCase(c, tag));
     };
+    // Restarts that do not block this process: the receiver must answer while innd restarts.
     round("before-restart");
-    restartInnd();
+    await restartInndAsync();
     round("after-restart-1");
-    restartInnd();
+    await restartInndAsync();
     round("after-restart-2");
     await rx.waitFor(before + posted.length, 60_000).catch((e: Error) => {
       throw new Error(`${e.message}\nwatch said:\n${watcher?.log.join("\n")}`);

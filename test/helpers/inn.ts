@@ -87,6 +87,44 @@ export function restartInnd(): void {
   startInnd();
 }
 
+/**
+ * restartInnd without blocking the event loop: a receiver in this process keeps answering meanwhile.
+ * (Two blocking restarts took over 10 s on a loaded machine: a webhook request in flight went
+ * unanswered for longer than newsnotify's timeout, was retried, and the receiver counted it twice.)
+ */
+export async function restartInndAsync(): Promise<void> {
+  const { execa } = await import("execa");
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  if (inndRunning()) {
+    await execa("su", ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news stop >/dev/null 2>&1`], {
+      stdio: "ignore",
+      reject: false,
+    });
+    for (let i = 0; i < 150 && inndRunning(); i++) await sleep(200);
+    if (inndRunning()) throw new Error("innd did not stop within 30 s (rc.news stop)");
+  }
+  mkdirSync("/run/news", { recursive: true });
+  execFileSync("chown", ["news:news", "/run/news"]);
+  // rc.news's helpers keep inherited pipes open forever: give it none.
+  await execa(
+    "su",
+    ["news", "-s", "/bin/sh", "-c", `${INNBIN}/rc.news >/dev/null 2>&1 </dev/null`],
+    {
+      stdio: "ignore",
+      reject: false,
+    },
+  );
+  for (let i = 0; i < 150; i++) {
+    const r = await execa(`${INNBIN}/ctlinnd`, ["-t", "5", "mode"], {
+      stdio: "ignore",
+      reject: false,
+    });
+    if (r.exitCode === 0) return;
+    await sleep(200);
+  }
+  throw new Error("innd did not start within 30 s (see /var/log/news/news.err)");
+}
+
 /** Starts innd as news (per INN's rc.news) unless it runs already; waits until it answers. */
 export function ensureInnd(): void {
   startInnd();

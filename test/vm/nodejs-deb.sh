@@ -5,6 +5,8 @@
 # package name, a 20.x version), which the closed network of CI machines cannot reach.
 #
 # USAGE: test/vm/nodejs-deb.sh OUTDIR [NODE]     prints the .deb's path
+#        NODEJS_DEB_NPM=1 ...                    npm inside too (from NODE's ../lib/node_modules/npm),
+#                                                as in NodeSource's package (the quick-start chroot)
 set -euo pipefail
 out=$1
 node=$(readlink -f "${2:-$(command -v node)}")
@@ -14,6 +16,14 @@ stage=$(mktemp -d)
 trap 'rm -rf --one-file-system "$stage"' EXIT
 install -d "$stage/DEBIAN" "$stage/usr/bin"
 install -m 0755 "$node" "$stage/usr/bin/node"
+if [ -n "${NODEJS_DEB_NPM:-}" ]; then
+  npm_dir=$(dirname "$node")/../lib/node_modules/npm
+  [ -f "$npm_dir/bin/npm-cli.js" ] || { echo "no npm at $npm_dir" >&2; exit 1; }
+  install -d "$stage/usr/lib/node_modules"
+  cp -a "$npm_dir" "$stage/usr/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$stage/usr/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$stage/usr/bin/npx"
+fi
 cat >"$stage/DEBIAN/control" <<CONTROL
 Package: nodejs
 Version: $version-0local1

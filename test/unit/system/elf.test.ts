@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ElfError, parseElf, readElf } from "../../../src/system/elf.js";
@@ -7,17 +7,29 @@ import { storageLibFromMaps } from "../../../src/system/innd-binary.js";
 // Real binaries every Debian machine has: node (dynamic, exports N-API) and ldconfig (static-pie).
 // innd and libinnstorage themselves are read in test/e2e/innd-binary.test.ts (they need inn2).
 const NODE = process.execPath;
+// NodeSource's node is one self-contained binary that exports N-API; Debian's own (Debian 13) is a
+// small executable whose N-API lives in libnode.so.N (mapped into this process): then that library.
+const NAPI = napiExporter(NODE);
 const LDCONFIG = "/sbin/ldconfig";
+
+function napiExporter(node: string): string {
+  if (statSync(node).size > 10_000_000) return node;
+  const maps = readFileSync("/proc/self/maps", "utf8");
+  const lib = /\s(\/\S*\/libnode\.so\.\d+)$/m.exec(maps)?.[1];
+  if (!lib) throw new Error(`${node} is small and no libnode.so is mapped: where is node's N-API?`);
+  return lib;
+}
 
 describe("readElf", () => {
   it("a dynamic executable: defined exports, not its undefined references", async () => {
     const elf = await readElf(NODE);
     expect(elf.bits).toBe(64);
     expect(elf.interpreter).toBe(true);
-    expect(elf.dynamicFunctions.has("napi_create_object")).toBe(true);
-    // node calls malloc (an undefined reference in its .dynsym) but does not define it
-    expect(elf.dynamicFunctions.has("malloc")).toBe(false);
     expect(elf.needed).toContain("libc.so.6");
+    const napi = NAPI === NODE ? elf : await readElf(NAPI);
+    expect(napi.dynamicFunctions.has("napi_create_object")).toBe(true);
+    // node calls malloc (an undefined reference in its .dynsym) but does not define it
+    expect(napi.dynamicFunctions.has("malloc")).toBe(false);
   });
 
   it("a static-pie binary has no exported functions and no interpreter (a real negative)", async () => {
@@ -38,7 +50,7 @@ describe("readElf", () => {
   });
 
   it("a truncated binary is an ElfError, not a crash", () => {
-    const node = readFileSync(NODE);
+    const node = readFileSync(NAPI);
     for (const n of [4, 60, 4096, 100_000]) {
       expect(() => parseElf(node.subarray(0, n), "cut")).toThrow(ElfError);
     }
