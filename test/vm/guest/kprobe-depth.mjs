@@ -22,7 +22,11 @@ const strlen = /v0\.(1\d)\./.test(version) ? "BPFTRACE_STRLEN" : "BPFTRACE_MAX_S
 let failures = 0;
 for (const depth of process.argv.slice(2).map(Number)) {
   const prog = `/tmp/kd-${depth}.bt`;
-  const gen = spawnSync("node", ["/proj/bin/newsnotify", "script", "--mode", "kprobe", "--depth", String(depth)], { encoding: "utf8" });
+  const gen = spawnSync(
+    "node",
+    ["/proj/bin/newsnotify", "script", "--mode", "kprobe", "--depth", String(depth)],
+    { encoding: "utf8" },
+  );
   writeFileSync(prog, gen.stdout);
   const t0 = uptime();
   const bt = spawn("bpftrace", ["-f", "json", prog], {
@@ -53,12 +57,18 @@ for (const depth of process.argv.slice(2).map(Number)) {
   await new Promise((r) => bt.on("exit", r));
   clearTimeout(killer);
   for (const l of lines) if (!/"H \d+/.test(l)) console.log(`  kd${depth}| ${l}`);
-  const gap = t.attached !== undefined && t.announced !== undefined ? (t.attached - t.announced).toFixed(2) : "?";
+  const gap =
+    t.attached !== undefined && t.announced !== undefined
+      ? (t.attached - t.announced).toFixed(2)
+      : "?";
   const early = seen.has(`early-${depth}`);
   const late = seen.has(`late-${depth}`);
-  result("INFO", `kdepth-${depth}`,
+  result(
+    "INFO",
+    `kdepth-${depth}`,
     `${version}: attached_probes after ${(t.announced - t0).toFixed(1)}s, probes really attached ${gap}s later; ` +
-    `file created at attached_probes: ${early ? "walked" : "MISSED"}; file created after the marker: ${late ? "walked" : "MISSED"}`);
+      `file created at attached_probes: ${early ? "walked" : "MISSED"}; file created after the marker: ${late ? "walked" : "MISSED"}`,
+  );
   if (!late) failures++;
   result(late ? "PASS" : "FAIL", `kdepth-${depth}-after-attach`, late ? "walked" : "missed");
   rmSync(`${DIR}/early-${depth}`, { force: true });
