@@ -6,9 +6,9 @@
 #        scripts/test.sh --no-vm     everything but the VM lanes
 #
 # As root, or as a user with sudo rights (it runs itself again through sudo).
-# VM lanes (qemu TCG, images cached in /var/cache/newsnotify-vm, one per Debian release): the kprobe
-# lane on bookworm (the CLI on a stock kernel: kprobe and uprobe sources), the systemd lane (the .deb
-# installed in a guest booted with systemd) on bookworm and trixie; then the generated programs
+# VM lanes (qemu TCG, images cached in /var/cache/newsnotify-vm, one per Debian release), each on
+# bookworm and trixie: the kprobe lane (the CLI on a stock kernel: kprobe and uprobe sources) and the
+# systemd lane (the .deb installed in a guest booted with systemd); then the generated programs
 # compiled by Debian 13's bpftrace 0.23 (the trixie image mounted as a chroot).
 #
 # It installs what the tests need (bpftrace, inn2, qemu + debootstrap for the VM lane), starts the
@@ -82,10 +82,7 @@ if [ $vm = 1 ]; then
     guest_node=$dir/package/bin/node
   fi
   failed=()
-  # Debian 13's kprobe lane is not run here: it found a real bug that is still open (kprobe walks
-  # of depth >= 25 deliver nothing under 6.12 + bpftrace 0.23; see test/vm/README.md). Run it by
-  # hand with test/vm/run.sh --suite trixie --lane kprobe.
-  for lane in bookworm/kprobe bookworm/systemd trixie/systemd; do
+  for lane in bookworm/kprobe bookworm/systemd trixie/kprobe trixie/systemd; do
     log "VM lane $lane"
     tl=$(date +%s)
     VM_NODE=$guest_node test/vm/run.sh --suite "${lane%/*}" --lane "${lane#*/}" || failed+=("$lane")

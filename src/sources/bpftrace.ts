@@ -24,6 +24,22 @@ export function strlenEnv(
   return { [modern ? "BPFTRACE_MAX_STRLEN" : "BPFTRACE_STRLEN"]: String(STRLEN) };
 }
 
+/**
+ * Set in bpftrace's environment, it makes bpftrace print this line (stderr up to 0.20, stdout later)
+ * once every probe is attached: the only sign of that before 0.24. bpftrace 0.17-0.23 print
+ * `attached_probes` *before* loading (verifying) and attaching the programs, so an article filed in
+ * between was missed (under qemu TCG 0.5-0.8 s on Debian 13's 0.23, growing with the walk depth).
+ * bpftrace's own runtime tests use it; present from 0.14 to 0.24 and on main.
+ */
+export const ATTACHED_MARKER = "__BPFTRACE_NOTIFY_PROBES_ATTACHED";
+
+/** Whether this bpftrace prints `attached_probes` after attaching its probes (0.24+) and not before. */
+export function announcesAfterAttach(version: readonly number[] | null | undefined): boolean {
+  if (!version || version.length < 2) return false;
+  const [major = 0, minor = 0] = version;
+  return major > 0 || minor >= 24;
+}
+
 export interface BpftraceOptions {
   /** argv prefix that runs bpftrace, e.g. ["bpftrace"] or ["sudo", "-n", "bpftrace"]. */
   command: readonly string[];
@@ -37,7 +53,10 @@ export interface BpftraceOptions {
 /** A running bpftrace: its stdout lines (JSON, one object each), and how to stop it. */
 export interface BpftraceRun {
   readonly pid: number | undefined;
+  /** stdout, one line each, without ATTACHED_MARKER (read once). */
   lines(): AsyncIterable<string>;
+  /** true once bpftrace printed ATTACHED_MARKER (every probe attached); false if it exited first. */
+  readonly probesAttached: Promise<boolean>;
   /** Resolves when bpftrace has exited; never rejects. */
   readonly exited: Promise<{ code: number | null; signal: string | null; stderrTail: string[] }>;
   /** SIGINT (bpftrace detaches and runs END), then SIGKILL after a grace period. */
@@ -48,16 +67,23 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
   const [cmd, ...pre] = opts.command;
   if (!cmd) throw new Error("bpftrace command is empty");
   const child: ResultPromise = execa(cmd, [...pre, "-f", "json", "-e", opts.program], {
-    env: { ...strlenEnv(opts.version ?? null), BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES) },
+    env: {
+      ...strlenEnv(opts.version ?? null),
+      BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES),
+      [ATTACHED_MARKER]: "1",
+    },
     stdin: "ignore",
     buffer: false,
     reject: false,
     killSignal: "SIGINT",
     forceKillAfterDelay: 5_000,
   });
+  let markAttached: (ok: boolean) => void = () => {};
+  const probesAttached = new Promise<boolean>((r) => (markAttached = r));
   const stderrTail: string[] = [];
   if (child.stderr) {
     createInterface({ input: child.stderr }).on("line", (line) => {
+      if (line === ATTACHED_MARKER) return markAttached(true);
       stderrTail.push(line);
       if (stderrTail.length > 20) stderrTail.shift();
       const c = classifyStderr(line);
@@ -68,12 +94,18 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
     (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null, stderrTail }),
     (e: unknown) => ({ code: null, signal: null, stderrTail: [...stderrTail, String(e)] }),
   );
+  void exited.then(() => markAttached(false));
   return {
     pid: child.pid,
-    lines: () => {
+    lines: async function* () {
       if (!child.stdout) throw new Error("bpftrace has no stdout");
-      return createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+      const rl = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const line of rl) {
+        if (line === ATTACHED_MARKER) markAttached(true);
+        else yield line;
+      }
     },
+    probesAttached,
     exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");

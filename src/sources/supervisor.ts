@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
-import { type BpftraceRun, startBpftrace } from "./bpftrace.js";
+import { announcesAfterAttach, type BpftraceRun, startBpftrace } from "./bpftrace.js";
 import { parseLine } from "./protocol.js";
 import { sourceNamed } from "./registry.js";
 import type { Program, Source, SourceEvent } from "./source.js";
@@ -156,6 +156,10 @@ export class TraceSupervisor {
     });
     let markAttached: (ok: boolean) => void = () => {};
     const attached = new Promise<boolean>((r) => (markAttached = r));
+    // Ready (and, in a handover, the old program stopped) only once the probes really fire: before
+    // 0.24, bpftrace's attached_probes line comes before the programs are even loaded.
+    const afterAttach = announcesAfterAttach(this.o.bpftraceVersion);
+    void bpf.probesAttached.then((ok) => ok && markAttached(true));
     const decoder = source.decoder();
     const emit = (events: SourceEvent[]) => {
       for (const ev of events) this.o.onEvent(ev);
@@ -164,7 +168,7 @@ export class TraceSupervisor {
       for await (const line of bpf.lines()) {
         const rec = parseLine(line);
         if (!rec) continue;
-        if (rec.kind === "attached") markAttached(true);
+        if (rec.kind === "attached" && afterAttach) markAttached(true);
         const out = decoder.push(rec);
         // Decoding that needs I/O (/proc) must not hold up the next line: events go when ready.
         if (Array.isArray(out)) emit(out);

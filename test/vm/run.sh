@@ -14,6 +14,8 @@
 #   --lane L          kprobe (default) or systemd
 #   --raw-only        kprobe lane: boot and run only the kernel/bpftrace/innd checks (no project code)
 #   --experiment      systemd lane: also the capability and systemd-notify measurements (INFO only)
+#   --only NAME       kprobe lane: after the kernel facts and innd, run only guest/NAME.sh (a focused
+#                     experiment, e.g. kprobe-depth); passes when it reports no FAIL
 #   VM_TIMEOUT=secs   hard limit for the VM run (default 900; a normal run takes ~5 min)
 #   VM_KEEP=1         keep the per-run project disk in test/vm/.cache/last-run/
 #
@@ -36,10 +38,12 @@ RAW_ONLY=0
 SUITE=bookworm
 LANE=kprobe
 EXPERIMENT=0
+ONLY=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --raw-only) RAW_ONLY=1 ;;
     --experiment) EXPERIMENT=1 ;;
+    --only) ONLY=${2:?}; shift ;;
     --suite) SUITE=${2:?}; shift ;;
     --lane) LANE=${2:?}; shift ;;
     *) printf '[vm] unknown argument %s (see the header of %s)\n' "$1" "$0" >&2; exit 2 ;;
@@ -120,6 +124,10 @@ elif [[ $RAW_ONLY -eq 0 ]]; then
 fi
 cp -a "$HERE/guest" "$STAGE/guest"
 echo "$SUITE" >"$STAGE/suite"
+if [[ -n $ONLY ]]; then
+  [[ -f "$HERE/guest/$ONLY.sh" ]] || die "--only $ONLY: no guest/$ONLY.sh"
+  echo "$ONLY" >"$STAGE/only"
+fi
 # Debian 13 has node 20 itself; Debian 12's is 18, so the kprobe lane brings the host's.
 [[ $SUITE == bookworm && $LANE == kprobe ]] && cp "$NODE_BIN" "$STAGE/runtime/node"
 size_mb=$(( $(du -sm "$STAGE" | cut -f1) * 13 / 10 + 64 ))
@@ -184,7 +192,8 @@ if [[ $LANE == systemd ]]; then
   required=("${REQUIRED_SYSTEMD[@]}")
 else
   required=("${REQUIRED_RAW[@]}")
-  [[ $RAW_ONLY -eq 1 ]] || required+=("${REQUIRED_CLI[@]}")
+  [[ $RAW_ONLY -eq 1 || -n $ONLY ]] || required+=("${REQUIRED_CLI[@]}")
+  [[ -z $ONLY ]] || required=(kernel-release innd-start)
 fi
 for name in "${required[@]}"; do
   st="${STATUS[$name]:-missing}"

@@ -76,14 +76,24 @@ else
   result FAIL innd-start "innd did not come up; see console above"
 fi
 
+# --- a focused experiment instead of the checks (run.sh --only NAME) ---------------------------------
+ONLY="$(cat /proj/only 2>/dev/null || true)"
+if [[ -n $ONLY ]]; then
+  T1=$(now)
+  bash "/proj/guest/$ONLY.sh"
+  result INFO timing "$ONLY $(elapsed "$T1")s"
+fi
+
 # --- raw kernel checks (no project code involved) -----------------------------------------------------
 T1=$(now)
-bash /proj/guest/raw-probes.sh
+[[ -n $ONLY ]] || bash /proj/guest/raw-probes.sh
 result INFO timing "raw-probes $(elapsed "$T1")s"
 
 # --- the project's real CLI ---------------------------------------------------------------------------
 T2=$(now)
-if [[ -f /proj/dist/cli.js ]]; then
+if [[ -n $ONLY ]]; then
+  :
+elif [[ -f /proj/dist/cli.js ]]; then
   node /proj/guest/scenario.mjs
   rc=$?
   [[ $rc -eq 0 ]] || result FAIL scenario "scenario.mjs exited $rc"
