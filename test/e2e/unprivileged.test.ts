@@ -45,7 +45,7 @@ describe("newsnotify unprivileged, bpftrace through sudo", () => {
     // The README's lines, for this user.
     writeFileSync(
       SUDOERS,
-      `Defaults!/usr/bin/bpftrace env_keep += "BPFTRACE_STRLEN BPFTRACE_MAX_STRLEN BPFTRACE_PERF_RB_PAGES"\n${USER} ALL=(root) NOPASSWD: /usr/bin/bpftrace\n`,
+      `Defaults!/usr/bin/bpftrace env_keep += "BPFTRACE_STRLEN BPFTRACE_MAX_STRLEN BPFTRACE_PERF_RB_PAGES __BPFTRACE_NOTIFY_PROBES_ATTACHED"\n${USER} ALL=(root) NOPASSWD: /usr/bin/bpftrace\n`,
       { mode: 0o440 },
     );
     execFileSync("visudo", ["-c", "-f", SUDOERS]);

@@ -10,10 +10,10 @@ import { TraceSupervisor } from "../../../src/sources/supervisor.js";
 // loading) a line, then the after-attach marker on stderr (to 0.20) or stdout (later), then a line.
 const dir = mkdtempSync(join(tmpdir(), "nn-supervisor-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function fakeBpftrace(name: string, marker: "stdout" | "stderr" | "none"): string {
+function fakeBpftrace(name: string, marker: "stdout" | "stderr" | "none" | "stripped"): string {
   const file = join(dir, name);
   const emit =
-    marker === "none"
+    marker === "none" || marker === "stripped"
       ? ""
       : `[ "$${ATTACHED_MARKER}" = 1 ] && echo ${ATTACHED_MARKER}${marker === "stderr" ? " >&2" : ""}`;
   writeFileSync(
@@ -83,6 +83,34 @@ describe("TraceSupervisor: ready only once bpftrace's probes are attached", () =
     await expect(order(fakeBpftrace("none", "none"), [0, 23, 2])).rejects.toThrow(
       /could not attach/,
     );
+  });
+
+  it("the marker stripped on the way (sudo without env_keep), bpftrace running: ready 3 s after attached_probes, said once", async () => {
+    const logs: string[] = [];
+    let ready = 0;
+    const t0 = Date.now();
+    let readyAt = 0;
+    const sup = new TraceSupervisor({
+      command: [fakeBpftrace("stripped", "stripped")],
+      source: sourceNamed("kprobe"),
+      makeProgram: () => ({ source: "kprobe", text: "", detail: "walk depth 9", depth: 9 }),
+      mayFallBack: false,
+      onEvent: () => {},
+      onAttached: () => {
+        ready++;
+        readyAt = Date.now() - t0;
+      },
+      log: (level, text) => logs.push(`${level}: ${text}`),
+      bpftraceVersion: [0, 23, 2],
+    });
+    const running = sup.run();
+    for (let i = 0; i < 300 && ready === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await sup.stop();
+    await running;
+    expect(ready).toBe(1);
+    expect(readyAt).toBeGreaterThanOrEqual(2900);
+    expect(logs.filter((l) => l.includes("did not confirm its probes attached"))).toHaveLength(1);
+    expect(logs.join("\n")).toMatch(/env_keep/);
   });
 
   it("0.24 prints attached_probes after attaching: that line is enough", async () => {
