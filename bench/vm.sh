@@ -34,7 +34,7 @@ mkdir -p "$STAGE/runtime" "$STAGE/guest"
 for item in bin dist node_modules package.json scripts bench; do
   cp -al "$ROOT/$item" "$STAGE/" 2>/dev/null || cp -a "$ROOT/$item" "$STAGE/"
 done
-rm -rf "$STAGE/bench/results"
+rm -rf --one-file-system "$STAGE/bench/results"
 cp "$NODE_BIN" "$STAGE/runtime/node"
 cp "$IW" "$IWLIB" "$STAGE/runtime/"
 cp "$HERE/vm-guest.sh" "$STAGE/guest/init.sh"

@@ -104,7 +104,7 @@ mount_tracing() {
 
 # Removes a tree that a chroot or a test may have mounted things inside (proc, sys, a bound /dev):
 # unmounts everything under it first, deepest first, refuses if anything is still mounted, and
-# removes on the tree's own filesystem only (a bound /dev removed by a plain rm -rf takes the
+# removes on the tree's own filesystem only (a bound /dev removed by a plain recursive rm takes the
 # machine's device nodes with it).
 mounts_under() {
   findmnt -rn -o TARGET | awk -v t="$1" '$0 == t || index($0, t "/") == 1'
