@@ -143,10 +143,31 @@ export function newMessageId(tag: string): string {
 }
 
 /**
+ * Throws unless the article is dated at post time: innd refuses a Date older than its artcutoff (10
+ * days by default), so a date written into a test passes the week it is written and fails after.
+ * No Date header is fine (inews adds the current one).
+ */
+export function requireDatedNow(article: string, now = Date.now()): void {
+  const head = article.split(/\r?\n\r?\n/, 1)[0] ?? "";
+  const m = /^Date:[ \t]*(.*)$/im.exec(head);
+  if (!m) return;
+  const t = Date.parse(m[1] as string);
+  const dayMs = 86_400_000;
+  if (Number.isNaN(t) || t < now - dayMs || t > now + dayMs) {
+    throw new Error(
+      `test bug: the article to post says "Date: ${m[1]}", not today's date: innd refuses articles older ` +
+        "than its artcutoff (10 days), so the test would fail in a few days. Leave the Date out " +
+        "(inews adds one) or write it from new Date() at post time.",
+    );
+  }
+}
+
+/**
  * Posts without blocking the event loop (a receiver in this process keeps answering meanwhile, as a
  * real one would); throws on rejection.
  */
 export async function postAsync(article: string): Promise<void> {
+  requireDatedNow(article);
   const { execa } = await import("execa");
   const r = await execa("inews", ["-h"], { input: article, reject: false });
   if (r.exitCode !== 0) throw new Error(`inews failed (${r.exitCode}): ${r.stderr}`);
@@ -154,6 +175,7 @@ export async function postAsync(article: string): Promise<void> {
 
 /** Posts an article (headers + blank line + body, "\n" line ends) with inews; throws on rejection. */
 export function post(article: string): void {
+  requireDatedNow(article);
   const r = spawnSync("inews", ["-h"], { input: article, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`inews failed (${r.status}): ${r.stderr}`);
 }
