@@ -126,9 +126,21 @@ function main() {
       stdio: "inherit",
     });
     if (build.status !== 0) throw new Error("build of the copy failed");
+    // The copy has no git history: the .deb's maintainer and file times come from this checkout's.
+    const git = (/** @type {string} */ format) =>
+      execFileSync("git", ["log", "-1", `--format=${format}`], {
+        cwd: root,
+        encoding: "utf8",
+      }).trim();
+    const env = {
+      ...process.env,
+      NEWSNOTIFY_MAINTAINER: process.env.NEWSNOTIFY_MAINTAINER ?? git("%an <%ae>"),
+      SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? git("%ct"),
+    };
     const run = spawnSync("npx", ["vitest", "run", "--project", "e2e", ...vitestArgs], {
       cwd: copy,
       stdio: "inherit",
+      env,
     });
     status = run.status ?? 1;
     console.log(`date-guard: the e2e suite ${days} days on ${status === 0 ? "passed" : "FAILED"}`);
