@@ -11,6 +11,9 @@ export default defineConfig({
           // A stray `.only` fails the run instead of quietly running one test (CI or not).
           allowOnly: false,
           include: ["test/unit/**/*.test.ts"],
+          // A deadline, not a speed target: vitest's default 5 s failed property tests (wildmat, a
+          // few thousand cases) on a 2-core machine at load 10. Speed targets live in bench/.
+          testTimeout: 60_000,
         },
       },
       {

@@ -27,6 +27,34 @@ export const pemFile = z
     "PEM file of the CA that signed the server's certificate (a private CA); default the system's.",
   );
 
+/**
+ * An address as a local MTA takes it: `root@localhost` and `news@newshost` (one-label domains) as
+ * well as `a@example.net`; no quotes, spaces or control characters (they would end up in SMTP
+ * commands and headers).
+ */
+export const mailbox = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+    "expected an address such as news@example.net or root@localhost",
+  );
+
+/** localhost, 127.0.0.0/8 and ::1: a connection that never leaves this host. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+export type EmailSecurity = "starttls" | "tls" | "none" | "opportunistic";
+
+/** The security in force: the configured one, else opportunistic to this host, starttls elsewhere. */
+export function emailSecurity(o: {
+  host: string;
+  security?: EmailSecurity | undefined;
+}): EmailSecurity {
+  return o.security ?? (isLoopbackHost(o.host) ? "opportunistic" : "starttls");
+}
+
 const oneLine = (what: string) =>
   template.refine((t) => !/[\r\n]/.test(t), "must be one line").describe(what);
 
@@ -42,28 +70,33 @@ const schema = z
       .min(1)
       .max(65535)
       .optional()
-      .describe("Default 587 (starttls), 465 (tls), 25 (none)."),
+      .describe("Default 587 (starttls), 465 (tls), 25 (none, opportunistic)."),
     security: z
-      .enum(["starttls", "tls", "none"])
-      .default("starttls")
+      .enum(["starttls", "tls", "none", "opportunistic"])
+      .optional()
       .describe(
-        "starttls (required), tls (implicit, port 465) or none (a relay on this host only).",
+        "starttls (required), tls (implicit, port 465), none, or opportunistic (STARTTLS when the " +
+          "server offers it). Default: opportunistic on port 25 for localhost (Debian's own MTA), " +
+          "starttls on 587 for any other host.",
       ),
     username: headerValue.min(1).optional().describe("AUTH user; no AUTH without it."),
     password: headerValue.optional().describe("AUTH password. Never logged."),
     ca: pemFile.optional(),
     // Not from/subject: those are the routing filters every notifier has.
-    sender: z.email().describe("Sender address (From header and envelope)."),
+    sender: mailbox.describe("Sender address (From header and envelope)."),
     senderName: oneLine(
       "The sender's display name, a template; default {fromName} (news).",
     ).optional(),
-    to: z.array(z.email()).min(1).describe("Recipient addresses."),
+    to: z.array(mailbox).min(1).describe("Recipient addresses."),
     subjectTemplate: oneLine("Subject template; default [{group}] {subject}.").optional(),
     ...formatting,
     ...http,
     timeoutMs: timeoutMs(30_000),
     ...routing,
   })
+  // The security in force, written into the entry: the notifier's identity (delivery/targets.ts)
+  // stays what it was when the default was a fixed "starttls".
+  .overwrite((o) => ({ ...o, security: emailSecurity(o) }))
   .describe("Email over SMTP: one plain-text message per article.");
 
 export type EmailOptions = OptionsOf<typeof schema>;
@@ -134,9 +167,10 @@ const loadNodemailer = () => {
   return nodemailerModule;
 };
 
-export function emailPort(o: Pick<EmailOptions, "port" | "security">): number {
+export function emailPort(o: Pick<EmailOptions, "host" | "port" | "security">): number {
   if (o.port) return o.port;
-  return o.security === "tls" ? 465 : o.security === "none" ? 25 : 587;
+  const security = emailSecurity(o);
+  return security === "tls" ? 465 : security === "starttls" ? 587 : 25;
 }
 
 export class EmailNotifier implements Notifier {
@@ -155,8 +189,11 @@ export class EmailNotifier implements Notifier {
     if (this.#transport) return this.#transport;
     const o = this.options;
     const nodemailer = await loadNodemailer();
-    const security = o.security ?? "starttls";
+    const security = emailSecurity(o);
     const timeout = o.timeoutMs ?? 30_000;
+    // Opportunistic TLS to this host never leaves it: Debian's postfix offers STARTTLS with its
+    // self-signed snakeoil certificate, which verification would refuse for no gain.
+    const unverified = security === "opportunistic" && isLoopbackHost(o.host) && !o.ca;
     this.#transport = nodemailer.createTransport({
       host: o.host,
       port: emailPort(o),
@@ -164,7 +201,11 @@ export class EmailNotifier implements Notifier {
       requireTLS: security === "starttls",
       ignoreTLS: security === "none",
       ...(o.username !== undefined ? { auth: { user: o.username, pass: o.password ?? "" } } : {}),
-      tls: { ...(o.ca ? { ca: readFileSync(o.ca) } : {}), minVersion: "TLSv1.2" },
+      tls: {
+        ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
+        minVersion: "TLSv1.2",
+        ...(unverified ? { rejectUnauthorized: false } : {}),
+      },
       // One SMTP session per article: a kept (pooled) connection would keep newsnotify running after
       // SIGTERM, and notifiers have no close(); a digest puts many articles into one message instead.
       connectionTimeout: timeout,
@@ -209,7 +250,10 @@ export function smtpError(error: unknown, label: string): DeliveryError {
   return new DeliveryError(`${label}: ${e.code ?? "SMTP"} ${what}`, permanent);
 }
 
-/** `smtp://[user:password@]host[:port]?from=a@b&to=c@d,e@f` (STARTTLS), `smtps://...` (implicit TLS). */
+/**
+ * `smtp://[user:password@]host[:port]?from=a@b&to=c@d,e@f` (STARTTLS; to localhost opportunistic on
+ * port 25), `smtps://...` (implicit TLS).
+ */
 export function smtpUrl(u: URL, secure: boolean): ServiceUrl<z.input<typeof schema>> {
   const q = u.searchParams;
   const from = q.get("from");
@@ -220,10 +264,10 @@ export function smtpUrl(u: URL, secure: boolean): ServiceUrl<z.input<typeof sche
   const entry: z.input<typeof schema> = {
     type: "email",
     host: u.hostname,
-    security: secure ? "tls" : "starttls",
     sender: from,
     to,
   };
+  if (secure) entry.security = "tls";
   if (u.port) entry.port = Number(u.port);
   if (u.username) Object.assign(entry, { username: user(u), password: password(u) });
   return { ok: true, entry };

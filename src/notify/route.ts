@@ -1,6 +1,7 @@
 /** Which articles a notifier wants: newsgroups by wildmat, optional From/Subject filters, control and junk. */
 import type { Article } from "../article/article.js";
 import { compileWildmat } from "../inn/wildmat.js";
+import { type ControlOption, controlPolicy, controlType, isControl } from "./control.js";
 
 export interface RouteOptions {
   /** INN wildmat over the Newsgroups header; default "*". */
@@ -9,8 +10,11 @@ export interface RouteOptions {
   from?: string;
   /** Filter on the decoded Subject, same syntax as `from`. */
   subject?: string;
-  /** Also notify control messages (cancel, newgroup, ...). Default false. */
-  control?: boolean;
+  /**
+   * Control messages: true (all, besides ordinary articles), a list of types (those, besides
+   * ordinary articles), "only" or `{types, only: true}` (control messages only). Default none.
+   */
+  control?: ControlOption;
   /** Also notify articles innd filed in junk. Default false. */
   junk?: boolean;
 }
@@ -25,8 +29,12 @@ export function compileRoute(options: RouteOptions): Route {
   const groups = compileWildmat(options.groups ?? "*");
   const from = options.from === undefined ? null : compileFilter(options.from);
   const subject = options.subject === undefined ? null : compileFilter(options.subject);
+  const control = controlPolicy(options.control);
   return (a) => {
-    if (!options.control && isControl(a)) return { send: false, reason: "control message" };
+    if (isControl(a)) {
+      const type = controlType(a);
+      if (!control.wants(type)) return { send: false, reason: `control message (${type})` };
+    } else if (control.only) return { send: false, reason: "not a control message" };
     if (!options.junk && isJunk(a)) return { send: false, reason: "filed in junk" };
     const verdict = groupsVerdict(a, groups.test);
     if (verdict !== "match") return { send: false, reason: `groups: ${verdict}` };
@@ -52,12 +60,6 @@ function groupsVerdict(
     if (result === "match") matched = true;
   }
   return matched ? "match" : "no match";
-}
-
-/** A Control header, or filed where innd files control messages (control, control.cancel, ...). */
-export function isControl(a: Article): boolean {
-  const control = (g: string) => g === "control" || g.startsWith("control.");
-  return a.control !== null || control(a.group) || a.xref.some((x) => control(x.group));
 }
 
 export function isJunk(a: Article): boolean {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { wildmatProblem } from "../inn/wildmat.js";
+import { CONTROL_TYPES } from "./control.js";
 import { digestSchema } from "./digest.js";
 import { LINK_FIELDS } from "./format/link.js";
 import { FIELDS, templateProblem } from "./format/template.js";
@@ -47,6 +48,27 @@ const filter = (what: string) =>
     `Only articles whose ${what} contains this (case-insensitive), or matches /regex/flags.`,
   );
 
+const controlTypes = z.array(z.enum(CONTROL_TYPES)).min(1);
+/** `control:` (notify/control.ts): true, "only", a list of types, or {types, only}. */
+const controlSchema = z
+  .union(
+    [
+      z.boolean(),
+      z.literal("only"),
+      controlTypes,
+      z.strictObject({ types: controlTypes.optional(), only: z.boolean().optional() }),
+    ],
+    {
+      error: () =>
+        `expected true, false, only, a list of control types or {types: [...], only: true}; types: ${CONTROL_TYPES.join(", ")}`,
+    },
+  )
+  .describe(
+    "Control messages: true (all, cancels included, besides articles); a list of types " +
+      "([newgroup, rmgroup, checkgroups]: those, besides articles); only, or {types, only: true}: " +
+      "control messages alone (cancels only when listed). Default none.",
+  );
+
 /** Which articles a notifier gets; every type has these. */
 export const routing = {
   groups: checked(wildmatProblem)
@@ -56,10 +78,7 @@ export const routing = {
     ),
   from: filter("From (name <address>)").optional(),
   subject: filter("Subject").optional(),
-  control: z
-    .boolean()
-    .optional()
-    .describe("Also control messages (cancel, newgroup, ...); default false."),
+  control: controlSchema.optional(),
   junk: z.boolean().optional().describe("Also articles innd filed in junk; default false."),
   digest: digestSchema.optional(),
 };

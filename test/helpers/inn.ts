@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 
 export const INNBIN = "/usr/lib/news/bin";
@@ -178,4 +179,55 @@ export function post(article: string): void {
   requireDatedNow(article);
   const r = spawnSync("inews", ["-h"], { input: article, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`inews failed (${r.status}): ${r.stderr}`);
+}
+
+/**
+ * Offers an article to innd as a peer does (IHAVE on 127.0.0.1:119, the `ME` peer of Debian's
+ * incoming.conf): the way control messages arrive from the network, which inews refuses to post
+ * ("ask your news administrator to do the newgroup for you"). Path and Date are added when missing.
+ */
+export async function ihave(article: string, messageId: string): Promise<void> {
+  requireDatedNow(article);
+  let text = article.replace(/\r?\n/g, "\r\n");
+  if (!/^Date:/im.test(text.split("\r\n\r\n", 1)[0] ?? ""))
+    text = `Date: ${new Date().toUTCString().replace("GMT", "+0000")}\r\n${text}`;
+  if (!/^Path:/im.test(text)) text = `Path: e2e.newsnotify.test!not-for-mail\r\n${text}`;
+  const body = text.endsWith("\r\n") ? text : `${text}\r\n`;
+  const stuffed = body.replace(/^\./gm, "..");
+  const socket = createConnection({ host: "127.0.0.1", port: 119 });
+  socket.setEncoding("latin1");
+  let buffer = "";
+  const answers: string[] = [];
+  let wake: (() => void) | undefined;
+  socket.on("data", (d: string) => {
+    buffer += d;
+    for (let i = buffer.indexOf("\r\n"); i >= 0; i = buffer.indexOf("\r\n")) {
+      answers.push(buffer.slice(0, i));
+      buffer = buffer.slice(i + 2);
+    }
+    wake?.();
+  });
+  const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+  const failed = new Promise<never>((_, reject) => socket.on("error", reject));
+  const answer = async (): Promise<string> => {
+    while (answers.length === 0) {
+      await Promise.race([new Promise<void>((r) => (wake = r)), closed, failed]);
+      if (answers.length === 0 && socket.destroyed) throw new Error("innd closed the connection");
+    }
+    return answers.shift() as string;
+  };
+  try {
+    const expect = async (code: string, what: string) => {
+      const line = await answer();
+      if (!line.startsWith(code)) throw new Error(`innd answered ${what} with: ${line}`);
+    };
+    await expect("20", "the connection");
+    socket.write(`IHAVE ${messageId}\r\n`);
+    await expect("335", `IHAVE ${messageId}`);
+    socket.write(`${stuffed}.\r\n`, "latin1");
+    await expect("235", "the article");
+    socket.write("QUIT\r\n");
+  } finally {
+    socket.end();
+  }
 }

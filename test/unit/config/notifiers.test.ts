@@ -173,6 +173,14 @@ test.each([
     [/^notifiers\.0\.token: must not contain control characters$/],
   ],
   [
+    "notifiers: [{type: stdout, control: [newgorup]}]",
+    [/^notifiers\.0\.control: expected true, false, only, a list/],
+  ],
+  [
+    "notifiers: [{type: stdout, control: {only: yes}}]",
+    [/^notifiers\.0\.control: expected true, false, only, a list/],
+  ],
+  [
     "notifiers: [{type: exec, command: [x], template: '{subject}'}]",
     [/^notifiers\.0\.template: unknown key/],
   ],

@@ -3,9 +3,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseArticle } from "../../../src/article/parse.js";
 import {
+  definition,
   EmailNotifier,
   type EmailOptions,
   emailMessage,
+  emailPort,
+  emailSecurity,
+  mailbox,
   mailMessageId,
 } from "../../../src/notify/email.js";
 import { DeliveryError } from "../../../src/notify/http.js";
@@ -65,7 +69,6 @@ describe("formatting", () => {
       "smtp://u:p%40ss@mail.example.net?from=news@example.net&to=a@x.org,b@x.org",
       {
         host: "mail.example.net",
-        security: "starttls",
         username: "u",
         password: "p@ss",
         to: ["a@x.org", "b@x.org"],
@@ -84,6 +87,51 @@ describe("formatting", () => {
     });
   });
 
+  test.each<
+    [
+      string,
+      { host: string; security?: "starttls" | "tls" | "none" | "opportunistic"; port?: number },
+      string,
+      number,
+    ]
+  >([
+    ["localhost: Debian's own MTA", { host: "localhost" }, "opportunistic", 25],
+    ["127.0.0.1", { host: "127.0.0.1" }, "opportunistic", 25],
+    ["::1", { host: "::1" }, "opportunistic", 25],
+    ["another host", { host: "mail.example.net" }, "starttls", 587],
+    ["a name that only starts like loopback", { host: "127.0.0.1.example.net" }, "starttls", 587],
+    ["localhost, starttls asked for", { host: "localhost", security: "starttls" }, "starttls", 587],
+    ["tls", { host: "mail.example.net", security: "tls" }, "tls", 465],
+    ["a port given", { host: "localhost", port: 2525 }, "opportunistic", 2525],
+  ])("security and port by default: %s", (_name, o, security, port) => {
+    expect(emailSecurity(o)).toBe(security);
+    expect(emailPort(o)).toBe(port);
+  });
+
+  test.each([
+    ["root@localhost", true],
+    ["news@newshost", true],
+    ["a.b+c@mail.example.net", true],
+    ["no-at-sign", false],
+    ["two@@example.net", false],
+    ["sp ace@example.net", false],
+    ['"quoted"@example.net', false],
+    ["a@example.net\r\nBcc: x@y", false],
+    ["a@-bad-.example", false],
+  ])("address %s accepted: %s", (address, ok) => {
+    expect(mailbox.safeParse(address).success).toBe(ok);
+  });
+
+  test("smtp://localhost means port 25 with opportunistic STARTTLS", () => {
+    const r = parseServiceUrl("smtp://localhost?from=news@localhost&to=root@localhost");
+    expect(r.ok && definition.schema.parse(r.entry)).toMatchObject({
+      host: "localhost",
+      security: "opportunistic",
+      sender: "news@localhost",
+      to: ["root@localhost"],
+    });
+  });
+
   test("a URL without from or to is refused", () => {
     expect(parseServiceUrl("smtp://mail.example.net?to=a@x.org").ok).toBe(false);
   });
@@ -97,6 +145,7 @@ describe("a real Exim on 127.0.0.1", () => {
     base = {
       host: "127.0.0.1",
       port: mta.port,
+      security: "starttls",
       ca: mta.ca,
       username: mta.user,
       password: mta.password,
@@ -175,5 +224,24 @@ describe("a real Exim on 127.0.0.1", () => {
     const e = await n.send(makeArticle()).catch((e: unknown) => e);
     n.close();
     expect((e as Error).message).toMatch(/certificate|self.signed/i);
+  });
+
+  test("the local MTA by default: opportunistic STARTTLS, its self-signed certificate taken on loopback", async () => {
+    const before = mta.messages().length;
+    // As Debian's postfix: STARTTLS offered with a certificate nobody signed; no AUTH; local names.
+    const entry = definition.schema.parse({
+      type: "email",
+      host: "localhost",
+      port: mta.port,
+      sender: "news@newshost",
+      to: ["root@localhost"],
+    });
+    expect(entry.security).toBe("opportunistic");
+    const n = new EmailNotifier(entry);
+    await n.send(makeArticle());
+    n.close();
+    const [m] = (await mta.waitForMessages(before + 1)).slice(before).map(read);
+    expect(m?.raw).toMatch(/^Envelope-to: root@localhost$/m);
+    expect(mta.log()).toMatch(/<= news@newshost .*P=esmtps X=TLS/);
   });
 });

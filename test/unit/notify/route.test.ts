@@ -10,6 +10,12 @@ import { makeArticle } from "./article-factory.js";
 
 const article = (over: Partial<Article>) => makeArticle(over);
 const cancel = { control: "cancel <x@y>", newsgroups: ["comp.lang.c"] };
+const newgroup = { control: "newgroup comp.lang.zig moderated", newsgroups: ["comp.lang.zig"] };
+const checkgroups = { control: "checkgroups 42", newsgroups: ["news.admin.hierarchies"] };
+// innd files a control message by its type; here without a Control header (a cross-check).
+const filedRmgroup = { group: "control.rmgroup", newsgroups: ["comp.old"] };
+const ordinary = { newsgroups: ["comp.lang.c"] };
+const ADMIN = { types: ["newgroup", "rmgroup", "checkgroups"], only: true } as const;
 const junk = { group: "junk", xref: [{ group: "junk", number: 7 }], newsgroups: ["not.carried"] };
 const from = { from: { name: "Ada Lovelace", address: "ada@example.net" } };
 
@@ -46,7 +52,7 @@ test.each<[string, RouteOptions, Partial<Article>, string]>([
     { newsgroups: [], group: "local.x" },
     "send",
   ],
-  ["control off by default", {}, cancel, "control message"],
+  ["control off by default", {}, cancel, "control message (cancel)"],
   ["control on", { control: true }, cancel, "send"],
   [
     "control on, groups still apply",
@@ -54,7 +60,28 @@ test.each<[string, RouteOptions, Partial<Article>, string]>([
     cancel,
     "groups: no match",
   ],
-  ["filed in control.cancel", {}, { group: "control.cancel" }, "control message"],
+  ["filed in control.cancel", {}, { group: "control.cancel" }, "control message (cancel)"],
+  ["control true takes cancels", { control: true }, cancel, "send"],
+  ["a list: the type listed", { control: ["newgroup"] }, newgroup, "send"],
+  ["a list: another type", { control: ["newgroup"] }, checkgroups, "control message (checkgroups)"],
+  [
+    "a list: cancels only when named",
+    { control: ["newgroup"] },
+    cancel,
+    "control message (cancel)",
+  ],
+  ["a list: cancel named", { control: ["cancel"] }, cancel, "send"],
+  ["a list still takes ordinary articles", { control: ["newgroup"] }, ordinary, "send"],
+  ["only: every type but cancel", { control: "only" }, checkgroups, "send"],
+  ["only: no cancel", { control: "only" }, cancel, "control message (cancel)"],
+  ["only: no ordinary article", { control: "only" }, ordinary, "not a control message"],
+  ["the admin's alert: newgroup", { control: ADMIN }, newgroup, "send"],
+  ["the admin's alert: checkgroups", { control: ADMIN }, checkgroups, "send"],
+  ["the admin's alert: rmgroup by its group", { control: ADMIN }, filedRmgroup, "send"],
+  ["the admin's alert: no cancel", { control: ADMIN }, cancel, "control message (cancel)"],
+  ["the admin's alert: no article", { control: ADMIN }, ordinary, "not a control message"],
+  ["types without only", { control: { types: ["rmgroup"] } }, ordinary, "send"],
+  ["the Control verb in any case", { control: ["newgroup"] }, { control: "NewGroup x" }, "send"],
   ["junk off by default", {}, junk, "filed in junk"],
   ["junk on", { junk: true }, junk, "send"],
   ["from substring, any case", { from: "LOVELACE" }, from, "send"],
