@@ -274,11 +274,12 @@ async function measure(run, bpfStats) {
   if (plan) {
     // Receipts of wanted articles only: an unwanted one delivered must not end the wait early.
     const wanted = (/** @type {any} */ c) => receiptsOf(c.receipts, sets.wanted);
+    // 30 s of quiet: newsnotify may be reading a run of binaries between two wanted articles.
     await drained(
       contenders,
       contenders.map(() => 0),
       sets.wanted.length,
-      10_000,
+      30_000,
       wanted,
     );
     // The last wanted notification is not the end of newsnotify's work: unwanted articles filed
