@@ -61,7 +61,7 @@ export function rng(seed) {
   };
 }
 
-/** Article i's own generator: slot i does not depend on how many came before it. */
+/** Article i's own generator: its draws do not depend on the order the slots are made in. */
 const slotRng = (/** @type {number} */ seed, /** @type {number} */ i) =>
   rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
 
