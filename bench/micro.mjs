@@ -5,30 +5,62 @@
  * alone over the same N articles, with CPU (user+sys, all threads) and wall time per article.
  * The end-to-end bench says *that* it is slow; this says *which part*. No root, no innd needed.
  *
- * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH] [--only REGEX]
+ * The rows follow the flow's stages (issue 22 reports each before and after a change): line decode,
+ * read, parse, route, journal, request, then the whole flow; with `--feed busy` over the busy feed's
+ * mix (bench/lib/mix.mjs: binaries, crossposts, one wanted group) with a webhook subscribed to that
+ * group, and with rows for the binaries alone and for reading only the header block (what routing
+ * before reading would cost), per article of the subset named.
+ *
+ * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH] [--only REGEX] [--feed busy]
  *   --only REGEX   run only the stages whose name matches (e.g. under `node --cpu-prof`)
+ *   --feed F       uniform (default: 0.8–3 KB text posts in one group, every one wanted) or busy
+ *   --seed N       the busy mix's seed (1)
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { makeArticle } from "./lib/articles.mjs";
+import { GROUP, makeArticle } from "./lib/articles.mjs";
+import { busyArticle, describeMix, MIX_DEFAULTS, planMix, WANTED_GROUP } from "./lib/mix.mjs";
 
 const { values: a } = parseArgs({
   options: {
     articles: { type: "string", default: "2000" },
     dist: { type: "string", default: new URL("../dist", import.meta.url).pathname },
     only: { type: "string" },
+    feed: { type: "string", default: "uniform" },
+    seed: { type: "string", default: String(MIX_DEFAULTS.seed) },
   },
 });
 const N = Number(a.articles);
+if (a.feed !== "uniform" && a.feed !== "busy") {
+  process.stderr.write(`micro: --feed: expected uniform or busy, got ${JSON.stringify(a.feed)}\n`);
+  process.exit(2);
+}
+const busy = a.feed === "busy";
+const mix = { ...MIX_DEFAULTS, seed: Number(a.seed) };
+/** The subscription: the busy feed's one wanted group, or the uniform feed's only group. */
+const WANTED = busy ? WANTED_GROUP : GROUP;
 const dist = (/** @type {string} */ p) => import(pathToFileURL(join(a.dist, p)).href);
 
-/** Runs `fn` and prints CPU and wall per article. @param {string} name @param {() => Promise<void>} fn */
-async function stage(name, fn) {
+/**
+ * Runs `fn` and prints CPU and wall per article (of `per` articles: a subset's rows divide by its size).
+ * @param {string} name @param {() => Promise<void> | void} fn
+ */
+async function stage(name, fn, per = N) {
   if (a.only && !new RegExp(a.only).test(name)) return;
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadMs();
@@ -38,7 +70,7 @@ async function stage(name, fn) {
   const cpu = process.cpuUsage(cpu0);
   const main = mainThreadMs() - main0;
   const ms = (cpu.user + cpu.system) / 1000;
-  const row = `${name.padEnd(48)} ${(ms / N).toFixed(3).padStart(8)} ${(main / N).toFixed(3).padStart(9)} ${(wall / N).toFixed(3).padStart(9)}`;
+  const row = `${name.padEnd(56)} ${(ms / per).toFixed(3).padStart(8)} ${(main / per).toFixed(3).padStart(9)} ${(wall / per).toFixed(3).padStart(9)}`;
   process.stdout.write(`${row}\n`);
 }
 
@@ -47,6 +79,30 @@ function mainThreadMs() {
   return (
     Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6
   );
+}
+
+/**
+ * The header block alone, as routing before reading would read it: synchronous reads of 8 KB until
+ * the blank line, at most `cap` bytes (a bounded read; src/storage/read.ts reads synchronously too).
+ * @param {string} path @returns {Buffer}
+ */
+function readHeaderBlock(path, cap = 64 * 1024) {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(cap);
+    let n = 0;
+    while (n < cap) {
+      const got = readSync(fd, buf, n, Math.min(8192, cap - n), n);
+      if (got === 0) break;
+      const from = Math.max(0, n - 3);
+      n += got;
+      const end = buf.subarray(from, n).indexOf("\r\n\r\n");
+      if (end >= 0) return Buffer.from(buf.subarray(0, from + end + 4));
+    }
+    return Buffer.from(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** An HTTP receiver in another process, so that its CPU is not counted here. */
@@ -59,18 +115,44 @@ async function receiver() {
 
 const dir = mkdtempSync(join(tmpdir(), "newsnotify-micro-"));
 try {
-  // The spool as innd leaves it: wire format, with the Xref line innd adds.
+  // The spool as innd leaves it (tradspool): wire format, with the Xref line innd adds; a crosspost
+  // is one file in its first group and hard links in the others, and the trace sees the first.
   const paths = /** @type {string[]} */ ([]);
   const lines = /** @type {string[]} */ ([]);
   const spool = join(dir, "spool");
-  mkdirSync(join(spool, "bench", "test"), { recursive: true });
+  const plan = busy ? planMix(N, mix) : null;
+  /** @type {Map<string, number>} */
+  const numbers = new Map();
   for (let i = 0; i < N; i++) {
-    const { wire } = makeArticle("micro", "burst", i);
-    const path = join(spool, "bench", "test", String(i + 1));
-    writeFileSync(path, wire.replace("\r\n", `\r\nXref: bench.example bench.test:${i + 1}\r\n`));
-    paths.push(path);
-    const data = `O 100 100 ${1e12 + i} -100 193 5 ${path}\n`;
+    const slot = plan?.[i];
+    const { wire } = slot
+      ? busyArticle("micro", "burst", slot, mix.seed)
+      : makeArticle("micro", "burst", i);
+    const groups = slot ? slot.newsgroups : [GROUP];
+    const filed = groups.map((g) => {
+      const n = (numbers.get(g) ?? 0) + 1;
+      numbers.set(g, n);
+      const d = join(spool, ...g.split("."));
+      mkdirSync(d, { recursive: true });
+      return { g, n, path: join(d, String(n)) };
+    });
+    const xref = `Xref: bench.example ${filed.map((f) => `${f.g}:${f.n}`).join(" ")}`;
+    const [first, ...links] = filed;
+    if (!first) throw new Error("an article with no group");
+    writeFileSync(first.path, wire.replace("\r\n", `\r\n${xref}\r\n`), "latin1");
+    for (const l of links) linkSync(first.path, l.path);
+    paths.push(first.path);
+    const data = `O 100 100 ${1e12 + i} -100 193 5 ${first.path}\n`;
     lines.push(JSON.stringify({ type: "printf", data }));
+  }
+  /** Indexes of the binaries (busy feed): the rows that show what a 500 KB article costs. */
+  const binaries = plan ? plan.filter((s) => s.kind === "binary").map((s) => s.index) : [];
+  if (plan) {
+    const m = describeMix(plan);
+    process.stdout.write(
+      `busy feed (seed ${mix.seed}): ${m.binaries} binaries, ${m.wanted} wanted in ${WANTED_GROUP} ` +
+        `(${m.wantedCrossposts} crossposts filed first elsewhere), ${Math.round(m.bytes / 1e6)} MB\n`,
+    );
   }
   const { parseLine } = await dist("sources/protocol.js");
   const { Assembler } = await dist("sources/assemble.js");
@@ -79,27 +161,100 @@ try {
   const { articlePayload } = await dist("notify/payload.js");
   const { sendHttp } = await dist("notify/http.js");
   const { Outbox } = await dist("state/outbox.js");
+  const { compileRoute } = await dist("notify/route.js");
 
-  process.stdout.write(`${N} articles; per article:${" ".repeat(20)}CPU ms  main thr   wall ms\n`);
-  await stage("trace line → event (JSON.parse + regex)", async () => {
+  // Warm-up, not measured: the first rows would otherwise pay the JIT and the page cache alone.
+  for (const p of paths.slice(0, 50)) {
+    const { raw } = await readWhenComplete(p, spool, { maxBytes: 1 << 20, timeoutMs: 5000 });
+    parseArticle(raw, {
+      path: p,
+      group: GROUP,
+      number: 1,
+      snippetChars: 300,
+      truncated: false,
+      bytes: raw.length,
+    });
+    readHeaderBlock(p);
+  }
+  process.stdout.write(`${N} articles; per article:${" ".repeat(28)}CPU ms  main thr   wall ms\n`);
+  await stage("line decode: trace line → event (JSON.parse + regex)", async () => {
     const asm = new Assembler();
     for (const l of lines) asm.push(parseLine(l));
   });
   const raws = /** @type {Buffer[]} */ ([]);
   const readOpts = { maxBytes: 1 << 20, timeoutMs: 5000 };
-  await stage("read complete file (open, readlink, fstat, read)", async () => {
+  await stage("read: complete file (open, readlink, fstat, read)", async () => {
     for (const p of paths) raws.push((await readWhenComplete(p, spool, readOpts)).raw);
   });
   await stage("  same, all in flight at once (as in watch)", async () => {
     await Promise.all(paths.map((p) => readWhenComplete(p, spool, readOpts)));
   });
+  // A later stage needs an earlier one's output even when --only left that one out.
+  if (raws.length === 0)
+    for (const p of paths) raws.push((await readWhenComplete(p, spool, readOpts)).raw);
+  const heads = /** @type {Buffer[]} */ ([]);
+  await stage("read: header block only (sync, ≤ 64 KB, to the blank line)", () => {
+    for (const p of paths) heads.push(readHeaderBlock(p));
+  });
+  if (binaries.length) {
+    const bpaths = binaries.map((i) => /** @type {string} */ (paths[i]));
+    await stage(
+      `  binaries only (${binaries.length}): complete file`,
+      async () => {
+        for (const p of bpaths) await readWhenComplete(p, spool, readOpts);
+      },
+      binaries.length,
+    );
+    await stage(
+      `  binaries only (${binaries.length}): header block only`,
+      () => {
+        for (const p of bpaths) readHeaderBlock(p);
+      },
+      binaries.length,
+    );
+  }
+  const parseOpts = (/** @type {number} */ i, /** @type {Buffer} */ raw) => ({
+    path: paths[i],
+    group: plan?.[i]?.newsgroups[0] ?? GROUP,
+    number: i + 1,
+    snippetChars: 300,
+    truncated: false,
+    bytes: raw.length,
+  });
+  if (heads.length === 0) for (const p of paths) heads.push(readHeaderBlock(p));
   const articles = /** @type {any[]} */ ([]);
-  await stage("parse article (unwire, MIME, RFC 2047, snippet)", async () => {
+  await stage("parse: article (unwire, MIME, RFC 2047, snippet)", () => {
     raws.forEach((raw, i) => {
-      const opts = { path: paths[i], group: "bench.test", number: i + 1, snippetChars: 300 };
-      articles.push(parseArticle(raw, { ...opts, truncated: false, bytes: raw.length }));
+      articles.push(parseArticle(raw, parseOpts(i, raw)));
     });
   });
+  if (binaries.length) {
+    await stage(
+      `  binaries only (${binaries.length})`,
+      () => {
+        for (const i of binaries) {
+          const raw = /** @type {Buffer} */ (raws[i]);
+          parseArticle(raw, parseOpts(i, raw));
+        }
+      },
+      binaries.length,
+    );
+  }
+  await stage("parse: header block only (the same parser, no body)", () => {
+    heads.forEach((head, i) => {
+      parseArticle(head, parseOpts(i, head));
+    });
+  });
+  if (articles.length === 0)
+    raws.forEach((raw, i) => {
+      articles.push(parseArticle(raw, parseOpts(i, raw)));
+    });
+  const route = compileRoute({ groups: WANTED });
+  await stage(`route: groups "${WANTED}" (wildmat over Newsgroups)`, () => {
+    for (const art of articles) route(art);
+  });
+  const sent = articles.filter((art) => route(art).send).length;
+  process.stdout.write(`  (the route sends ${sent} of ${N})\n`);
   await stage("payload → JSON string", async () => {
     for (const art of articles) JSON.stringify(articlePayload(art));
   });
@@ -113,9 +268,13 @@ try {
     const { Dispatcher } = await dist("delivery/dispatcher.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
     const { JournaledNotifier } = await dist("delivery/journaled.js");
+    const { Routed } = await dist("notify/build.js");
+    const { admit } = await dist("delivery/admit.js");
     const flowRun = async (/** @type {number} */ batch) => {
       const box = await Outbox.open(join(dir, `flow-${batch}`));
-      const hook = new JournaledNotifier(new WebhookNotifier({ url: rx.url, batch }), "t", box);
+      // As watch builds a notifier: its route inside (admit journals only what the route wants).
+      const webhook = new Routed(new WebhookNotifier({ url: rx.url, batch }), route, undefined);
+      const hook = new JournaledNotifier(webhook, "t", box);
       const dispatcher = new Dispatcher([hook], { log: console.error });
       const flow = new ArticleFlow({
         spool,
@@ -124,7 +283,7 @@ try {
         snippetChars: 300,
         log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
         deliver: async (/** @type {any} */ art) => {
-          if ((await box.admit(["t"], art)).length > 0) dispatcher.dispatch(art);
+          if ((await admit(box, [hook], art)).length > 0) dispatcher.dispatch(art);
         },
       });
       const decoder = fileDecoder();
@@ -137,17 +296,32 @@ try {
       if ((await dispatcher.drain(60_000)) !== 0) throw new Error("not all delivered");
       await box.close();
     };
-    await stage("whole flow: event → ... → webhook, batch 1", () => flowRun(1));
-    await stage("whole flow: event → ... → webhook, batch 100", () => flowRun(100));
+    await stage(`whole flow: event → ... → webhook (groups "${WANTED}"), batch 1`, () =>
+      flowRun(1),
+    );
+    await stage(`whole flow: event → ... → webhook (groups "${WANTED}"), batch 100`, () =>
+      flowRun(100),
+    );
+    // The request and the journal for the articles the route sends: what a wanted article costs.
+    const wantedArticles = articles.filter((art) => route(art).send);
     const req = (/** @type {any} */ art) => ({
       method: "POST",
       url: rx.url,
       json: articlePayload(art),
     });
     const { sendHttpNode } = await dist("notify/http-node.js");
-    await stage("HTTP POST via sendHttpNode (webhook), serial", async () => {
+    await stage("request: HTTP POST via sendHttpNode (webhook), serial", async () => {
       for (const art of articles) await sendHttpNode(req(art), { timeoutMs: 10_000 });
     });
+    if (busy) {
+      await stage(
+        `  wanted only (${wantedArticles.length})`,
+        async () => {
+          for (const art of wantedArticles) await sendHttpNode(req(art), { timeoutMs: 10_000 });
+        },
+        wantedArticles.length,
+      );
+    }
     await stage("HTTP POST via sendHttp (ky → fetch; chat), serial", async () => {
       for (const art of articles) await sendHttp(req(art), { timeoutMs: 10_000 });
     });
@@ -199,8 +373,8 @@ try {
     }
     await box.close();
   };
-  await stage("outbox admit+done, one article at a time", () => outboxRun("s1"));
-  await stage("outbox admit+done, all at once", () => outboxRun("s2", false));
+  await stage("journal: outbox admit+done, one article at a time", () => outboxRun("s1"));
+  await stage("journal: outbox admit+done, all at once", () => outboxRun("s2", false));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@
  *        node bench/render.mjs --table bench/results/{paced-100-2000,burst-10000}.json  → stdout
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { markdownReport, multiRunReport, readmeTable } from "./lib/report.mjs";
+import { busyTable, markdownReport, multiRunReport, readmeTable } from "./lib/report.mjs";
 import { cdfSvg } from "./lib/svg.mjs";
 
 const args = process.argv.slice(2);
@@ -20,7 +20,11 @@ if (table) {
   const multi = all.filter((r) => r.version >= 2 && r.summary);
   if (multi.length < all.length)
     process.stderr.write("render: skipped single-run (version 1) files\n");
-  process.stdout.write(readmeTable(multi));
+  // The busy feed has its own columns (CPU beside innd's, wanted/unwanted): its own table.
+  const busy = multi.filter((r) => r.params.feed === "busy");
+  const rest = multi.filter((r) => r.params.feed !== "busy");
+  if (rest.length) process.stdout.write(readmeTable(rest));
+  if (busy.length) process.stdout.write(`${rest.length ? "\n" : ""}${busyTable(busy)}`);
 } else {
   files.forEach((file, i) => {
     const r = all[i];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * newsnotify benchmark (issues 6 and 12). Feeds a private innd N articles over an NNTP stream while
+ * newsnotify benchmark (issues 6, 12 and 22). Feeds a private innd N articles over an NNTP stream while
  * three contenders watch it side by side: newsnotify (→ webhook), inotifywait on the spool, and
  * INN's own channel feed. Measures creation → notification latency per article, misses, duplicates,
  * CPU (the BPF programs' own run time included) and memory. Each scenario runs --runs times, each
@@ -28,6 +28,17 @@
  *   --batch N      newsnotify's webhook sends up to N waiting articles per request (default 1)
  *   --raw FILE     also write every article's creation and receipt times (JSON lines) to FILE
  *                  (FILE.runK for run K when --runs > 1)
+ *   --feed F       uniform (default): text posts of 0.8–3 KB in one group, every one notified;
+ *                  busy: a full feed (bench/lib/mix.mjs) with newsnotify's webhook and the channel
+ *                  feed both subscribed to one group (busy.wanted): reports CPU per article beside
+ *                  innd's, and wanted delivered / duplicated / unwanted delivered. inotifywait is
+ *                  left out (it cannot filter groups). Options of the busy feed:
+ *   --want-share S       share of the articles in the wanted group, crossposts included (0.03)
+ *   --binary-share S     share of binaries, 300–700 KB in alt.binaries.* (0.1); the rest are
+ *                        1–3 KB text posts over 20 groups
+ *   --crosspost-share S  share of the wanted articles crossposted with the wanted group second,
+ *                        so innd files them first under an unwanted group (0.5)
+ *   --seed N             the mix's seed (1): the same seed, the same articles
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,15 +57,17 @@ import { nowMs, sleep } from "./lib/clock.mjs";
 import { channelContender } from "./lib/contenders/channel.mjs";
 import { inotifyContender } from "./lib/contenders/inotify.mjs";
 import { newsnotifyContender } from "./lib/contenders/newsnotify.mjs";
-import { drained } from "./lib/contenders/receipts.mjs";
+import { drained, receiptsOf } from "./lib/contenders/receipts.mjs";
 import { startCreationClock, startHistoryClock } from "./lib/creation.mjs";
 import { feed } from "./lib/feeder.mjs";
 import { freePort, INNBIN, reapLeftovers, startInn } from "./lib/inn.mjs";
 import { load, machineInfo, preflight } from "./lib/machine.mjs";
+import { describeMix, mixGroups, planMix, subscriptionSets, WANTED_GROUP } from "./lib/mix.mjs";
 import { parseOptions, STORAGE, UsageError } from "./lib/options.mjs";
 import {
   commOf,
   cpuDelta,
+  cpuSeconds,
   cpuSnapshot,
   mainThreadSeconds,
   memoryMb,
@@ -63,7 +76,7 @@ import {
 } from "./lib/proc.mjs";
 import { multiRunReport } from "./lib/report.mjs";
 import { buildResults, rawRows } from "./lib/results.mjs";
-import { filedByHistory, scanGroup } from "./lib/scan.mjs";
+import { filedByHistory, scanGroup, uniqueById } from "./lib/scan.mjs";
 import { cdfSvg } from "./lib/svg.mjs";
 
 const say = (/** @type {string} */ s) => process.stderr.write(`bench: ${s}\n`);
@@ -112,6 +125,9 @@ async function runOnce(run, bpfStats) {
 /** @param {number} run @param {{ok: boolean, why?: string}} bpfStats */
 async function measure(run, bpfStats) {
   const filePerArticle = STORAGE[params.storage].filePerArticle;
+  // The busy feed: a full mix, newsnotify and the channel feed subscribed to one group of it.
+  const mix = params.mix ?? null;
+  const plan = mix ? planMix(params.articles, mix) : null;
   /** @type {Record<string, unknown>} */
   const machine = { ...machineInfo(params.bin), loadBefore: load() };
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
@@ -121,7 +137,7 @@ async function measure(run, bpfStats) {
     opts.keep ? say(`kept ${root}`) : rmSync(root, { recursive: true, force: true }),
   );
 
-  const channel = await channelContender();
+  const channel = await channelContender(mix ? { pattern: WANTED_GROUP } : {});
   cleanups.push(() => channel.stop());
   say(`run ${run}/${params.runs}: private innd (${params.storage}) in ${root}`);
   const inn = await startInn({
@@ -130,22 +146,36 @@ async function measure(run, bpfStats) {
     newsfeedsExtra: channel.newsfeedsEntry,
     historySize: Math.max(20_000, 4 * params.articles),
     storage: params.storage,
-    // CNFS: room for every article of the run (about 2 KB each) with a margin; not used otherwise.
-    cycbuffKb: Math.max(32 * 1024, ((params.baseline ? 2 : 1) * params.articles + 100) * 4),
+    // CNFS: room for every article of the run (about 2 KB each, or the mix's sizes) with a margin;
+    // not used otherwise.
+    cycbuffKb: Math.max(
+      32 * 1024,
+      (params.baseline ? 2 : 1) *
+        (plan ? describeMix(plan).bytes / 1024 + 4 * params.articles : 4 * params.articles) +
+        400,
+    ),
   });
   cleanups.push(() => inn.stop());
-  inn.newgroup(GROUP);
-  const feedPhase = (/** @type {string} */ phase, /** @type {number} */ count, rate = 0) =>
-    feed({ port: inn.port, runId, phase, count, rate, window: params.window });
-  await feedPhase("warm", 1); // innd makes the group's directory: watchers then start on a steady spool
-  // Where the run's article files are: the group's directory (tradspool), anywhere (timehash).
-  const scanDir = params.storage === "tradspool" ? join(inn.spool, ...GROUP.split(".")) : inn.spool;
+  const groupNames = mix ? mixGroups(mix) : [GROUP];
+  for (const g of groupNames) inn.newgroup(g);
+  const feedPhase = (
+    /** @type {string} */ phase,
+    /** @type {number} */ count,
+    rate = 0,
+    /** @type {Partial<import("./lib/feeder.mjs").FeedOptions>} */ more = {},
+  ) => feed({ port: inn.port, runId, phase, count, rate, window: params.window, ...more });
+  // innd makes each group's directory: watchers then start on a steady spool.
+  await feedPhase("warm", groupNames.length, 0, { groups: groupNames });
+  // Where the run's article files are: the group's directory (tradspool), anywhere (timehash, and
+  // the busy feed's many groups: a crosspost's links are found once per group, kept once).
+  const scanDir =
+    params.storage === "tradspool" && !mix ? join(inn.spool, ...GROUP.split(".")) : inn.spool;
 
   let baseline = null;
   if (params.baseline) {
     say(`baseline: ${params.articles} articles, nothing watching but the channel`);
     const before = cpuSnapshot({ innd: [inn.pid] });
-    const r = await feedPhase("base", params.articles, params.rate);
+    const r = await feedPhase("base", params.articles, params.rate, mix ? { mix } : {});
     await sleep(500);
     const cpu = cpuDelta(before, cpuSnapshot({ innd: [inn.pid] })).innd;
     baseline = {
@@ -161,7 +191,8 @@ async function measure(run, bpfStats) {
     ? await startCreationClock({ dir: inn.spool, pid: inn.pid, maxEvents })
     : await startHistoryClock({ pid: inn.pid, innd: `${INNBIN}/innd`, maxEvents });
   cleanups.push(() => clock.stop());
-  const inotify = filePerArticle ? inotifyContender({ spool: inn.spool }) : null;
+  // inotifywait reports every file: it has no subscription to compare in the busy feed.
+  const inotify = filePerArticle && !mix ? inotifyContender({ spool: inn.spool }) : null;
   if (inotify) cleanups.push(() => inotify.stop());
   const newsnotify = newsnotifyContender({
     spool: inn.spool,
@@ -172,6 +203,7 @@ async function measure(run, bpfStats) {
     bin: params.bin ?? undefined,
     batch: params.batch,
     mode: params.mode,
+    groups: mix ? WANTED_GROUP : undefined,
     nodeArgs: opts.profile ? ["--cpu-prof", `--cpu-prof-dir=${opts.profile}`] : [],
   });
   cleanups.push(() => newsnotify.stop());
@@ -187,7 +219,7 @@ async function measure(run, bpfStats) {
 
   // Proof of life: every contender reports a few articles before the measured phase starts.
   let base = contenders.map((c) => c.receipts.count);
-  await feedPhase("sync", 5);
+  await feedPhase("sync", 5, 0, mix ? { groups: [WANTED_GROUP] } : {});
   await drained(contenders, base, 5, 30_000);
   const late = contenders.filter((c, i) => c.receipts.count - (base[i] ?? 0) < 5);
   if (late.length) {
@@ -228,11 +260,32 @@ async function measure(run, bpfStats) {
       ? `feeding ${params.articles} at ${params.rate}/s`
       : `feeding a burst of ${params.articles}`,
   );
-  const fed = await feedPhase("burst", params.articles, params.rate);
+  const fed = await feedPhase("burst", params.articles, params.rate, mix ? { mix } : {});
+  // What the subscription wants of what innd took (all of it for the uniform feed).
+  const sets = plan
+    ? subscriptionSets(plan, runId, "burst", fed.ids)
+    : { wanted: fed.ids, unwanted: [] };
   say(
-    `innd accepted ${fed.accepted} in ${Math.round(fed.endMs - fed.startMs)} ms; waiting for the contenders`,
+    `innd accepted ${fed.accepted} (${Math.round(fed.bytes / 1e6)} MB) in ` +
+      `${Math.round(fed.endMs - fed.startMs)} ms` +
+      (plan ? `, ${sets.wanted.length} of them wanted` : "") +
+      "; waiting for the contenders",
   );
-  await drained(contenders, base, fed.accepted);
+  if (plan) {
+    // Receipts of wanted articles only: an unwanted one delivered must not end the wait early.
+    const wanted = (/** @type {any} */ c) => receiptsOf(c.receipts, sets.wanted);
+    // 30 s of quiet: newsnotify may be reading a run of binaries between two wanted articles.
+    await drained(
+      contenders,
+      contenders.map(() => 0),
+      sets.wanted.length,
+      30_000,
+      wanted,
+    );
+    // The last wanted notification is not the end of newsnotify's work: unwanted articles filed
+    // after it are still being read. The window closes once its processes are idle.
+    await idle(newsnotify.pids(), say);
+  } else await drained(contenders, base, fed.accepted);
   const drainedMs = nowMs();
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(groups()));
   const bpfOk = bpfStats.ok && bpfStatsOn();
@@ -280,7 +333,7 @@ async function measure(run, bpfStats) {
 
   const filed =
     "byInode" in clock
-      ? scanGroup(scanDir, runId, "burst", clock.byInode)
+      ? uniqueById(scanGroup(scanDir, runId, "burst", clock.byInode))
       : filedByHistory(fed.ids, clock.byMessageId);
   if (opts.raw) {
     writeFileSync(params.runs > 1 ? `${opts.raw}.run${run}` : opts.raw, rawRows(filed, contenders));
@@ -292,6 +345,9 @@ async function measure(run, bpfStats) {
     baseline,
     fed,
     filed,
+    expected: sets.wanted,
+    unwanted: sets.unwanted,
+    mix: plan ? { ...mix, group: WANTED_GROUP, planned: describeMix(plan) } : null,
     contenders,
     cpu,
     bpf,
@@ -318,6 +374,22 @@ async function measure(run, bpfStats) {
     };
   }
   return results;
+}
+
+/**
+ * Waits until `pids` use less than 1 % of a CPU over 250 ms (at most 60 s): the end of their work.
+ * @param {number[]} pids @param {(line: string) => void} log
+ */
+async function idle(pids, log) {
+  const total = () => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+  const started = nowMs();
+  for (let before = total(); nowMs() - started < 60_000; ) {
+    await sleep(250);
+    const now = total();
+    if (now - before < 0.0025) return;
+    before = now;
+  }
+  log("newsnotify was still busy 60 s after the last wanted article: CPU window closed anyway");
 }
 
 async function main() {

@@ -25,6 +25,9 @@ export function summarizeRuns(runs) {
       duplicated: over(runs, (r) => c(r)?.duplicated),
       missedTotal: runs.reduce((n, r) => n + (c(r)?.missed ?? 0), 0),
       duplicatedTotal: runs.reduce((n, r) => n + (c(r)?.duplicated ?? 0), 0),
+      /** The busy feed: articles it should not have reported, over all runs (0 otherwise). */
+      unwantedTotal: runs.reduce((n, r) => n + (c(r)?.unwantedDelivered ?? 0), 0),
+      otherTotal: runs.reduce((n, r) => n + (c(r)?.other ?? 0), 0),
       lostEventsTotal: runs.reduce((n, r) => n + (c(r)?.lostEvents ?? 0), 0),
       p50: over(runs, (r) => c(r)?.latencyMs.p50),
       p95: over(runs, (r) => c(r)?.latencyMs.p95),
@@ -34,6 +37,7 @@ export function summarizeRuns(runs) {
       cpuMsPerArticle: over(runs, (r) => c(r)?.cpuMsPerArticle),
       bpfMsPerArticle: over(runs, (r) => c(r)?.bpfMsPerArticle),
       cpuPctOfInnd: over(runs, (r) => c(r)?.cpuPctOfInnd),
+      cpuRatioToInnd: over(runs, (r) => c(r)?.cpuRatioToInnd),
       peakRssMb: over(runs, (r) => c(r)?.peakRssMb),
       nodePeakRssMb: over(runs, (r) => node(r)?.peakRssMb),
     };
@@ -65,6 +69,9 @@ export function summarizeRuns(runs) {
         ),
       ),
     ],
+    /** The busy feed: wanted articles innd accepted per run (what every contender should report). */
+    wanted: over(runs, (r) => r.mix?.accepted.wanted ?? null),
+    fedMb: over(runs, (r) => r.feed.mb ?? null),
     innd: {
       createdPerSec: over(runs, (r) => r.feed.createdPerSec),
       cpuMsPerArticle: over(runs, (r) => r.innd.cpuMsPerArticle),

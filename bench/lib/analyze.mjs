@@ -11,19 +11,29 @@ import { cdfPoints, round3, summarize } from "./stats.mjs";
  */
 
 /**
- * @param {{ expected: string[], filed: Filed[], reported: Reported }} input
- *   expected: Message-IDs innd accepted (239) in the measured phase; filed: those articles' files
- *   and creation times; reported: one contender's receipts.
+ * @param {{ expected: string[], filed: Filed[], reported: Reported, unwanted?: string[] }} input
+ *   expected: Message-IDs innd accepted (239) in the measured phase that the contender should
+ *   report (all of them, or those a narrow subscription wants); filed: those articles' files and
+ *   creation times; reported: one contender's receipts; unwanted: the phase's other accepted
+ *   articles, which it should not report (the busy feed)
  */
-export function analyzeContender({ expected, filed, reported }) {
+export function analyzeContender({ expected, filed, reported, unwanted = [] }) {
   const byId = new Map(filed.map((f) => [f.id, f]));
   const pathToId = new Map(filed.flatMap((f) => (f.path === null ? [] : [[f.path, f.id]])));
   const want = new Set(expected);
+  const unwant = new Set(unwanted);
   /** @type {Map<string, number[]>} Message-ID → receipt times */
   const got = new Map();
   let other = 0;
+  let unwantedReceipts = 0;
+  let unwantedArticles = 0;
   for (const [key, times] of reported.byKey) {
     const id = reported.keyKind === "path" ? pathToId.get(key) : key;
+    if (id !== undefined && unwant.has(id)) {
+      unwantedReceipts += times.length;
+      unwantedArticles++;
+      continue;
+    }
     if (id === undefined || !want.has(id)) {
       other += times.length;
       continue;
@@ -50,8 +60,11 @@ export function analyzeContender({ expected, filed, reported }) {
     missed: missed.length,
     missedSample: missed.slice(0, 5),
     duplicated,
-    /** Receipts that were not for an article of this phase (should be 0). */
+    /** Receipts that were not for an article of this phase (the warm-up and sync articles too). */
     other,
+    /** Articles of this phase it should not have reported, and its receipts of them (should be 0). */
+    unwantedDelivered: unwantedArticles,
+    unwantedReceipts,
     latencyMs: roundAll(summarize(latencies)),
     /** Receipts earlier than the kernel's creation stamp: a clock problem if ever non-zero. */
     negative: latencies.filter((l) => l < 0).length,

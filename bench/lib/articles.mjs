@@ -26,10 +26,10 @@ export function phaseOf(/** @type {string} */ id, /** @type {string} */ runId) {
 /**
  * Article i of a phase, in NNTP wire format (CRLF, dot-stuffed, ending with ".\r\n"), ready to
  * follow a TAKETHIS line. Sizes vary from about 0.8 to 3 KB, like ordinary text posts.
- * @param {string} runId @param {string} phase @param {number} i
+ * @param {string} runId @param {string} phase @param {number} i @param {string} [group]
  * @returns {{id: string, wire: string}}
  */
-export function makeArticle(runId, phase, i) {
+export function makeArticle(runId, phase, i, group = GROUP) {
   const id = messageId(runId, phase, i);
   const lines = [];
   const n = 8 + ((i * 7) % 31);
@@ -42,7 +42,7 @@ export function makeArticle(runId, phase, i) {
   const headers = [
     "Path: bench.peer!not-for-mail",
     `From: Bench Poster ${i % 97} <poster${i % 97}@example.net>`,
-    `Newsgroups: ${GROUP}`,
+    `Newsgroups: ${group}`,
     `Subject: Benchmark article ${i} (${phase})`,
     `Date: ${new Date().toUTCString().replace("GMT", "+0000")}`,
     `Message-ID: ${id}`,

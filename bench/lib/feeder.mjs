@@ -6,17 +6,21 @@
  *
  *   const r = await feed({ port, runId, phase: "burst", count: 2000, rate: 0 });
  *   // r.accepted (239), r.rejected (439), r.other (anything else), r.startMs, r.endMs
+ *   feed({ ..., mix });              // the busy feed's articles (mix.mjs) instead
+ *   feed({ ..., groups: [a, b] });   // uniform articles, article i in groups[i % 2]
  */
 import net from "node:net";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { makeArticle } from "./articles.mjs";
 import { nowMs, sleep } from "./clock.mjs";
+import { busyArticle, planMix } from "./mix.mjs";
 
 /**
  * @typedef {{host?: string, port: number, runId: string, phase: string, count: number,
- *   rate?: number, window?: number}} FeedOptions
+ *   rate?: number, window?: number, mix?: import("./mix.mjs").MixOptions,
+ *   groups?: string[]}} FeedOptions
  * @typedef {{accepted: number, rejected: number, other: string[], ids: string[],
- *   startMs: number, endMs: number}} FeedResult
+ *   bytes: number, startMs: number, endMs: number}} FeedResult  bytes: the articles sent
  */
 
 /** @param {FeedOptions} opts @returns {Promise<FeedResult>} */
@@ -33,7 +37,13 @@ export function feed(opts) {
 async function run(o) {
   const window = o.window ?? 64;
   // Generated up front: building articles must not pace the feed.
-  const articles = Array.from({ length: o.count }, (_, i) => makeArticle(o.runId, o.phase, i));
+  const { mix, groups } = o;
+  const articles = mix
+    ? planMix(o.count, mix).map((s) => busyArticle(o.runId, o.phase, s, mix.seed))
+    : Array.from({ length: o.count }, (_, i) =>
+        makeArticle(o.runId, o.phase, i, groups?.[i % groups.length]),
+      );
+  const bytes = articles.reduce((n, a) => n + a.wire.length, 0);
   const sock = net.connect(o.port, o.host ?? "127.0.0.1");
   sock.setNoDelay(true);
   sock.setEncoding("latin1");
@@ -69,7 +79,8 @@ async function run(o) {
     while (outstanding >= window) collect(await replies.next());
     const a = /** @type {{id: string, wire: string}} */ (articles[i]);
     outstanding++;
-    if (!sock.write(`TAKETHIS ${a.id}\r\n${a.wire}`))
+    // latin1: one byte per character, so the busy feed's 8-bit binaries go out as they are.
+    if (!sock.write(`TAKETHIS ${a.id}\r\n${a.wire}`, "latin1"))
       await new Promise((r) => sock.once("drain", r));
     // Read replies that are already here, so the window stays honest without waiting.
     for (let line = replies.poll(); line !== undefined; line = replies.poll()) collect(line);
@@ -77,7 +88,7 @@ async function run(o) {
   while (outstanding > 0) collect(await replies.next());
   const endMs = nowMs();
   sock.end("QUIT\r\n");
-  return { ...result, startMs, endMs };
+  return { ...result, bytes, startMs, endMs };
 }
 
 /** @param {string} line @param {string} code */

@@ -6,6 +6,10 @@
  *   const o = parseOptions(process.argv.slice(2)); // throws UsageError listing every problem
  */
 import { parseArgs } from "node:util";
+import { MIX_DEFAULTS } from "./mix.mjs";
+
+/** What is fed: `uniform` text posts in one group (issues 6, 12), or the `busy` mix (issue 22). */
+export const FEEDS = /** @type {const} */ (["uniform", "busy"]);
 
 /** newsnotify's `mode:` values the bench passes on. */
 export const MODES = /** @type {const} */ (["auto", "kprobe", "tracepoint", "uprobe"]);
@@ -44,6 +48,14 @@ export function unsupportedCombination(mode, storage) {
   return null;
 }
 
+/** @param {string} name @param {string} v */
+const share = (name, v) => {
+  const n = Number(v);
+  return v !== "" && Number.isFinite(n) && n >= 0 && n <= 1
+    ? null
+    : `--${name}: expected a share between 0 and 1, got ${JSON.stringify(v)}`;
+};
+
 const positiveInt = (/** @type {string} */ name, /** @type {string} */ v, min = 1) => {
   const n = Number(v);
   return Number.isInteger(n) && n >= min
@@ -77,6 +89,11 @@ export function parseOptions(argv, defaultOut = "bench/results") {
         batch: { type: "string", default: "1" },
         raw: { type: "string" },
         out: { type: "string", default: defaultOut },
+        feed: { type: "string", default: "uniform" },
+        "want-share": { type: "string" },
+        "binary-share": { type: "string" },
+        "crosspost-share": { type: "string" },
+        seed: { type: "string" },
       },
     }).values;
   } catch (e) {
@@ -94,6 +111,10 @@ export function parseOptions(argv, defaultOut = "bench/results") {
     a.storage in STORAGE
       ? null
       : `--storage: expected one of ${Object.keys(STORAGE).join(", ")}, got ${JSON.stringify(a.storage)}`,
+    FEEDS.includes(a.feed)
+      ? null
+      : `--feed: expected one of ${FEEDS.join(", ")}, got ${JSON.stringify(a.feed)}`,
+    ...mixProblems(a),
   ].filter((p) => p !== null);
   if (problems.length === 0) {
     const why = unsupportedCombination(a.mode, a.storage);
@@ -114,6 +135,8 @@ export function parseOptions(argv, defaultOut = "bench/results") {
     baseline: Boolean(a.baseline),
     bin: a.bin ?? null,
     batch: Number(a.batch),
+    feed: /** @type {(typeof FEEDS)[number]} */ (a.feed),
+    ...(a.feed === "busy" ? { mix: mixOf(a) } : {}),
   };
   return {
     params,
@@ -125,13 +148,48 @@ export function parseOptions(argv, defaultOut = "bench/results") {
   };
 }
 
+const MIX_FLAGS = /** @type {const} */ ([
+  ["want-share", "wantShare"],
+  ["binary-share", "binaryShare"],
+  ["crosspost-share", "crosspostShare"],
+]);
+
+/** The busy feed's options: shares in [0, 1] that fit together, only with --feed busy. @param {any} a */
+function mixProblems(a) {
+  const given = [...MIX_FLAGS.map(([flag]) => flag), "seed"].filter((f) => a[f] !== undefined);
+  if (a.feed !== "busy") return given.map((f) => `--${f}: applies to --feed busy only`);
+  const problems = MIX_FLAGS.map(([flag]) => (a[flag] === undefined ? null : share(flag, a[flag])));
+  if (a.seed !== undefined) problems.push(positiveInt("seed", a.seed, 0));
+  if (problems.every((p) => p === null)) {
+    const m = mixOf(a);
+    if (m.wantShare + m.binaryShare > 1)
+      problems.push("--want-share + --binary-share: more than 1 (wanted articles are text posts)");
+  }
+  return problems;
+}
+
+/** @param {any} a @returns {import("./mix.mjs").MixOptions} */
+function mixOf(a) {
+  const m = { ...MIX_DEFAULTS };
+  for (const [flag, key] of MIX_FLAGS) if (a[flag] !== undefined) m[key] = Number(a[flag]);
+  if (a.seed !== undefined) m.seed = Number(a.seed);
+  return m;
+}
+
 /**
- * burst-N or paced-R-N, then what differs from the defaults: -batchN, -<mode>, -<storage>.
- * @param {{articles: number, rate: number, batch: number, mode: string, storage: string}} p
+ * burst-N or paced-R-N (busy-N, busy-paced-R-N for the busy feed), then what differs from the
+ * defaults: -batchN, -<mode>, -<storage>.
+ * @param {{articles: number, rate: number, batch: number, mode: string, storage: string,
+ *   feed?: string}} p
  */
 export function defaultLabel(p) {
   return (
-    (p.rate ? `paced-${p.rate}-${p.articles}` : `burst-${p.articles}`) +
+    (p.feed === "busy" ? "busy-" : "") +
+    (p.rate
+      ? `paced-${p.rate}-${p.articles}`
+      : p.feed === "busy"
+        ? `${p.articles}`
+        : `burst-${p.articles}`) +
     (p.batch > 1 ? `-batch${p.batch}` : "") +
     (p.mode !== "auto" ? `-${p.mode}` : "") +
     (p.storage !== "tradspool" ? `-${p.storage}` : "")

@@ -10,7 +10,14 @@ const f = (/** @type {number|null|undefined} */ x, digits = 1) =>
 export function scenario(r) {
   const p = r.params;
   const n = p.articles.toLocaleString("en-US");
-  const what = p.rate ? `${n} articles paced at ${p.rate}/s` : `burst of ${n} articles`;
+  const m = p.mix;
+  const pct = (/** @type {number} */ x) => `${Math.round(x * 1000) / 10} %`;
+  const what =
+    p.feed === "busy" && m
+      ? `busy feed of ${n} articles${p.rate ? ` paced at ${p.rate}/s` : ""} (${pct(m.binaryShare)} binaries, ${pct(m.wantShare)} wanted)`
+      : p.rate
+        ? `${n} articles paced at ${p.rate}/s`
+        : `burst of ${n} articles`;
   const extra = [
     p.batch > 1 ? `batch ${p.batch}` : "",
     p.mode && p.mode !== "auto" ? p.mode : "",
@@ -24,7 +31,7 @@ export function markdownReport(r) {
   const rows = Object.values(r.contenders).map((/** @type {any} */ c) =>
     [
       c.label,
-      `${c.delivered}/${r.feed.accepted}`,
+      `${c.delivered}/${r.mix ? r.mix.accepted.wanted : r.feed.accepted}`,
       c.missed,
       c.duplicated,
       f(c.latencyMs.p50, 2),
@@ -63,6 +70,7 @@ export function markdownReport(r) {
     "",
     `newsnotify vs channel feed: p50 ${ratio(ch, "p50")}, p99 ${ratio(ch, "p99")}; ` +
       `vs inotifywait: p50 ${ratio(iw, "p50")}, p99 ${ratio(iw, "p99")}.`,
+    ...(r.mix ? ["", busyLine(r)] : []),
     ...(nn.lostEvents
       ? [
           "",
@@ -111,7 +119,7 @@ export function markdownReport(r) {
         ? `, ${f(r.baseline.cpuMsPerArticle, 3)} ms/article with only the channel feed.`
         : "."),
     "",
-    "| target (issue 12) | measured here | applies to this scenario | result |",
+    "| target | measured here | applies to this scenario | result |",
     "|---|---|---|---|",
     ...Object.entries(r.targets).map(
       ([k, t]) =>
@@ -178,6 +186,64 @@ export function readmeTable(all) {
   ].join("\n");
 }
 
+/**
+ * One run of the busy feed in a paragraph: the mix, and what each contender delivered of it.
+ * @param {any} r
+ */
+export function busyLine(r) {
+  const m = r.mix;
+  const who = Object.values(r.contenders).map(
+    (/** @type {any} */ c) =>
+      `${c.label}: ${c.delivered} of ${m.accepted.wanted} wanted delivered, ${c.missed} missed, ` +
+      `${c.duplicated} duplicated, ${c.unwantedDelivered} unwanted delivered`,
+  );
+  return (
+    `Busy feed (seed ${m.seed}): ${m.planned.articles} articles fed (${f(r.feed.mb)} MB), ` +
+    `${m.planned.binaries} binaries, ${m.planned.wanted} in ${m.group} (${m.planned.wantedCrossposts} ` +
+    `of them crossposts filed first under another group); innd accepted ${m.accepted.wanted} wanted ` +
+    `and ${m.accepted.unwanted} unwanted. ${who.join("; ")}. newsnotify's CPU is ` +
+    `${f(r.contenders.newsnotify?.cpuRatioToInnd, 3)}× innd's own.`
+  );
+}
+
+/**
+ * The busy feed's table: CPU per article (per article fed, wanted or not) beside innd's, and the
+ * subscription's accounting; one row per results file, median (min–max) over its runs.
+ * @param {any[]} all multi-run results of the busy feed
+ */
+export function busyTable(all) {
+  const rows = all.map((a) => {
+    const s = a.summary;
+    const nn = s.contenders.newsnotify;
+    const ch = s.contenders.channel;
+    return [
+      scenario(a),
+      cell(s.fedMb, 0),
+      cell(s.innd.createdPerSec, 0),
+      cell(nn.cpuMsPerArticle, 3),
+      cell(nn.bpfMsPerArticle, 3),
+      cell(s.innd.cpuMsPerArticle, 3),
+      cell(nn.cpuRatioToInnd, 2, "×"),
+      `${cell(nn.delivered, 0)} of ${cell(s.wanted, 0)}`,
+      `${nn.missedTotal} / ${nn.duplicatedTotal} / ${nn.unwantedTotal}`,
+      ch ? `${ch.missedTotal} / ${ch.duplicatedTotal} / ${ch.unwantedTotal}` : "–",
+      cell(nn.p99),
+      ch ? cell(ch.p99) : "–",
+      cell(nn.nodePeakRssMb, 0),
+    ].join(" | ");
+  });
+  return [
+    `Results at commit ${[...new Set(all.flatMap((a) => a.summary.commits))].join(", ")}, ` +
+      `${[...new Set(all.map((a) => a.summary.runs))].join(" or ")} runs: median (min–max). CPU per ` +
+      "article fed, wanted or not.",
+    "",
+    "| scenario | MB fed | innd files/s | newsnotify CPU ms/article | of which BPF | innd's own CPU ms/article | newsnotify × innd | wanted delivered | newsnotify missed / dup / unwanted (all runs) | channel feed missed / dup / unwanted | newsnotify p99 ms (wanted) | channel feed p99 ms | node peak RSS MB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r} |`),
+    "",
+  ].join("\n");
+}
+
 /** @param {any} all multi-run results (version 2): the summary, then each run's report. */
 export function multiRunReport(all) {
   const s = all.summary;
@@ -200,7 +266,7 @@ export function multiRunReport(all) {
   const lines = [
     `# ${scenario(all)}: ${s.runs} run${s.runs > 1 ? "s" : ""} (${all.date.slice(0, 10)})`,
     "",
-    readmeTable([all]),
+    ...(all.params.feed === "busy" ? [busyTable([all])] : [readmeTable([all])]),
     "Every contender, median (min–max) over the runs:",
     "",
     "| contender | missed / dup (all runs) | p50 ms | p95 ms | p99 ms | max ms | throughput /s | CPU ms/article | of which BPF | CPU vs innd's own | peak RSS MB |",
@@ -216,7 +282,7 @@ export function multiRunReport(all) {
           "",
         ]
       : []),
-    "| target (issue 12) | applies to this scenario | passed |",
+    "| target | applies to this scenario | passed |",
     "|---|---|---|",
     ...Object.entries(s.targets).map(
       ([k, t]) =>

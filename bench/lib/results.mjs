@@ -3,7 +3,7 @@
 import { analyzeContender, creationRate } from "./analyze.mjs";
 import { round3 } from "./stats.mjs";
 
-/** Issue 12's targets, each with the scenario it is measured in. */
+/** Issues 12's and 22's targets, each with the scenario it is measured in. */
 export const TARGETS = {
   burstThroughput: "burst of 10,000: newsnotify's throughput ≥ 0.9× the channel feed's",
   burstP99: "burst of 10,000: newsnotify's p99 ≤ 3× the channel feed's p99",
@@ -11,13 +11,23 @@ export const TARGETS = {
   pacedP99: "paced ≤ 100/s: newsnotify's p99 ≤ the channel feed's p99",
   cpuPerArticle: "burst: newsnotify + bpftrace + BPF CPU per article ≤ innd's own",
   nodeRss: "burst: node's peak RSS ≤ 80 MB",
+  busyCpu:
+    "busy feed, narrow subscription: newsnotify CPU (node + bpftrace + BPF) ≤ 0.25× innd's own (issue 22: in every run)",
+  busyExact: "busy feed: every wanted article delivered once, nothing else delivered (issue 22)",
+  burstCpu22: "burst of 10,000: newsnotify CPU ≤ 1.5× innd's own (issue 22: the median)",
+  burstThroughput22:
+    "burst of 10,000: newsnotify's throughput ≥ 0.9× the channel feed's (issue 22: in every run)",
+  pacedP99x15: "paced ≤ 100/s: newsnotify's p99 ≤ 1.5× the channel feed's p99 (issue 22)",
+  readyRss50: "node's RSS once ready ≤ 50 MB (issue 22; default config)",
 };
 
 const sum = (/** @type {(number|null)[]} */ xs) => xs.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) ?? 0;
 
 /** @param {any} r raw measurements (see run.mjs) */
 export function buildResults(r) {
-  const expected = r.fed.ids;
+  // What each contender should report: all accepted articles, or those a narrow subscription wants.
+  const expected = r.expected ?? r.fed.ids;
+  const unwanted = r.unwanted ?? [];
   const inndMeasured = r.cpu.innd?.seconds ?? 0;
   // BPF programs run in the context of whatever process hit the probe, mostly innd: its schedstat
   // holds their run time. Subtracting all of it gives a lower bound of innd's own CPU (some of
@@ -36,6 +46,7 @@ export function buildResults(r) {
       expected,
       filed: r.filed,
       reported: { name: c.name, keyKind: c.keyKind, byKey: c.receipts.byKey },
+      unwanted,
     });
     const processCpuSec = r.cpu[c.name]?.seconds ?? null;
     const bpf = r.bpf?.[c.name] ?? null;
@@ -66,6 +77,8 @@ export function buildResults(r) {
         anonMb: round1(p.anonMb),
         fileMb: round1(p.fileMb),
       })),
+      /** Its CPU per article as a multiple of innd's own. */
+      cpuRatioToInnd: cpuSec !== null && inndCpu > 0 ? round3(cpuSec / inndCpu) : null,
       startup: r.startup[c.name] ?? null,
       messages: (r.messages[c.name] ?? []).slice(0, 40),
       /** Events bpftrace reported lost (perf buffer overflow), summed from the log. */
@@ -85,8 +98,13 @@ export function buildResults(r) {
           "receipt = process.hrtime in a receiver thread when the notification is in hand"
         : "CLOCK_MONOTONIC: reference = bpftrace nsecs at ext4_allocate_inode in innd's open(); " +
           "receipt = process.hrtime in a receiver thread when the notification is in hand",
+    /** The busy feed's mix and subscription (null for the uniform feed). */
+    mix: r.mix
+      ? { ...r.mix, accepted: { wanted: expected.length, unwanted: unwanted.length } }
+      : null,
     feed: {
       accepted: r.fed.accepted,
+      mb: r.fed.bytes === undefined ? null : round1(r.fed.bytes / 1e6),
       rejected: r.fed.rejected,
       otherReplies: r.fed.other,
       feedMs: round3(feedMs),
@@ -117,19 +135,25 @@ export function buildResults(r) {
       messages: r.messages.clock,
     },
     contenders,
-    targets: targets(r.params, contenders, perArticle(inndCpu)),
+    targets: targets(r.params, contenders, perArticle(inndCpu), inndCpu),
   };
 }
 
 /**
- * Issue 12's targets for this run. @param {any} p params
+ * Issues 12's and 22's targets for this run. @param {any} p params
  * @param {Record<string, any>} c contenders @param {number | null} inndOwnMs innd's own CPU per article
+ * @param {number} [inndOwnSec] innd's own CPU over the run
  */
-export function targets(p, c, inndOwnMs) {
+export function targets(p, c, inndOwnMs, inndOwnSec = 0) {
   const nn = c.newsnotify;
   const ch = c.channel;
-  const burst = p.rate === 0;
+  const busy = p.feed === "busy";
+  const burst = p.rate === 0 && !busy;
   const big = burst && p.articles >= 10_000;
+  const ratio = nn.cpuSec !== null && inndOwnSec > 0 ? nn.cpuSec / inndOwnSec : null;
+  const ready = (nn.startup?.rssAtReady ?? []).find(
+    (/** @type {any} */ x) => x.comm !== "bpftrace",
+  );
   const node = (nn.processes ?? []).find((/** @type {any} */ x) => x.comm !== "bpftrace");
   const le = (/** @type {number|null} */ x, /** @type {number|null} */ y) =>
     x !== null && x !== undefined && y !== null && y !== undefined && x <= y;
@@ -150,7 +174,7 @@ export function targets(p, c, inndOwnMs) {
       pass: nn.missed === 0 && nn.duplicated === 0,
     },
     pacedP99: {
-      applies: p.rate > 0 && p.rate <= 100,
+      applies: p.rate > 0 && p.rate <= 100 && !busy,
       value: { newsnotify: nn.latencyMs.p99, channel: ch?.latencyMs.p99 ?? null },
       pass: le(nn.latencyMs.p99, ch?.latencyMs.p99 ?? null),
     },
@@ -163,6 +187,36 @@ export function targets(p, c, inndOwnMs) {
       applies: burst,
       value: node?.peakRssMb ?? null,
       pass: le(node?.peakRssMb ?? null, 80),
+    },
+    busyCpu: {
+      applies: busy && p.rate === 0,
+      value: { newsnotifyMs: nn.cpuMsPerArticle, inndOwnMs, ratio: ratio && round3(ratio) },
+      pass: le(ratio, 0.25),
+    },
+    busyExact: {
+      applies: busy,
+      value: { missed: nn.missed, duplicated: nn.duplicated, unwanted: nn.unwantedDelivered },
+      pass: nn.missed === 0 && nn.duplicated === 0 && nn.unwantedDelivered === 0,
+    },
+    burstCpu22: {
+      applies: big,
+      value: { newsnotifyMs: nn.cpuMsPerArticle, inndOwnMs, ratio: ratio && round3(ratio) },
+      pass: le(ratio, 1.5),
+    },
+    burstThroughput22: {
+      applies: big,
+      value: { newsnotify: nn.throughput, channel: ch?.throughput ?? null },
+      pass: le(0.9 * (ch?.throughput ?? Infinity), nn.throughput),
+    },
+    pacedP99x15: {
+      applies: p.rate > 0 && p.rate <= 100 && !busy,
+      value: { newsnotify: nn.latencyMs.p99, channel: ch?.latencyMs.p99 ?? null },
+      pass: le(nn.latencyMs.p99, 1.5 * (ch?.latencyMs.p99 ?? Number.NaN)),
+    },
+    readyRss50: {
+      applies: !busy && (p.batch ?? 1) === 1,
+      value: ready?.rssMb ?? null,
+      pass: le(ready?.rssMb ?? null, 50),
     },
   };
 }

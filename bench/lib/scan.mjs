@@ -46,3 +46,13 @@ export function scanGroup(dir, runId, phase, createdByInode) {
 export function filedByHistory(ids, storedById) {
   return ids.map((id) => ({ id, path: null, createdMs: storedById.get(id) ?? null }));
 }
+
+/**
+ * One entry per article: a crosspost is one file and hard links in its other groups' directories
+ * (tradspool), so a scan of the whole spool finds it once per group. Keeps the first found.
+ * @param {import("./analyze.mjs").Filed[]} filed
+ */
+export function uniqueById(filed) {
+  const seen = new Set();
+  return filed.filter((f) => !seen.has(f.id) && seen.add(f.id));
+}

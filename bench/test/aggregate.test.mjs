@@ -70,3 +70,40 @@ test("the CDF drawn is the run with the median p99", () => {
   assert.equal(medianRun([run(174, 0, 0), run(67, 0, 0), run(90, 0, 0)]), 2);
   assert.equal(medianRun([run(174, 0, 0)]), 0);
 });
+
+test("busy feed: unwanted deliveries summed over the runs, CPU × innd's as median and range", async () => {
+  const busy = (/** @type {number} */ unwanted, /** @type {number} */ ratio) => {
+    const r = run(50, 0, ratio * 0.2);
+    return {
+      ...r,
+      params: { feed: "busy", articles: 2000, rate: 0, mix: { binaryShare: 0.1, wantShare: 0.03 } },
+      date: new Date().toISOString(),
+      mix: { accepted: { wanted: 60, unwanted: 1940 } },
+      feed: { ...r.feed, mb: 113 },
+      contenders: {
+        newsnotify: {
+          ...r.contenders.newsnotify,
+          delivered: 60,
+          unwantedDelivered: unwanted,
+          cpuRatioToInnd: ratio,
+        },
+      },
+    };
+  };
+  const runs = [busy(0, 1.4), busy(2, 1.2), busy(0, 1.5)];
+  const s = summarizeRuns(runs);
+  assert.equal(s.contenders.newsnotify.unwantedTotal, 2);
+  assert.deepEqual(s.contenders.newsnotify.cpuRatioToInnd, {
+    median: 1.4,
+    min: 1.2,
+    max: 1.5,
+    n: 3,
+  });
+  assert.deepEqual(s.wanted, { median: 60, min: 60, max: 60, n: 3 });
+  assert.deepEqual(s.fedMb, { median: 113, min: 113, max: 113, n: 3 });
+  const { busyTable } = await import("../lib/report.mjs");
+  const table = busyTable([{ ...runs[0], summary: s }]);
+  assert.match(table, /\| busy feed of 2,000 articles \(10 % binaries, 3 % wanted\) \| 113 \|/);
+  assert.match(table, /\| 1\.40× \(1\.20–1\.50\) \| 60 of 60 \|/);
+  assert.match(table, /\| 0 \/ 0 \/ 2 \|/);
+});

@@ -47,3 +47,38 @@ test("a path-keyed contender is mapped to Message-IDs through the files", () => 
 test("innd's creation rate spans first to last file", () => {
   assert.equal(creationRate(filed), 150);
 });
+
+test("a narrow subscription: wanted delivered once, duplicates, and unwanted deliveries apart", () => {
+  const byKey = new Map([
+    ["<a>", [105]], // wanted, once
+    ["<b>", [112, 113]], // wanted, twice
+    ["<u1>", [115]], // unwanted: should not have come
+    ["<u2>", [116, 117]], // unwanted, twice
+    ["<zz>", [130]], // not of this phase at all
+  ]);
+  const r = analyzeContender({
+    expected: ["<a>", "<b>", "<c>"],
+    unwanted: ["<u1>", "<u2>", "<u3>"],
+    filed,
+    reported: { name: "x", keyKind: "messageId", byKey },
+  });
+  assert.equal(r.delivered, 2);
+  assert.equal(r.missed, 1);
+  assert.equal(r.duplicated, 1);
+  assert.equal(r.unwantedDelivered, 2);
+  assert.equal(r.unwantedReceipts, 3);
+  assert.equal(r.other, 1);
+});
+
+test("a crosspost found once per group in a whole-spool scan counts once", async () => {
+  const { uniqueById } = await import("../lib/scan.mjs");
+  const scanned = [
+    { id: "<x>", path: "/s/busy/text/03/7", createdMs: 5 },
+    { id: "<y>", path: "/s/busy/text/04/1", createdMs: 6 },
+    { id: "<x>", path: "/s/busy/wanted/2", createdMs: 5 },
+  ];
+  assert.deepEqual(
+    uniqueById(scanned).map((f) => f.path),
+    ["/s/busy/text/03/7", "/s/busy/text/04/1"],
+  );
+});

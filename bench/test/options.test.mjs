@@ -15,6 +15,7 @@ test("defaults: 2,000 articles in a burst, 3 runs, mode auto, tradspool", () => 
     baseline: false,
     bin: null,
     batch: 1,
+    feed: "uniform",
   });
   assert.equal(o.label, "burst-2000");
   assert.equal(o.out, "/r");
@@ -60,4 +61,43 @@ test("file-creation modes cannot see storage methods without a file per article"
   }
   assert.equal(unsupportedCombination("uprobe", "cnfs"), null);
   assert.equal(parseOptions(["--mode", "uprobe", "--storage", "cnfs"]).params.storage, "cnfs");
+});
+
+test("--feed busy: the mix's defaults, shares given, and its own label", () => {
+  const o = parseOptions(["--feed", "busy", "--want-share", "0.05", "--seed", "9"], "/r");
+  assert.deepEqual(o.params.mix, {
+    seed: 9,
+    wantShare: 0.05,
+    binaryShare: 0.1,
+    crosspostShare: 0.5,
+    textGroups: 20,
+    binaryGroups: 5,
+  });
+  assert.equal(o.label, "busy-2000");
+  assert.equal(
+    parseOptions(["--feed", "busy", "--rate", "100"], "/r").label,
+    "busy-paced-100-2000",
+  );
+  assert.equal(parseOptions([], "/r").params.mix, undefined);
+});
+
+test("the busy feed's options are checked, all problems at once", () => {
+  assert.throws(
+    () => parseOptions(["--want-share", "0.1", "--feed", "nope"], "/r"),
+    (e) =>
+      e instanceof UsageError &&
+      /--feed: expected one of uniform, busy/.test(e.message) &&
+      /--want-share: applies to --feed busy only/.test(e.message),
+  );
+  assert.throws(
+    () => parseOptions(["--feed", "busy", "--binary-share", "1.5", "--crosspost-share", "x"], "/r"),
+    (e) =>
+      e instanceof UsageError &&
+      /--binary-share: expected a share between 0 and 1, got "1.5"/.test(e.message) &&
+      /--crosspost-share: expected a share/.test(e.message),
+  );
+  assert.throws(
+    () => parseOptions(["--feed", "busy", "--binary-share", "0.9", "--want-share", "0.2"], "/r"),
+    /more than 1/,
+  );
 });

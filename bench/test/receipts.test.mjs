@@ -37,6 +37,10 @@ test("newsnotify's config carries the mode, and batch only when asked", () => {
   assert.match(one, /^mode: uprobe$/m);
   assert.doesNotMatch(one, /batch/);
   assert.match(benchConfig({ ...c, mode: "auto", batch: 100 }), /^ {4}batch: 100$/m);
+  assert.doesNotMatch(one, /groups/);
+  // The busy feed's narrow subscription: a wildmat on the webhook, quoted for YAML.
+  const busy = benchConfig({ ...c, mode: "auto", batch: 1, groups: "busy.wanted" });
+  assert.match(busy, /^ {2}- type: webhook\n {4}url: .*\n {4}groups: "busy.wanted"$/m);
 });
 
 test("an HTTP receiver thread stamps each body on arrival and hands it over whole", async () => {
@@ -77,4 +81,14 @@ test("a child's output is stamped in its receiver thread, and its exit reported"
   assert.equal(/** @type {any} */ (await exit).code, 0);
   await s.stop();
   assert.deepEqual(lines, ["one", "two"]);
+});
+
+test("receipts of a set of keys: duplicates count, other keys do not", async () => {
+  const { Receipts, receiptsOf } = await import("../lib/contenders/receipts.mjs");
+  const r = new Receipts();
+  r.add("<w1>", 1);
+  r.add("<w1>", 2);
+  r.add("<u>", 3);
+  assert.equal(receiptsOf(r, ["<w1>", "<w2>"]), 2);
+  assert.equal(receiptsOf(r, []), 0);
 });

@@ -77,3 +77,31 @@ test("without BPF counters, the figures are the processes' alone", () => {
   assert.equal(r.contenders.newsnotify.latencyMs.p50, 50);
   assert.equal(r.targets.burstP99.applies, false);
 });
+
+test("busy feed: wanted and unwanted counted apart, CPU as a multiple of innd's, its targets", () => {
+  const input = raw({
+    newsnotify: { runTimeNs: 0, runCnt: 0 },
+    clock: { runTimeNs: 0, runCnt: 0 },
+  });
+  input.params = { ...input.params, feed: "busy", articles: 3 };
+  input.fed = { ...input.fed, ids: ["<a>", "<b>", "<u>"], accepted: 3 };
+  input.contenders[0]?.receipts.add("<u>", 170); // newsnotify delivered an unwanted article
+  const r = buildResults({
+    ...input,
+    expected: ["<a>", "<b>"],
+    unwanted: ["<u>"],
+    mix: { group: "busy.wanted", planned: { articles: 3 } },
+  });
+  const nn = r.contenders.newsnotify;
+  assert.equal(nn.delivered, 2);
+  assert.equal(nn.unwantedDelivered, 1);
+  assert.equal(nn.other, 0);
+  assert.equal(nn.cpuRatioToInnd, 0.5);
+  assert.equal(r.contenders.channel.unwantedDelivered, 0);
+  assert.deepEqual(r.mix?.accepted, { wanted: 2, unwanted: 1 });
+  assert.equal(r.targets.busyExact.applies, true);
+  assert.equal(r.targets.busyExact.pass, false);
+  assert.equal(r.targets.busyCpu.pass, false); // 0.5× innd's, above 0.25×
+  assert.equal(r.targets.cpuPerArticle.applies, false); // issue 12's burst targets are not the busy feed's
+  assert.equal(r.targets.nodeRss.applies, false);
+});

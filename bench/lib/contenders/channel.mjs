@@ -11,8 +11,11 @@ import { stamper } from "./stamper.mjs";
 
 const READER = fileURLToPath(new URL("./channel-reader.mjs", import.meta.url));
 
-/** Listens first: innd's newsfeeds entry needs the port (see `newsfeedsEntry`). */
-export async function channelContender() {
+/**
+ * Listens first: innd's newsfeeds entry needs the port (see `newsfeedsEntry`). `pattern`: the
+ * newsfeeds wildmat of the groups it is fed (a narrow subscription: innd's own filtering).
+ */
+export async function channelContender({ pattern = "bench.*" } = {}) {
   const receipts = new Receipts();
   /** @type {number | null} */
   let readerPid = null;
@@ -48,8 +51,8 @@ export async function channelContender() {
     what: "innd writes Message-ID to a pipe after filing; reader forwards it (no article read)",
     keyKind: /** @type {const} */ ("messageId"),
     receipts,
-    /** The newsfeeds entry that feeds bench.* to our reader (innd runs it as user news). */
-    newsfeedsEntry: `newsnotify-bench:bench.*:Tc,Wnm:${process.execPath} ${READER} 127.0.0.1 ${port}\n`,
+    /** The newsfeeds entry that feeds `pattern` to our reader (innd runs it as user news). */
+    newsfeedsEntry: `newsnotify-bench:${pattern}:Tc,Wnm:${process.execPath} ${READER} 127.0.0.1 ${port}\n`,
     /** Resolves once innd has started the reader and it has connected. */
     async start() {
       await Promise.race([

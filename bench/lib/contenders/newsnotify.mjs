@@ -27,15 +27,18 @@ export function shimNodeArgs(bin) {
 }
 
 /**
- * Pure: newsnotify's config for the bench. `mode` goes to its `mode:` key as given.
- * @param {{mode: string, spool: string, activeFile: string, stateDir: string, url: string, batch: number}} c
+ * Pure: newsnotify's config for the bench. `mode` goes to its `mode:` key as given; `groups`, a
+ * wildmat, narrows the webhook's subscription (the busy feed).
+ * @param {{mode: string, spool: string, activeFile: string, stateDir: string, url: string,
+ *   batch: number, groups?: string}} c
  */
 export function benchConfig(c) {
   return (
     // Its own state directory: the default one may belong to a watcher someone else runs.
     `mode: ${c.mode}\nspool: ${c.spool}\nactiveFile: ${c.activeFile}\nstateDir: ${c.stateDir}\n` +
     `notifiers:\n  - type: webhook\n    url: ${c.url}\n` +
-    (c.batch > 1 ? `    batch: ${c.batch}\n` : "")
+    (c.batch > 1 ? `    batch: ${c.batch}\n` : "") +
+    (c.groups ? `    groups: ${JSON.stringify(c.groups)}\n` : "")
   );
 }
 
@@ -57,7 +60,7 @@ export function messageIdsOf(body) {
 /**
  * @param {{spool: string, activeFile: string, env: NodeJS.ProcessEnv, dir: string,
  *   log: (line: string) => void, nodeArgs?: string[], bin?: string, batch?: number,
- *   mode?: string}} o
+ *   mode?: string, groups?: string}} o
  */
 export function newsnotifyContender(o) {
   const receipts = new Receipts();
@@ -77,16 +80,17 @@ export function newsnotifyContender(o) {
     return bpftracePids.size > 0;
   };
 
+  const narrow = o.groups ? ` (groups: ${o.groups})` : "";
   return {
     name: "newsnotify",
     label:
       (o.batch ?? 1) > 1
-        ? `newsnotify watch → webhook (batch ≤ ${o.batch})`
-        : "newsnotify watch → webhook",
+        ? `newsnotify watch → webhook (batch ≤ ${o.batch})${narrow}`
+        : `newsnotify watch → webhook${narrow}`,
     what:
       (o.batch ?? 1) > 1
-        ? `trace event (mode: ${o.mode ?? "auto"}) → read + parse → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
-        : `trace event (mode: ${o.mode ?? "auto"}) → read + parse → HTTP POST (keep-alive)`,
+        ? `trace event (mode: ${o.mode ?? "auto"}) → read + parse${narrow ? " → route" : ""} → HTTP POST of the articles waiting, up to ${o.batch} per request (keep-alive)`
+        : `trace event (mode: ${o.mode ?? "auto"}) → read + parse${narrow ? " → route" : ""} → HTTP POST (keep-alive)`,
     keyKind: /** @type {const} */ ("messageId"),
     receipts,
     async start() {
@@ -111,6 +115,7 @@ export function newsnotifyContender(o) {
           stateDir,
           url: `http://127.0.0.1:${port}/hook`,
           batch: o.batch ?? 1,
+          groups: o.groups,
         }),
       );
 

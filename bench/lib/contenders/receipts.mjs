@@ -19,23 +19,37 @@ export class Receipts {
   }
 }
 
-/** Resolves when every contender has `target` more receipts than at `base`, or none came for quietMs. */
+/**
+ * Resolves when every contender has `target` more receipts than at `base`, or none came for quietMs.
+ * `count` says which receipts count (the busy feed: those of wanted articles); default all.
+ */
 export async function drained(
   /** @type {any[]} */ contenders,
   /** @type {number[]} */ base,
   /** @type {number} */ target,
   quietMs = 10_000,
+  count = (/** @type {any} */ c) => /** @type {number} */ (c.receipts.count),
 ) {
   let last = -1;
   let since = nowMs();
   for (;;) {
-    const counts = contenders.map((c, i) => c.receipts.count - (base[i] ?? 0));
+    const counts = contenders.map((c, i) => count(c) - (base[i] ?? 0));
     if (counts.every((n) => n >= target)) return;
     const total = counts.reduce((x, y) => x + y, 0);
     if (total !== last) [last, since] = [total, nowMs()];
     if (nowMs() - since > quietMs) return;
     await sleep(20);
   }
+}
+
+/**
+ * How many receipts `receipts` holds for the given keys (duplicates included).
+ * @param {Receipts} receipts @param {Iterable<string>} keys
+ */
+export function receiptsOf(receipts, keys) {
+  let n = 0;
+  for (const k of keys) n += receipts.byKey.get(k)?.length ?? 0;
+  return n;
 }
 
 /**
