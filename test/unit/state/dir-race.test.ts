@@ -4,7 +4,7 @@
  * to plant the link just before it runs). The symlink's target, a directory of the running user's,
  * must come out unchanged.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
