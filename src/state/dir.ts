@@ -6,7 +6,8 @@ import type { Log } from "../util/log.js";
 import { DIR_MODE } from "./files.js";
 
 /** Names newsnotify itself keeps in its state directory (and what a fresh filesystem holds). */
-const OURS = /^(outbox\.jsonl|highwater\.json|watch\.pid|status\.json)(\.\d+\.tmp)?$|^lost\+found$/;
+const OURS =
+  /^(outbox\.jsonl|highwater\.json|watch\.pid|status\.json|target\.key)(\.\d+\.tmp)?$|^lost\+found$/;
 
 export interface StateDirOptions {
   /** The user the state must belong to (the running one by default). */
