@@ -90,7 +90,7 @@ async function preflight(
   if (!viaSudo && process.getuid?.() !== 0) {
     throw new UserError(
       `bpftrace needs root (CAP_BPF and CAP_PERFMON). Run newsnotify as root, or set ` +
-        `bpftrace: [sudo, -n, bpftrace] in the config (see the README for the sudoers line).`,
+        `bpftrace: [sudo, -n, /usr/libexec/newsnotify/bpftrace] in the config (a root-owned wrapper, not bpftrace itself: see the README, Security).`,
       EXIT.permission,
     );
   }
