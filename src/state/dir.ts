@@ -38,8 +38,8 @@ export async function prepareStateDir(dir: string, o: StateDirOptions = {}): Pro
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT")
       refuse(`cannot inspect it (${errorMessage(e)})`);
-    await createPrivate(dir, uid, refuse);
-    created = true;
+    // False when something appeared there meanwhile: then it is checked like any existing one.
+    created = await createPrivate(dir, uid, refuse);
   }
   const real = await realpath(dir).catch((e: unknown) =>
     refuse(`cannot resolve it (${errorMessage(e)})`),
@@ -95,12 +95,13 @@ export async function prepareStateDir(dir: string, o: StateDirOptions = {}): Pro
  * then opened relative to its parent's descriptor (/proc/self/fd/N/NAME, as mkdirat and openat
  * would) with O_NOFOLLOW. The last one's mode is set and its owner checked through its descriptor:
  * a directory or symlink that appears in its place first is refused, and nothing of it is changed.
+ * Returns whether it created anything.
  */
 async function createPrivate(
   dir: string,
   uid: number,
   refuse: (why: string) => never,
-): Promise<void> {
+): Promise<boolean> {
   const missing: string[] = [];
   let ancestor = resolve(dir);
   for (;;) {
@@ -115,6 +116,7 @@ async function createPrivate(
     missing.unshift(basename(ancestor));
     ancestor = dirname(ancestor);
   }
+  if (missing.length === 0) return false;
   const real = await realpath(ancestor).catch((e: unknown) =>
     refuse(`cannot resolve its parent ${ancestor} (${errorMessage(e)})`),
   );
@@ -147,6 +149,7 @@ async function createPrivate(
   } finally {
     await fh.close();
   }
+  return true;
 }
 
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;

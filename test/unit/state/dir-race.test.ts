@@ -9,13 +9,24 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-const plant = vi.hoisted(() => ({ at: "", target: "" }));
+const plant = vi.hoisted(() => ({ at: "", target: "", afterLstat: false }));
 
 vi.mock("node:fs/promises", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs/promises")>();
   const { symlinkSync } = await import("node:fs");
   return {
     ...real,
+    // With afterLstat: planted right after the first look found nothing.
+    lstat: async (path: string) => {
+      try {
+        return await real.lstat(path);
+      } finally {
+        if (plant.afterLstat && plant.at !== "" && path === plant.at) {
+          symlinkSync(plant.target, plant.at);
+          plant.at = "";
+        }
+      }
+    },
     mkdir: async (path: string, options?: unknown) => {
       if (plant.at !== "" && String(path).endsWith(`/${basename(plant.at)}`)) {
         symlinkSync(plant.target, plant.at);
@@ -29,7 +40,7 @@ vi.mock("node:fs/promises", async (importOriginal) => {
 const { prepareStateDir } = await import("../../../src/state/dir.js");
 
 afterEach(() => {
-  plant.at = "";
+  Object.assign(plant, { at: "", target: "", afterLstat: false });
 });
 
 describe("prepareStateDir, racing a planted symlink", () => {
@@ -45,6 +56,19 @@ describe("prepareStateDir, racing a planted symlink", () => {
     expect(String(e)).toMatch(/refusing the state directory .*state: state turned into a symlink/);
     expect(statSync(victim).mode & 0o7777).toBe(0o755);
     expect(readdirSync(victim)).toEqual([]);
+  });
+
+  it("a symlink that appears before anything is created is checked like any existing one", async () => {
+    const sticky = mkdtempSync(join(tmpdir(), "newsnotify-race-"));
+    chmodSync(sticky, 0o1777);
+    const victim = mkdtempSync(join(tmpdir(), "newsnotify-victim-"));
+    chmodSync(victim, 0o775);
+    const dir = join(sticky, "state");
+    Object.assign(plant, { at: dir, target: victim, afterLstat: true });
+    const e = await prepareStateDir(dir).catch((x: unknown) => x);
+    expect(plant.at).toBe("");
+    expect(String(e)).toMatch(/its target .* is writable by its group/);
+    expect(statSync(victim).mode & 0o7777).toBe(0o775);
   });
 
   it("still creates missing parents and the directory 0700 when nobody races", async () => {
