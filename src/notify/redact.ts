@@ -13,9 +13,13 @@ const KEPT_WORDS = {
   mattermost: ["hooks"],
   // https://chat.googleapis.com/v1/spaces/SPACE/messages?key=…&token=…
   gchat: ["v1", "spaces", "messages"],
-  // https://….logic.azure.com:443/workflows/ID/triggers/manual/paths/invoke?…, and the older
-  // https://….webhook.office.com/webhookb2/GUID@GUID/IncomingWebhook/ID/GUID
-  teams: ["workflows", "triggers", "manual", "paths", "invoke", "webhookb2", "IncomingWebhook"],
+  // https://….logic.azure.com:443/workflows/ID/triggers/manual/paths/invoke?…,
+  // https://….api.powerplatform.com:443/powerautomate/automations/direct/workflows/ID/triggers/…,
+  // and the older https://….webhook.office.com/webhookb2/GUID@GUID/IncomingWebhook/ID/GUID
+  teams: [
+    ...["workflows", "triggers", "manual", "paths", "invoke"],
+    ...["powerautomate", "automations", "direct", "webhookb2", "IncomingWebhook"],
+  ],
   // https://api.telegram.org/bot<TOKEN>/sendMessage
   telegram: ["sendMessage"],
   // https://matrix.example/_matrix/client/v3/rooms/ROOM/send/m.room.message/TXN

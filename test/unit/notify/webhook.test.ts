@@ -123,6 +123,14 @@ test.each([
     "https://prod-01.westus.logic.azure.com/workflows/…/triggers/manual/paths/invoke?…",
   ],
   [
+    "https://x.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/abc123/triggers/manual/paths/invoke?sig=s",
+    "https://x.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/…/triggers/manual/paths/invoke?…",
+  ],
+  [
+    "https://contoso.webhook.office.com/webhookb2/1a2b@3c4d/IncomingWebhook/5e6f/7a8b",
+    "https://contoso.webhook.office.com/webhookb2/…/IncomingWebhook/…/…",
+  ],
+  [
     "https://api.telegram.org/bot123456:ABC-DEF1234ghIkl/sendMessage",
     "https://api.telegram.org/…/sendMessage",
   ],
