@@ -7,7 +7,8 @@
 # Contents: /usr/lib/newsnotify/{newsnotify.js,trace.bt} (the CLI bundled into one file by
 # scripts/bundle.mjs, and the bpftrace template it reads from beside itself), /usr/bin/newsnotify,
 # the systemd unit (contrib/systemd/newsnotify.service), /etc/newsnotify/newsnotify.yaml (conffile,
-# 0640, works as shipped: stdout notifier), /var/lib/newsnotify (0700), man page, docs.
+# 0640, works as shipped: stdout notifier), /var/lib/newsnotify (0700), man page, docs, and
+# /usr/libexec/newsnotify/bpftrace (contrib/sudo/newsnotify-bpftrace: the wrapper sudoers names).
 # Depends: nodejs (>= 20), bpftrace; Recommends: inn2. Architecture: all (nothing compiled).
 #
 # Why dpkg-deb and not debhelper: the package is one JavaScript file, a template, a unit and a
@@ -50,6 +51,8 @@ sed '1{/^#!/d}' "$here/scripts/trace.bt" >"$root/usr/lib/newsnotify/trace.bt"
 chmod 0644 "$root/usr/lib/newsnotify/trace.bt"
 ln -s ../lib/newsnotify/newsnotify.js "$root/usr/bin/newsnotify"
 install -m 0644 "$here/contrib/systemd/newsnotify.service" "$root/usr/lib/systemd/system/"
+# For running newsnotify unprivileged: sudoers names this, never bpftrace itself (README).
+install -D -m 0755 "$here/contrib/sudo/newsnotify-bpftrace" "$root/usr/libexec/newsnotify/bpftrace"
 install -m 0640 "$pkg/newsnotify.yaml" "$root/etc/newsnotify/newsnotify.yaml"
 
 sed "s/@VERSION@/$version/" "$pkg/newsnotify.1" | gzip -9n >"$root/usr/share/man/man1/newsnotify.1.gz"

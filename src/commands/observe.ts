@@ -15,7 +15,10 @@ export async function observe(
   log: Log,
 ): Promise<{ close(): Promise<void> }> {
   let metrics: MetricsServer | null = null;
-  if (config.metrics) metrics = await serveMetrics(config.metrics.listen, stats, log);
+  if (config.metrics) {
+    const { listen, hosts } = config.metrics;
+    metrics = await serveMetrics(listen, stats, log, { hosts });
+  }
   const status = new StatusWriter(stateDir, stats, { log, metrics: () => metrics?.url ?? null });
   return {
     close: async () => {

@@ -46,7 +46,7 @@ export interface StatusReport {
 export async function status(opts: StatusOptions): Promise<boolean> {
   const dir = await loadStateDir(opts.config);
   const report = await gather(dir);
-  if (opts.json) opts.out.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (opts.json) opts.out.write(`${jsonForTerminal(report)}\n`);
   else opts.out.write(renderStatus(report, Date.now()));
   return report.healthy;
 }
@@ -95,7 +95,7 @@ export async function gather(dir: string, now = Date.now()): Promise<StatusRepor
   for (const n of notifiers) {
     if (n.failingSince !== null && (current || !running)) {
       problems.push(
-        `notifier ${printable(n.label)} failing since ${iso(n.failingSince)}: ${n.lastError?.message ?? "?"}`,
+        `notifier ${printable(n.label)} failing since ${iso(n.failingSince)}: ${printable(n.lastError?.message ?? "?")}`,
       );
     }
   }
@@ -202,29 +202,34 @@ export function renderStatus(r: StatusReport, now: number): string {
     lines.push([
       "source",
       s.mode
-        ? `${s.mode.source} (${printable(s.mode.detail)}), since ${when(s.mode.since)}`
+        ? `${printable(s.mode.source)} (${printable(s.mode.detail)}), since ${when(s.mode.since)}`
         : "not attached yet",
     ]);
     const a = s.lastArticle;
     lines.push([
       "last article",
       a
-        ? `${printable(a.messageId)} in ${printable(a.group)}, seen ${when(a.at)} by ${a.via}`
+        ? `${printable(a.messageId)} in ${printable(a.group)}, seen ${when(a.at)} by ${printable(a.via)}`
         : "none since start",
     ]);
     const seen = Object.entries(s.seen);
     lines.push([
       "articles seen",
-      seen.length > 0 ? seen.map(([k, v]) => `${k} ${v}`).join(", ") : "0",
+      seen.length > 0 ? seen.map(([k, v]) => `${printable(k)} ${num(v)}`).join(", ") : "0",
     ]);
-    lines.push(["lost trace events", String(s.lostEvents)]);
-    lines.push(["bpftrace restarts", String(s.restarts)]);
+    lines.push(["lost trace events", num(s.lostEvents)]);
+    lines.push(["bpftrace restarts", num(s.restarts)]);
     lines.push([
       "catch-up",
-      `${s.catchUp.runs} run(s), ${s.catchUp.articles} article(s)` +
-        (s.catchUp.last ? `; last ${when(s.catchUp.last.at)} (${s.catchUp.last.reason})` : ""),
+      `${num(s.catchUp.runs)} run(s), ${num(s.catchUp.articles)} article(s)` +
+        (s.catchUp.last
+          ? `; last ${when(s.catchUp.last.at)} (${printable(s.catchUp.last.reason)})`
+          : ""),
     ]);
-    lines.push(["metrics", s.metrics ?? "off (set metrics: in the config)"]);
+    lines.push([
+      "metrics",
+      s.metrics === null ? "off (set metrics: in the config)" : printable(s.metrics),
+    ]);
   } else {
     lines.push([
       "status written",
@@ -250,11 +255,13 @@ export function renderStatus(r: StatusReport, now: number): string {
     ]);
     lines.push([
       `${k} last error`,
-      n.lastError ? `${when(n.lastError.at)}: ${n.lastError.message}` : "none since start",
+      n.lastError
+        ? `${when(n.lastError.at)}: ${printable(n.lastError.message)}`
+        : "none since start",
     ]);
     lines.push([
       `${k} counts`,
-      `delivered ${n.delivered}, failed attempts ${n.failed}, dropped ${n.dropped}` +
+      `delivered ${num(n.delivered)}, failed attempts ${num(n.failed)}, dropped ${num(n.dropped)}` +
         (n.failingSince !== null ? `; FAILING since ${iso(n.failingSince)}` : ""),
     ]);
   }
@@ -264,8 +271,29 @@ export function renderStatus(r: StatusReport, now: number): string {
 }
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? printable(String(ms)) : d.toISOString();
 }
+
+/** A count from status.json, which a stranger with write access could have made a string. */
+function num(n: unknown): string {
+  return printable(String(n));
+}
+
+/**
+ * JSON whose strings show C1 controls, DEL and the invisible or reordering Unicode characters as
+ * `\uNNNN` escapes (JSON.stringify escapes only C0): status.json is read from a directory its owner
+ * may write, and `status --json` often goes to a terminal.
+ */
+export function jsonForTerminal(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    INVISIBLE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+const INVISIBLE =
+  /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
 
 /** "4 s", "3 min", "5 h", "2 days". */
 export function ago(ms: number): string {

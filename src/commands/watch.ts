@@ -23,6 +23,7 @@ import { prepareStateDir } from "../state/dir.js";
 import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
+import { rekeyPending, targetKey } from "../state/target-key.js";
 import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { fileIdentity, inndBinaryFacts } from "../system/innd-binary.js";
@@ -89,7 +90,7 @@ async function preflight(
   if (!viaSudo && process.getuid?.() !== 0) {
     throw new UserError(
       `bpftrace needs root (CAP_BPF and CAP_PERFMON). Run newsnotify as root, or set ` +
-        `bpftrace: [sudo, -n, bpftrace] in the config (see the README for the sudoers line).`,
+        `bpftrace: [sudo, -n, /usr/libexec/newsnotify/bpftrace] in the config (a root-owned wrapper, not bpftrace itself: see the README, Security).`,
       EXIT.permission,
     );
   }
@@ -157,7 +158,9 @@ interface Delivery {
 async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Promise<Delivery> {
   const { config } = setup;
   const { outbox } = state;
-  const targets = targetKeys(config.notifiers);
+  const targets = targetKeys(config.notifiers, await targetKey(state.dir));
+  const rekeyed = await rekeyPending(outbox, targetKeys(config.notifiers), targets);
+  if (rekeyed > 0) opts.log("info", `${rekeyed} pending notification(s) moved to keyed target ids`);
   const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout }).map(
     (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox, opts.stats),
   );

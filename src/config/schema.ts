@@ -30,7 +30,7 @@ const absolutePath = z
     "must not contain a double quote, a backslash or a control character",
   );
 
-/** `metrics: { listen, allowRemote }`: the /metrics endpoint, on loopback unless explicitly allowed. */
+/** `metrics: { listen, allowRemote, hosts }`: the /metrics endpoint, on loopback unless explicitly allowed. */
 const metricsSchema = z
   .strictObject({
     listen: z
@@ -43,6 +43,12 @@ const metricsSchema = z
       .boolean()
       .default(false)
       .describe("Allow a non-loopback listen address (the metrics name notifiers and groups)."),
+    hosts: z
+      .array(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/, "expected a host name"))
+      .default([])
+      .describe(
+        "Host names scrapers use for this endpoint besides IP addresses and localhost (any other Host header gets 421: DNS rebinding).",
+      ),
   })
   .superRefine((m, ctx) => {
     const at = parseListen(m.listen);

@@ -1,15 +1,17 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { notifierDefinition } from "../notify/registry.js";
 import { PRESENTATION_KEYS } from "../notify/schema-parts.js";
 
 /**
  * A stable name per configured notifier, from its config entry (not its position), so that pending
- * notifications find their notifier again after a restart, even if the list was reordered.
+ * notifications find their notifier again after a restart, even if the list was reordered. With
+ * `key` (state/target-key.ts) it is an HMAC: the entry holds secrets, and the name is shown in
+ * /metrics. Without one, the plain hash of earlier versions (to find their pending work).
  */
-export function targetKeys(entries: readonly unknown[]): string[] {
+export function targetKeys(entries: readonly unknown[], key?: Uint8Array): string[] {
   const seen = new Map<string, number>();
   return entries.map((entry) => {
-    const hash = createHash("sha256")
+    const hash = (key ? createHmac("sha256", key) : createHash("sha256"))
       .update(JSON.stringify(identity(entry)))
       .digest("hex")
       .slice(0, 16);

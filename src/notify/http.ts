@@ -4,7 +4,10 @@
  */
 import type { HTTPError } from "ky";
 import { printable } from "../util/printable.js";
+import { redactUrl } from "./redact.js";
 import { retryAfterMs } from "./retry-after.js";
+
+export { redactUrl };
 
 export interface HttpRequest {
   method: "POST" | "PUT";
@@ -134,28 +137,3 @@ export function statusError(
 export function isPermanent(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
-
-/**
- * The URL as it may appear in logs: no user info, no query; of the path, only plain words stay
- * (lowercase letters, `-`, `_`, `.`, at most 16: `services`, `api`, `webhooks`, `hook`; and
- * versions: `v1`). Any other
- * segment is a secret until proven otherwise: a long one (the token of a Slack or Discord webhook
- * URL) is cut to its first 4 characters, a short one (an id, a short token, a ntfy topic with digits)
- * becomes `…` whole, since 4 of its characters would be much of it.
- */
-export function redactUrl(url: string): string {
-  const u = new URL(url);
-  const path = u.pathname
-    .split("/")
-    .map((segment) =>
-      segment === "" || PLAIN_WORD.test(segment)
-        ? segment
-        : segment.length >= 20
-          ? `${segment.slice(0, 4)}…`
-          : "…",
-    )
-    .join("/");
-  return `${u.protocol}//${u.host}${path}${u.search ? "?…" : ""}`;
-}
-
-const PLAIN_WORD = /^(?:[a-z][a-z._-]{0,15}|v\d{1,2})$/;

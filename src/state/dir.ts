@@ -1,11 +1,13 @@
-import { chmod, lstat, mkdir, readdir, realpath, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { constants } from "node:fs";
+import { type FileHandle, lstat, mkdir, open, readdir, realpath, stat } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
 import { errorMessage, StateError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 import { DIR_MODE } from "./files.js";
 
 /** Names newsnotify itself keeps in its state directory (and what a fresh filesystem holds). */
-const OURS = /^(outbox\.jsonl|highwater\.json|watch\.pid|status\.json)(\.\d+\.tmp)?$|^lost\+found$/;
+const OURS =
+  /^(outbox\.jsonl|highwater\.json|watch\.pid|status\.json|target\.key)(\.\d+\.tmp)?$|^lost\+found$/;
 
 export interface StateDirOptions {
   /** The user the state must belong to (the running one by default). */
@@ -36,12 +38,8 @@ export async function prepareStateDir(dir: string, o: StateDirOptions = {}): Pro
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT")
       refuse(`cannot inspect it (${errorMessage(e)})`);
-    try {
-      await mkdir(dir, { recursive: true, mode: DIR_MODE });
-      created = true;
-    } catch (e2) {
-      throw new StateError(`cannot create the state directory ${dir}: ${errorMessage(e2)}`);
-    }
+    // False when something appeared there meanwhile: then it is checked like any existing one.
+    created = await createPrivate(dir, uid, refuse);
   }
   const real = await realpath(dir).catch((e: unknown) =>
     refuse(`cannot resolve it (${errorMessage(e)})`),
@@ -51,9 +49,8 @@ export async function prepareStateDir(dir: string, o: StateDirOptions = {}): Pro
   if (!st.isDirectory()) refuse(`${shown} is not a directory`);
   if (st.uid !== uid)
     refuse(`${shown} belongs to uid ${st.uid}, not to uid ${uid} (who runs newsnotify)`);
-  // A directory just made gets 0700 whatever the umask; a group/other-writable one is refused.
-  if (created) await chmod(real, DIR_MODE);
-  else if (st.mode & 0o022) {
+  // A group/other-writable one is refused (one just made is 0700 already: createPrivate).
+  if (!created && st.mode & 0o022) {
     refuse(
       `${shown} is writable by ${st.mode & 0o002 ? "others" : "its group"} (mode ${octal(st.mode)})`,
     );
@@ -72,13 +69,93 @@ export async function prepareStateDir(dir: string, o: StateDirOptions = {}): Pro
     refuse(`${shown} holds files that are not newsnotify's (${few})`);
   }
   if (!created && st.mode & 0o077) {
-    await chmod(real, DIR_MODE);
+    // Through a descriptor of the very directory checked above, never by path again.
+    const fh = await openDir(real).catch((e: unknown) =>
+      refuse(`cannot open it (${errorMessage(e)})`),
+    );
+    try {
+      const now = await fh.stat();
+      if (now.ino !== st.ino || now.dev !== st.dev) refuse(`${shown} was replaced while checked`);
+      await fh.chmod(DIR_MODE);
+    } finally {
+      await fh.close();
+    }
     o.log?.(
       "info",
       `state directory ${real} was mode ${octal(st.mode)}; now 0700 (it holds article data and notifier URLs)`,
     );
   }
   return real;
+}
+
+/**
+ * Creates the missing tail of `dir` (each component 0700, one mkdir at a time, never recursive)
+ * without following a symlink anyone plants meanwhile: the deepest existing ancestor must pass
+ * checkParents first (so nobody else can rename entries in it), and each new component is made and
+ * then opened relative to its parent's descriptor (/proc/self/fd/N/NAME, as mkdirat and openat
+ * would) with O_NOFOLLOW. The last one's mode is set and its owner checked through its descriptor:
+ * a directory or symlink that appears in its place first is refused, and nothing of it is changed.
+ * Returns whether it created anything.
+ */
+async function createPrivate(
+  dir: string,
+  uid: number,
+  refuse: (why: string) => never,
+): Promise<boolean> {
+  const missing: string[] = [];
+  let ancestor = resolve(dir);
+  for (;;) {
+    const exists = await lstat(ancestor).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") return false;
+        throw new StateError(`cannot inspect ${ancestor}: ${errorMessage(e)}`);
+      },
+    );
+    if (exists) break;
+    missing.unshift(basename(ancestor));
+    ancestor = dirname(ancestor);
+  }
+  if (missing.length === 0) return false;
+  const real = await realpath(ancestor).catch((e: unknown) =>
+    refuse(`cannot resolve its parent ${ancestor} (${errorMessage(e)})`),
+  );
+  await checkParents(real, uid, refuse, true);
+  let fh = await openDir(real).catch((e: unknown) => {
+    throw new StateError(`cannot create the state directory ${dir}: ${errorMessage(e)}`);
+  });
+  try {
+    for (const name of missing) {
+      const at = `/proc/self/fd/${fh.fd}/${name}`;
+      await mkdir(at, DIR_MODE).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "EEXIST")
+          throw new StateError(`cannot create the state directory ${dir}: ${errorMessage(e)}`);
+      });
+      const next = await open(at, DIR_FLAGS).catch((e: NodeJS.ErrnoException) =>
+        refuse(
+          e.code === "ELOOP" || e.code === "ENOTDIR"
+            ? `${name} turned into a symlink or a file while it was being created`
+            : `cannot open ${name} (${errorMessage(e)})`,
+        ),
+      );
+      await fh.close();
+      fh = next;
+      const st = await fh.stat();
+      if (st.uid !== uid)
+        refuse(`${name} belongs to uid ${st.uid}, not to uid ${uid}: someone made it first`);
+      // 0700 whatever the umask; set on the descriptor, so it is this directory that changes.
+      await fh.chmod(DIR_MODE);
+    }
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+function openDir(path: string): Promise<FileHandle> {
+  return open(path, DIR_FLAGS);
 }
 
 /** Every parent must be owned by root or the user, and writable by others only with the sticky bit. */

@@ -47,6 +47,7 @@ describe("the Debian package", () => {
     ["-rw-r--r--", "./usr/lib/newsnotify/trace.bt"],
     ["lrwxrwxrwx", "./usr/bin/newsnotify -> ../lib/newsnotify/newsnotify.js"],
     ["-rw-r--r--", "./usr/lib/systemd/system/newsnotify.service"],
+    ["-rwxr-xr-x", "./usr/libexec/newsnotify/bpftrace"],
     ["-rw-r-----", "./etc/newsnotify/newsnotify.yaml"],
     ["drwx------", "./var/lib/newsnotify/"],
     ["-rw-r--r--", "./usr/share/man/man1/newsnotify.1.gz"],

@@ -143,7 +143,12 @@ describe("the state directory, through bin/newsnotify", () => {
     );
     expect(r.stderr).not.toMatch(/a bug|\n\s+at /);
     // Nothing else left behind: the lock went with the failed start (status.json is the first run's).
-    expect(readdirSync(stateDir).sort()).toEqual(["highwater.json", "outbox.jsonl", "status.json"]);
+    expect(readdirSync(stateDir).sort()).toEqual([
+      "highwater.json",
+      "outbox.jsonl",
+      "status.json",
+      "target.key",
+    ]);
     expect(readFileSync(join(stateDir, "highwater.json"), "utf8")).toContain("local.te");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Least privilege: newsnotify itself runs as an ordinary user and only bpftrace is elevated, through
- * the sudoers lines the README documents. Sets up a throwaway user and sudoers file, and removes the
+ * the root-owned wrapper (contrib/sudo/newsnotify-bpftrace) and the sudoers lines the README documents. Sets up a throwaway user and sudoers file, and removes the
  * sudoers file again.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -21,10 +21,13 @@ import { startReceiver } from "../helpers/receiver.js";
 const USER = "newsnotify-e2e";
 const SUDOERS = `/etc/sudoers.d/${USER}`;
 const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
+const WRAPPER = new URL("../../contrib/sudo/newsnotify-bpftrace", import.meta.url).pathname;
 
 describe("newsnotify unprivileged, bpftrace through sudo", () => {
   let uid = 0;
   let gid = 0;
+  let libexec = "";
+  let wrapper = "";
   beforeAll(() => {
     requirePrerequisites();
     if (spawnSync("sudo", ["--version"]).status !== 0)
@@ -42,15 +45,36 @@ describe("newsnotify unprivileged, bpftrace through sudo", () => {
     }
     uid = Number(execFileSync("id", ["-u", USER], { encoding: "utf8" }));
     gid = Number(execFileSync("id", ["-g", USER], { encoding: "utf8" }));
-    // The README's lines, for this user.
+    // The README's way: the wrapper installed root-owned (in a root-owned directory), and the
+    // README's sudoers lines for it, for this user.
+    libexec = mkdtempSync(join(tmpdir(), "newsnotify-libexec-"));
+    chmodSync(libexec, 0o755);
+    wrapper = join(libexec, "newsnotify-bpftrace");
+    execFileSync("install", ["-o", "root", "-g", "root", "-m", "0755", WRAPPER, wrapper]);
     writeFileSync(
       SUDOERS,
-      `Defaults!/usr/bin/bpftrace env_keep += "BPFTRACE_STRLEN BPFTRACE_MAX_STRLEN BPFTRACE_PERF_RB_PAGES __BPFTRACE_NOTIFY_PROBES_ATTACHED"\n${USER} ALL=(root) NOPASSWD: /usr/bin/bpftrace\n`,
+      `Defaults!${wrapper} env_keep += "BPFTRACE_STRLEN BPFTRACE_MAX_STRLEN BPFTRACE_PERF_RB_PAGES __BPFTRACE_NOTIFY_PROBES_ATTACHED"\n${USER} ALL=(root) NOPASSWD: ${wrapper}\n`,
       { mode: 0o440 },
     );
     execFileSync("visudo", ["-c", "-f", SUDOERS]);
   });
-  afterAll(() => rmSync(SUDOERS, { force: true }));
+  afterAll(() => {
+    rmSync(SUDOERS, { force: true });
+    if (libexec) rmSync(libexec, { recursive: true, force: true });
+  });
+
+  it("the account may run the wrapper, and not bpftrace's root shell", () => {
+    const asUser = (args: string[]) =>
+      spawnSync("sudo", ["-n", ...args], { uid, gid, encoding: "utf8", cwd: "/" });
+    const shell = asUser([wrapper, "-c", "/bin/id", "-e", "BEGIN { exit(); }"]);
+    expect(shell.status, shell.stderr).toBe(64);
+    expect(shell.stdout).not.toMatch(/uid=0/);
+    const bare = asUser(["/usr/bin/bpftrace", "--version"]);
+    expect(bare.status).not.toBe(0);
+    const version = asUser([wrapper, "--version"]);
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/^bpftrace v/);
+  });
 
   it("delivers, with its state private to that user", async () => {
     const dir = mkdtempSync(join(tmpdir(), "newsnotify-unpriv-"));
@@ -60,7 +84,7 @@ describe("newsnotify unprivileged, bpftrace through sudo", () => {
     const cfg = join(dir, "config.yaml");
     writeFileSync(
       cfg,
-      `stateDir: ${join(dir, "state")}\nbpftrace: [sudo, -n, /usr/bin/bpftrace]\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
+      `stateDir: ${join(dir, "state")}\nbpftrace: [sudo, -n, ${wrapper}]\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
       { mode: 0o644 },
     );
     const w = execa(BIN, ["watch", "--config", cfg], {

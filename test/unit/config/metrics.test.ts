@@ -10,11 +10,11 @@ const schema = configSchema({
 describe("metrics config", () => {
   it.each([
     [undefined, undefined],
-    [{}, { listen: "127.0.0.1:9464", allowRemote: false }],
-    [{ listen: "[::1]:0" }, { listen: "[::1]:0", allowRemote: false }],
+    [{}, { listen: "127.0.0.1:9464", allowRemote: false, hosts: [] }],
+    [{ listen: "[::1]:0" }, { listen: "[::1]:0", allowRemote: false, hosts: [] }],
     [
-      { listen: "0.0.0.0:9464", allowRemote: true },
-      { listen: "0.0.0.0:9464", allowRemote: true },
+      { listen: "0.0.0.0:9464", allowRemote: true, hosts: ["news.example.net"] },
+      { listen: "0.0.0.0:9464", allowRemote: true, hosts: ["news.example.net"] },
     ],
   ])("%j → %j", (metrics, want) => {
     expect(schema.parse({ metrics }).metrics).toEqual(want);
@@ -25,6 +25,8 @@ describe("metrics config", () => {
     [{ listen: "prometheus.example:9464" }, /not an IP address/],
     [{ listen: "127.0.0.1" }, /HOST:PORT/],
     [{ listen: "127.0.0.1:9464", public: true }, /public/],
+    [{ hosts: ["evil.example/x"] }, /expected a host name/],
+    [{ hosts: "news.example.net" }, /array/],
   ])("%j is refused", (metrics, problem) => {
     const r = schema.safeParse({ metrics });
     expect(r.success).toBe(false);

@@ -24,7 +24,7 @@ test("one notifier per config entry, in order", () => {
   ]);
   expect(notifiers.map((n) => n.label)).toEqual([
     "stdout",
-    "webhook https://hooks.example.net/news",
+    "webhook https://hooks.example.net/…",
     "exec /usr/local/bin/on-article",
   ]);
 });

@@ -42,7 +42,7 @@ test("dry run: which notifiers the article routes to, why not, and each exact pa
   expect(ok).toBe(true);
   expect(text).toContain(`== slack ${rx.url}/slack\nnot routed: groups: no match\n`);
   expect(text).toContain(
-    `== ntfy ${rx.url}/alerts\nwould send:\n{\n  "topic": "alerts",\n  "title": "Hi",`,
+    `== ntfy ${rx.url}/…\nwould send:\n{\n  "topic": "alerts",\n  "title": "Hi",`,
   );
   expect(text).toContain(`== webhook ${rx.url}/hook\nwould send:\n{\n  "messageId": `);
   expect(text).toMatch(

@@ -68,7 +68,7 @@ describe("WebhookNotifier", () => {
     rx.reply({ status: 200, delayMs: 3000 });
     const hook = new WebhookNotifier({ url: `${rx.url}/slow`, timeoutMs: 200 });
     await expect(hook.send(makeArticle())).rejects.toThrow(
-      `no answer from ${rx.url}/slow within 200 ms`,
+      `no answer from ${rx.url}/… within 200 ms`,
     );
   });
 
@@ -76,7 +76,7 @@ describe("WebhookNotifier", () => {
     const url = `${rx.url}/gone`;
     await rx.close();
     await expect(new WebhookNotifier({ url }).send(makeArticle())).rejects.toThrow(
-      `cannot reach ${url}: ECONNREFUSED`,
+      `cannot reach ${rx.url}/…: ECONNREFUSED`,
     );
   });
 
@@ -93,31 +93,59 @@ describe("WebhookNotifier", () => {
   test("label and preview", () => {
     const article = makeArticle();
     const hook = new WebhookNotifier({ url: "https://hooks.example.net/news" });
-    expect(hook.label).toBe("webhook https://hooks.example.net/news");
+    expect(hook.label).toBe("webhook https://hooks.example.net/…");
     expect(hook.preview(article)).toEqual(articlePayload(article));
   });
 });
 
+// One URL per service in its documented form: only the fixed words of that form stay; every other
+// segment (token, id, topic) is `…`, whatever it looks like.
 test.each([
   ["http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook"],
   ["https://user:pw@example.net/hook", "https://example.net/hook"],
   ["https://example.net/hook?token=abc", "https://example.net/hook?…"],
+  ["https://example.net/hook#frag", "https://example.net/hook"],
   [
     "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
-    "https://hooks.slack.com/services/…/…/XXXX…",
+    "https://hooks.slack.com/services/…/…/…",
   ],
   [
     "https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz0123456789",
-    "https://discord.com/api/webhooks/…/abcd…",
+    "https://discord.com/api/webhooks/…/…",
   ],
-  // Short secrets (under 20 characters) are hidden whole.
-  ["https://example.net/a/s3cr3t", "https://example.net/a/…"],
-  ["https://ntfy.example/mytopic42", "https://ntfy.example/…"],
-  ["https://hooks.example/T0123/Bx9/abcdEFGH1234", "https://hooks.example/…/…/…"],
+  ["https://mattermost.example/hooks/xxxgeneratedkeyxxx", "https://mattermost.example/hooks/…"],
   [
     "https://chat.googleapis.com/v1/spaces/AAAAx/messages?key=k",
     "https://chat.googleapis.com/v1/spaces/…/messages?…",
   ],
+  [
+    "https://prod-01.westus.logic.azure.com:443/workflows/0123abcd/triggers/manual/paths/invoke?sig=s",
+    "https://prod-01.westus.logic.azure.com/workflows/…/triggers/manual/paths/invoke?…",
+  ],
+  [
+    "https://x.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/abc123/triggers/manual/paths/invoke?sig=s",
+    "https://x.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/…/triggers/manual/paths/invoke?…",
+  ],
+  [
+    "https://contoso.webhook.office.com/webhookb2/1a2b@3c4d/IncomingWebhook/5e6f/7a8b",
+    "https://contoso.webhook.office.com/webhookb2/…/IncomingWebhook/…/…",
+  ],
+  [
+    "https://api.telegram.org/bot123456:ABC-DEF1234ghIkl/sendMessage",
+    "https://api.telegram.org/…/sendMessage",
+  ],
+  [
+    "https://matrix.example/_matrix/client/v3/rooms/!abc:matrix.example/send/m.room.message/t1",
+    "https://matrix.example/_matrix/client/v3/rooms/…/send/m.room.message/…",
+  ],
+  // An ntfy topic is the secret: lowercase words included (the old rule kept these).
+  ["https://ntfy.sh/mytopic", "https://ntfy.sh/…"],
+  ["https://ntfy.sh/alerts-news.team", "https://ntfy.sh/…"],
+  ["https://ntfy.example/mytopic42", "https://ntfy.example/…"],
+  ["https://example.net/a/s3cr3t", "https://example.net/…/…"],
+  ["https://hooks.example/T0123/Bx9/abcdEFGH1234", "https://hooks.example/…/…/…"],
+  // Case counts: a word is kept only as the service spells it.
+  ["https://example.net/API/Hooks", "https://example.net/…/…"],
 ])("redactUrl(%s)", (url, expected) => {
   expect(redactUrl(url)).toBe(expected);
 });
@@ -192,7 +220,7 @@ describe("the webhook's own HTTP client (node:http)", () => {
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error.permanent).toBe(false);
     expect(error.message).toBe(
-      `HTTP 301 Moved Permanently from ${rx.url}/old (redirects to ${rx.url}/moved?…; set the notifier's url to that)`,
+      `HTTP 301 Moved Permanently from ${rx.url}/… (redirects to ${rx.url}/…?…; set the notifier's url to that)`,
     );
   });
 

@@ -4,7 +4,12 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { gather, renderStatus, type StatusReport } from "../../../src/commands/status.js";
+import {
+  gather,
+  jsonForTerminal,
+  renderStatus,
+  type StatusReport,
+} from "../../../src/commands/status.js";
 import { loadStateDir } from "../../../src/config/schema.js";
 import { startTime } from "../../../src/state/lock.js";
 import { readBacklog } from "../../../src/state/outbox.js";
@@ -159,6 +164,65 @@ describe("gather + renderStatus", () => {
     const text = renderStatus(await gather(dir, NOW), NOW);
     expect(text).toContain("<\\x1b[2Jx@y>");
     expect(text).not.toContain("\u001b");
+  });
+});
+
+describe("a status.json written by whoever owns the state directory (news, say)", () => {
+  const NOW = Date.parse("2026-12-01T23:30:00Z");
+  // Clears the screen, sets the window title, and a C1 CSI: what a hostile owner would write.
+  const ESC = "\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202e";
+
+  async function hostile(): Promise<StatusReport> {
+    const dir = fresh();
+    const pid = await fakeWatch();
+    writeFileSync(join(dir, "watch.pid"), `${pid}\n${await startTime(pid)}\n${dir}\n`);
+    const doc = {
+      version: 1,
+      pid,
+      updated: NOW,
+      stopped: null,
+      metrics: `http://x${ESC}/metrics`,
+      started: NOW,
+      changes: 1,
+      seen: { [`trace${ESC}`]: `1${ESC}` },
+      lostEvents: `0${ESC}`,
+      restarts: 0,
+      catchUp: { runs: 1, articles: 0, last: { at: NOW, reason: `start${ESC}` } },
+      mode: { source: `kprobe${ESC}`, detail: `d${ESC}`, since: NOW },
+      lastArticle: { messageId: `<a${ESC}@x>`, group: `g${ESC}`, at: NOW, via: `trace${ESC}` },
+      notifiers: [
+        {
+          target: `t${ESC}`,
+          label: `l${ESC}`,
+          delivered: 1,
+          failed: 1,
+          dropped: 0,
+          failingSince: NOW,
+          lastDelivered: { messageId: `<m${ESC}>`, at: NOW },
+          lastError: { message: `HTTP 503${ESC}`, at: NOW },
+          latency: { buckets: [], count: 0, sum: 0 },
+        },
+      ],
+      backlog: {},
+    };
+    writeFileSync(join(dir, "status.json"), JSON.stringify(doc));
+    return gather(dir, NOW);
+  }
+
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+
+  it("cannot send terminal escapes through `status`", async () => {
+    const text = renderStatus(await hostile(), NOW);
+    expect(text).toContain("HTTP 503\\x1b[2J");
+    expect(text).toMatch(/^PROBLEM: .*HTTP 503\\x1b/m);
+    expect(text).not.toMatch(CONTROL);
+  });
+
+  it("nor through `status --json`", async () => {
+    const text = jsonForTerminal(await hostile());
+    expect(text).not.toMatch(CONTROL);
+    expect(JSON.parse(text).notifiers[0].lastError.message).toBe(`HTTP 503${ESC}`);
   });
 });
 

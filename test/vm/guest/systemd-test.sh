@@ -172,6 +172,8 @@ else
 fi
 cp /tmp/good.yaml /etc/newsnotify/newsnotify.yaml
 
+result INFO unit-usage "MemoryCurrent=$(prop MemoryCurrent) MemoryPeak=$(prop MemoryPeak) TasksCurrent=$(prop TasksCurrent) (limits MemoryMax=$(prop MemoryMax) TasksMax=$(prop TasksMax))"
+
 # --- stop ------------------------------------------------------------------------------------------------
 T5=$(now)
 systemctl stop $UNIT
@@ -193,6 +195,20 @@ for u in newsnotify-before newsnotify; do
 done
 rm -f /etc/systemd/system/newsnotify-before.service
 systemctl daemon-reload
+# Issue 23's limits, as systemd itself reads the unit: no mount(2) family, MemoryMax=, TasksMax=.
+security=$(systemd-analyze security --no-pager $UNIT 2>&1)
+filter=" $(prop SystemCallFilter) "
+if [[ $filter == " ~"* && $filter == *" mount "* && $filter == *" umount2 "* && $filter == *" fsmount "* ]] &&
+  grep -Eq '^✓ +SystemCallFilter=~@mount ' <<<"$security"; then
+  result PASS unit-no-mount "SystemCallFilter denies mount, umount2, fsmount; $(grep -E 'SystemCallFilter=~@mount ' <<<"$security" | tr -s ' ')"
+else
+  result FAIL unit-no-mount "SystemCallFilter=$(prop SystemCallFilter | head -c 300); $(grep -E 'SystemCallFilter=~@mount' <<<"$security")"
+fi
+if [[ $(prop MemoryMax) == 536870912 && $(prop TasksMax) == 64 ]]; then
+  result PASS unit-limits "MemoryMax=$(prop MemoryMax) TasksMax=$(prop TasksMax); the service ran the lane within them"
+else
+  result FAIL unit-limits "MemoryMax=$(prop MemoryMax) TasksMax=$(prop TasksMax)"
+fi
 
 [[ -e /proj/experiment ]] && bash /proj/guest/systemd-experiment.sh
 
