@@ -78,7 +78,8 @@ for mode in auto uprobe; do
   for c in ready cnfs timecaf tradspool one-post-per-article sigterm; do REQUIRED_CLI+=("uprobe-$mode/$c"); done
 done
 REQUIRED_SYSTEMD=(systemd-pid1 innd-active dpkg-install file-modes start journal-ready status-ready
-  no-deprecation article status-count reload article-after-reload status-cli metrics reload-bad-config stop
+  no-deprecation article status-count reload article-after-reload status-cli metrics reload-bad-config
+  journal-priority stop
   unit-no-mount unit-limits)
 
 [[ $EUID -eq 0 ]] || die "run as root (debootstrap/chroot for the image build)"

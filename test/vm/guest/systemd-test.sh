@@ -172,6 +172,23 @@ else
 fi
 cp /tmp/good.yaml /etc/newsnotify/newsnotify.yaml
 
+# A failing notifier under journald: its lines carry sd-daemon priorities, so `journalctl -p warning`
+# shows the failure and not the ready line or the articles.
+sed -i 's|^notifiers:$|notifiers:\n  - {type: webhook, url: "http://127.0.0.1:9/hook"}|' /etc/newsnotify/newsnotify.yaml
+readies=$(journal | grep -cF 'ready: ')
+systemctl reload $UNIT
+wait_for 180 bash -c "[[ \$(journalctl -u $UNIT -o cat | grep -cF 'ready: ') -gt $readies ]]" || true
+ID3="<sd3.$(date +%s)@example.net>"
+post "$ID3" "systemd lane three" >/dev/null
+warnings() { journalctl -u "$UNIT" -p warning -o cat --no-pager 2>/dev/null; }
+if wait_for 120 bash -c "journalctl -u $UNIT -p warning -o cat --no-pager | grep -qF 'attempt 1 failed'" &&
+  ! warnings | grep -qF 'ready: ' && ! warnings | grep -qF "$ID3"; then
+  result PASS journal-priority "journalctl -p warning: $(warnings | grep -F 'attempt 1 failed' | head -n1 | head -c 200); no ready line, no article"
+else
+  result FAIL journal-priority "journalctl -p warning: $(warnings | tail -n 4 | tr '\n' '|' | head -c 600)"
+fi
+cp /tmp/good.yaml /etc/newsnotify/newsnotify.yaml
+
 result INFO unit-usage "MemoryCurrent=$(prop MemoryCurrent) MemoryPeak=$(prop MemoryPeak) TasksCurrent=$(prop TasksCurrent) (limits MemoryMax=$(prop MemoryMax) TasksMax=$(prop TasksMax))"
 
 # --- stop ------------------------------------------------------------------------------------------------
