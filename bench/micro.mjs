@@ -100,6 +100,18 @@ try {
       articles.push(parseArticle(raw, { ...opts, truncated: false, bytes: raw.length }));
     });
   });
+  // What watch does since issue 23: the same parse in one warm worker thread (its start-up and
+  // first parse not counted), one article at a time, the bytes copied over and the Article back.
+  const { ParseThread } = await dist("storage/parse-thread.js");
+  const thread = new ParseThread();
+  await thread.parse(raws[0], { path: paths[0], group: "bench.test", number: 1 });
+  await stage("parse article in the parse thread (warm), serial", async () => {
+    for (let i = 0; i < raws.length; i++) {
+      const opts = { path: paths[i], group: "bench.test", number: i + 1, snippetChars: 300 };
+      const out = await thread.parse(raws[i], { ...opts, truncated: false, bytes: raws[i].length });
+      if (out.kind !== "parsed") throw new Error(`parse thread: ${JSON.stringify(out)}`);
+    }
+  });
   await stage("payload → JSON string", async () => {
     for (const art of articles) JSON.stringify(articlePayload(art));
   });
@@ -113,7 +125,10 @@ try {
     const { Dispatcher } = await dist("delivery/dispatcher.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
     const { JournaledNotifier } = await dist("delivery/journaled.js");
-    const flowRun = async (/** @type {number} */ batch) => {
+    const flowRun = async (
+      /** @type {number} */ batch,
+      /** @type {any} */ parseThread = undefined,
+    ) => {
       const box = await Outbox.open(join(dir, `flow-${batch}`));
       const hook = new JournaledNotifier(new WebhookNotifier({ url: rx.url, batch }), "t", box);
       const dispatcher = new Dispatcher([hook], { log: console.error });
@@ -122,6 +137,7 @@ try {
         activeFile: join(dir, "active"),
         read: readOpts,
         snippetChars: 300,
+        parseThread,
         log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
         deliver: async (/** @type {any} */ art) => {
           if ((await box.admit(["t"], art)).length > 0) dispatcher.dispatch(art);
@@ -139,6 +155,8 @@ try {
     };
     await stage("whole flow: event → ... → webhook, batch 1", () => flowRun(1));
     await stage("whole flow: event → ... → webhook, batch 100", () => flowRun(100));
+    await stage("whole flow, batch 1, parse thread (as watch)", () => flowRun(1, thread));
+    await stage("whole flow, batch 100, parse thread (as watch)", () => flowRun(100, thread));
     const req = (/** @type {any} */ art) => ({
       method: "POST",
       url: rx.url,
@@ -201,6 +219,7 @@ try {
   };
   await stage("outbox admit+done, one article at a time", () => outboxRun("s1"));
   await stage("outbox admit+done, all at once", () => outboxRun("s2", false));
+  await thread.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
