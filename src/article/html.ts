@@ -196,7 +196,8 @@ function isWordChar(c: number): boolean {
   );
 }
 
-function decodeEntity(whole: string, name: string): string {
+/** One `&…;` reference as the entity regex caught it (the unknown ones kept as written). */
+export function decodeEntity(whole: string, name: string): string {
   if (name.startsWith("#")) {
     const code =
       name[1] === "x" || name[1] === "X"

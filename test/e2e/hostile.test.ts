@@ -4,9 +4,6 @@
  * ordinary post, which must still be notified. On main the two hostile ones blocked the watcher's
  * event loop for minutes (no deliveries, bpftrace unread, SIGTERM unanswered).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostileArticles } from "../../fixtures/hostile/corpus.mjs";
 import {
@@ -18,7 +15,7 @@ import {
   requirePrerequisites,
 } from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
-import { startWatch, type Watcher } from "../helpers/watch.js";
+import { startWatch, type Watcher, webhookConfig } from "../helpers/watch.js";
 
 const POSTED = ["lt-flood", "nested-rfc822"];
 
@@ -45,12 +42,7 @@ describe("hostile posts under watch on a real innd", () => {
         throw new Error(`${h.name} is ${stored} bytes stored, over maxartsize ${max}`);
     }
     rx = await startReceiver();
-    const dir = mkdtempSync(join(tmpdir(), "newsnotify-e2e-hostile-"));
-    const config = join(dir, "config.yaml");
-    writeFileSync(
-      config,
-      `mode: auto\nstateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
-    );
+    const config = webhookConfig(`${rx.url}/hook`, "newsnotify-e2e-hostile-");
     watcher = startWatch(config);
     await watcher.waitForLine(/ready: /);
     for (const h of hostile) await postAsync(h.raw.toString("latin1"));
