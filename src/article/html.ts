@@ -51,7 +51,7 @@ function dropComments(s: string, meter: Meter): string {
   let out = "";
   let from = 0;
   for (;;) {
-    const open = find(s, "<!--", from, meter);
+    const open = findAfterLt(s, "!--", from, meter);
     if (open < 0) break;
     const close = find(s, "-->", open + 4, meter);
     // No "-->" after this "<!--" means none after any later one either.
@@ -74,7 +74,7 @@ function dropElements(s: string, meter: Meter): string {
     // never looked at one by one).
     let next: (typeof tags)[number] | undefined;
     for (const tag of tags) {
-      if (tag.open !== -1 && tag.open < at) tag.open = find(lower, `<${tag.name}`, at, meter);
+      if (tag.open !== -1 && tag.open < at) tag.open = findAfterLt(lower, tag.name, at, meter);
       if (tag.open >= 0 && (!next || tag.open < next.open)) next = tag;
     }
     if (!next) break;
@@ -108,7 +108,7 @@ class CloseTag {
     let at = from;
     this.#from = from;
     for (;;) {
-      const start = find(this.lower, needle, at, meter);
+      const start = findAfterLt(this.lower, needle.slice(1), at, meter);
       if (start < 0) {
         this.#end = -1;
         return -1;
@@ -153,10 +153,10 @@ function replaceUpToGt(
     const lt = find(s, "<", at, meter);
     if (lt < 0) break;
     at = lt + 1;
-    const by = replacement(lt);
-    if (by === undefined) continue;
     if (gt !== -1 && gt < lt) gt = find(s, ">", lt, meter);
     if (gt < 0) break;
+    const by = replacement(lt);
+    if (by === undefined) continue;
     out += s.slice(from, lt) + by;
     from = at = gt + 1;
   }
@@ -175,6 +175,7 @@ function isBlockTag(s: string, lt: number): boolean {
 }
 
 const GT = 0x3e;
+const LT = 0x3c;
 const SLASH = 0x2f;
 
 /** indexOf, metered by the characters it passed over. */
@@ -182,6 +183,19 @@ function find(s: string, needle: string, from: number, meter: Meter): number {
   const at = s.indexOf(needle, from);
   meter.steps += (at < 0 ? s.length : at + needle.length) - from;
   return at;
+}
+
+/**
+ * find(s, "<" + rest, from), searching for `rest` and looking back for its "<": V8 searches a
+ * short needle by its first character, which in a flood of "<" is everywhere.
+ */
+function findAfterLt(s: string, rest: string, from: number, meter: Meter): number {
+  for (let at = from + 1; ; ) {
+    const hit = find(s, rest, at, meter);
+    if (hit < 0) return -1;
+    if (s.charCodeAt(hit - 1) === LT) return hit - 1;
+    at = hit + 1;
+  }
 }
 
 /** ASCII A-Z lowered, nothing else: the same length as the input. */
