@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -9,7 +10,7 @@ const root = join(import.meta.dirname, "../..");
  * sources under test, for a ParseThread in a unit test (a worker thread cannot load TypeScript).
  * Written inside node_modules so that its packages (emailjs-mime-parser...) resolve as in dist/.
  */
-export async function parseThreadEntry(): Promise<URL> {
+export async function parseThreadEntry(): Promise<{ url: URL; remove(): void }> {
   const outfile = join(
     root,
     "node_modules/.cache/newsnotify-test",
@@ -24,5 +25,5 @@ export async function parseThreadEntry(): Promise<URL> {
     outfile,
     logLevel: "error",
   });
-  return pathToFileURL(outfile);
+  return { url: pathToFileURL(outfile), remove: () => rmSync(outfile, { force: true }) };
 }

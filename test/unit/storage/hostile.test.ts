@@ -12,11 +12,16 @@ import { parseThreadEntry } from "../../helpers/parse-thread.js";
 
 const opts = { path: null, group: "local.test", number: 1, snippetChars: 300 };
 let thread: ParseThread;
+let entry: Awaited<ReturnType<typeof parseThreadEntry>>;
 
 beforeAll(async () => {
-  thread = new ParseThread(PARSE_BUDGET, await parseThreadEntry());
+  entry = await parseThreadEntry();
+  thread = new ParseThread(PARSE_BUDGET, entry.url);
 });
-afterAll(() => thread.close());
+afterAll(async () => {
+  await thread.close();
+  entry.remove();
+});
 
 describe("the hostile corpus parses within the parse thread's budget", { timeout: 60_000 }, () => {
   it.each(hostileArticles().map((h) => [h.name, h] as const))("%s", async (name, h) => {
