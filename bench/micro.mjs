@@ -228,6 +228,17 @@ try {
       articles.push(parseArticle(raw, parseOpts(i, raw)));
     });
   });
+  // What watch does since issue 23: the same parse in one warm worker thread (its start-up and
+  // first parse not counted), one article at a time, the bytes copied over and the Article back.
+  const { ParseThread } = await dist("storage/parse-thread.js");
+  const thread = new ParseThread();
+  await thread.parse(raws[0], parseOpts(0, raws[0]));
+  await stage("parse article in the parse thread (warm), serial", async () => {
+    for (let i = 0; i < raws.length; i++) {
+      const out = await thread.parse(raws[i], parseOpts(i, raws[i]));
+      if (out.kind !== "parsed") throw new Error(`parse thread: ${JSON.stringify(out)}`);
+    }
+  });
   if (binaries.length) {
     await stage(
       `  binaries only (${binaries.length})`,
@@ -270,7 +281,10 @@ try {
     const { JournaledNotifier } = await dist("delivery/journaled.js");
     const { Routed } = await dist("notify/build.js");
     const { admit } = await dist("delivery/admit.js");
-    const flowRun = async (/** @type {number} */ batch) => {
+    const flowRun = async (
+      /** @type {number} */ batch,
+      /** @type {any} */ parseThread = undefined,
+    ) => {
       const box = await Outbox.open(join(dir, `flow-${batch}`));
       // As watch builds a notifier: its route inside (admit journals only what the route wants).
       const webhook = new Routed(new WebhookNotifier({ url: rx.url, batch }), route, undefined);
@@ -281,6 +295,7 @@ try {
         activeFile: join(dir, "active"),
         read: readOpts,
         snippetChars: 300,
+        parseThread,
         log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
         deliver: async (/** @type {any} */ art) => {
           if ((await admit(box, [hook], art)).length > 0) dispatcher.dispatch(art);
@@ -301,6 +316,12 @@ try {
     );
     await stage(`whole flow: event → ... → webhook (groups "${WANTED}"), batch 100`, () =>
       flowRun(100),
+    );
+    await stage(`whole flow, groups "${WANTED}", batch 1, parse thread (as watch)`, () =>
+      flowRun(1, thread),
+    );
+    await stage(`whole flow, groups "${WANTED}", batch 100, parse thread (as watch)`, () =>
+      flowRun(100, thread),
     );
     // The request and the journal for the articles the route sends: what a wanted article costs.
     const wantedArticles = articles.filter((art) => route(art).send);
@@ -375,6 +396,7 @@ try {
   };
   await stage("journal: outbox admit+done, one article at a time", () => outboxRun("s1"));
   await stage("journal: outbox admit+done, all at once", () => outboxRun("s2", false));
+  await thread.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

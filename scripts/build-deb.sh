@@ -4,8 +4,9 @@
 # USAGE: scripts/build-deb.sh [OUTDIR]     (default: build/; prints the .deb's path on the last line)
 #        LINTIAN=1 scripts/build-deb.sh    also run lintian on it (fails on any error or warning)
 #
-# Contents: /usr/lib/newsnotify/{newsnotify.js,trace.bt} (the CLI bundled into one file by
-# scripts/bundle.mjs, and the bpftrace template it reads from beside itself), /usr/bin/newsnotify,
+# Contents: /usr/lib/newsnotify/{newsnotify.js,parse-thread-main.js,trace.bt} (the CLI bundled into
+# one file by scripts/bundle.mjs, the parse thread's entry and the bpftrace template it reads from
+# beside itself), /usr/bin/newsnotify,
 # the systemd unit (contrib/systemd/newsnotify.service), /etc/newsnotify/newsnotify.yaml (conffile,
 # 0640, works as shipped: stdout notifier), /var/lib/newsnotify (0700), man page, docs, and
 # /usr/libexec/newsnotify/bpftrace (contrib/sudo/newsnotify-bpftrace: the wrapper sudoers names).
@@ -46,6 +47,7 @@ install -d -m 0700 "$root/var/lib/newsnotify"
 log "bundling the CLI (esbuild)"
 node "$here/scripts/bundle.mjs" "$root/usr/lib/newsnotify/newsnotify.js" "$stage/bundled.txt" >&2
 chmod 0755 "$root/usr/lib/newsnotify/newsnotify.js"
+chmod 0644 "$root/usr/lib/newsnotify/parse-thread-main.js" # the parse thread's entry, not a command
 # A template, never run as is: without its #! line it is not mistaken for a script (lintian).
 sed '1{/^#!/d}' "$here/scripts/trace.bt" >"$root/usr/lib/newsnotify/trace.bt"
 chmod 0644 "$root/usr/lib/newsnotify/trace.bt"

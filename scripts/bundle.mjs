@@ -4,6 +4,8 @@
 // USAGE: node scripts/bundle.mjs OUT.js [PACKAGES.txt]
 //        PACKAGES.txt: the npm packages inside the bundle, one "name version license" per line (for
 //        the package's copyright file)
+//        Also writes parse-thread-main.js beside OUT.js: the parse thread's entry
+//        (src/storage/parse-thread.ts starts it from beside itself), bundled the same way.
 //
 // The bundle needs only node (>= 20) and trace.bt beside it (src/sources/generate.ts readTemplate).
 // Two things esbuild cannot see on its own:
@@ -35,26 +37,13 @@ const lazyRequire = {
   },
 };
 
-const result = await build({
-  stdin: {
-    contents: 'import { main } from "./src/cli.ts";\nmain(process.argv);\n',
-    resolveDir: root,
-    sourcefile: "newsnotify-entry.ts",
-    loader: "ts",
-  },
+/** What both bundles share: the lazy requires rewritten, a require for CommonJS code, no whitespace. */
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  outfile: out,
   plugins: [lazyRequire],
-  banner: {
-    js:
-      "#!/usr/bin/node --max-semi-space-size=2\n" +
-      "// newsnotify, bundled by scripts/bundle.mjs (esbuild). Source: the project's src/.\n" +
-      'import { createRequire as __nnCreateRequire } from "node:module";\n' +
-      "const require = __nnCreateRequire(import.meta.url);",
-  },
   legalComments: "eof",
   // Without comments and indentation: a few comments of the dependencies hold characters above
   // U+00FF (§, –, →), which made V8 keep the whole 4 MB source as UTF-16; node once ready was
@@ -62,11 +51,39 @@ const result = await build({
   minifyWhitespace: true,
   logLevel: "warning",
   metafile: true,
+};
+const requireBanner =
+  "// newsnotify, bundled by scripts/bundle.mjs (esbuild). Source: the project's src/.\n" +
+  'import { createRequire as __nnCreateRequire } from "node:module";\n' +
+  "const require = __nnCreateRequire(import.meta.url);";
+
+const result = await build({
+  ...common,
+  stdin: {
+    contents: 'import { main } from "./src/cli.ts";\nmain(process.argv);\n',
+    resolveDir: root,
+    sourcefile: "newsnotify-entry.ts",
+    loader: "ts",
+  },
+  outfile: out,
+  banner: { js: `#!/usr/bin/node --max-semi-space-size=2\n${requireBanner}` },
+});
+const worker = join(dirname(out), "parse-thread-main.js");
+await build({
+  ...common,
+  entryPoints: [join(root, "src/storage/parse-thread-main.ts")],
+  outfile: worker,
+  banner: { js: requireBanner },
 });
 const text = await readFile(out, "utf8");
-if (LAZY.test(text)) {
-  console.error(`${out}: a createRequire(import.meta.url)(...) call is left in the bundle`);
-  process.exit(1);
+for (const [file, code] of [
+  [out, text],
+  [worker, await readFile(worker, "utf8")],
+]) {
+  if (LAZY.test(code)) {
+    console.error(`${file}: a createRequire(import.meta.url)(...) call is left in the bundle`);
+    process.exit(1);
+  }
 }
 const inputs = Object.keys(result.metafile.inputs);
 for (const must of ["emailjs-mime-parser", "ky", "zod", "commander", "yaml", "execa"]) {

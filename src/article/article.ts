@@ -38,4 +38,10 @@ export interface Article {
   truncated: boolean;
   /** INN's storage token in its text form (@…@), when known (always with the uprobe source). */
   token: string | null;
+  /**
+   * The fields cut to their bounds at parse time (see caps.ts), by their names here: "subject",
+   * "from", "newsgroups", "references", "xref", "control", "organization", "userAgent"; and
+   * "snippet" when the body was not read at all (a parse over its time or memory budget).
+   */
+  truncatedFields: string[];
 }

@@ -4,17 +4,19 @@ import {
   bodyLines,
   declaredCharset,
   isAttachment,
+  type MimeBudget,
   type MimeNode,
   mediaType,
+  mimeDepth,
   mimeTree,
 } from "./mime.js";
 import { decodeTransfer } from "./transfer.js";
 
 /** The readable text of an article: the first inline text/plain part, else the first text/html stripped of tags, else "". */
-export function bodyText(root: MimeNode): string {
-  const plain = findPart(root, "text/plain");
+export function bodyText(root: MimeNode, budget: MimeBudget): string {
+  const plain = findPart(root, "text/plain", budget);
   if (plain) return partText(plain);
-  const html = findPart(root, "text/html");
+  const html = findPart(root, "text/html", budget);
   return html ? htmlToText(partText(html)) : "";
 }
 
@@ -149,13 +151,13 @@ function decoderKind(charset: string | undefined): DecoderKind {
 }
 
 /** Depth first, so a multipart/alternative nested in multipart/mixed is searched in place. */
-function findPart(node: MimeNode, type: string): MimeNode | undefined {
+function findPart(node: MimeNode, type: string, budget: MimeBudget): MimeNode | undefined {
   if (node.childNodes.length === 0) {
     return mediaType(node) === type && !isAttachment(node) ? node : undefined;
   }
   const digest = mediaType(node) === "multipart/digest";
   for (const child of node.childNodes) {
-    const found = findPart(digest ? embedded(child) : child, type);
+    const found = findPart(digest ? embedded(child, budget) : child, type, budget);
     if (found) return found;
   }
   return undefined;
@@ -163,11 +165,12 @@ function findPart(node: MimeNode, type: string): MimeNode | undefined {
 
 /**
  * A part of a multipart/digest without a Content-Type is message/rfc822 (RFC 2046 5.1.5), not
- * text/plain: its body is a whole message, whose text is what we want, not its header.
+ * text/plain: its body is a whole message, whose text is what we want, not its header. Parsed
+ * one level deeper, from the article's own budget: a digest of digests is nesting like any other.
  */
-function embedded(part: MimeNode): MimeNode {
+function embedded(part: MimeNode, budget: MimeBudget): MimeNode {
   if (part.headers["content-type"] || part.childNodes.length > 0) return part;
-  return mimeTree(bodyLines(part));
+  return mimeTree(bodyLines(part), budget, mimeDepth(part) + 1);
 }
 
 function partText(node: MimeNode): string {

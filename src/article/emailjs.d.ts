@@ -14,10 +14,11 @@ declare module "emailjs-mime-parser" {
     header: string[];
     headers: Record<string, HeaderValue[] | undefined>;
     childNodes: MimeNode[];
-    /** Every line written to this node joined with "\n" (leading empty lines are dropped). */
+    /** Every line written to this node joined with "\n" (leading empty lines are dropped); not kept once bounded (mime.ts). */
     raw: string;
     contentType?: { value: string; type: string; params: Record<string, string> };
     contentTransferEncoding?: { value: string };
+    constructor(nodeCounter?: { bump(): void });
     writeLine(line: string): void;
     finalize(): void;
   }

@@ -1,13 +1,12 @@
 import { own } from "../util/own.js";
-import { parseMailbox } from "./address.js";
 import type { Article } from "./article.js";
 import { bodyText, leafText } from "./body.js";
+import { Caps, MAX_GROUPS, MAX_REFERENCES } from "./caps.js";
 import { toIsoDate } from "./date.js";
 import { messageIdOf, parseNewsgroups, parseReferences, parseXref } from "./fields.js";
 import { first, type Headers, readHeaders } from "./headers.js";
 import { articleLines } from "./lines.js";
-import { mimeTree } from "./mime.js";
-import { decodeWords } from "./rfc2047.js";
+import { mimeBudget, mimeTree } from "./mime.js";
 import { leafPartOf, splitHeader } from "./single-part.js";
 import { makeSnippet } from "./snippet.js";
 import { looksWire, unwire } from "./wire.js";
@@ -41,6 +40,30 @@ export function parseArticle(raw: Buffer, opts: ParseOptions): Article {
 }
 
 /**
+ * The Article from the header alone, its snippet empty and marked in truncatedFields: for an
+ * article whose body could not be parsed within its budget. Reads only up to the first empty line.
+ * Throws ArticleParseError as parseArticle does.
+ */
+export function parseHeadersOnly(raw: Buffer, opts: ParseOptions): Article {
+  const end = headerEnd(raw);
+  const article = parse(end < 0 ? raw : raw.subarray(0, end), opts, articleLines, (lines) => ({
+    header: splitHeader(lines).fields,
+    text: () => "",
+  }));
+  article.bytes = opts.bytes ?? raw.length;
+  article.truncatedFields.push("snippet");
+  return article;
+}
+
+/** Where the line that ends the header starts (LF or CRLF line ends), or -1. */
+function headerEnd(raw: Buffer): number {
+  const lf = raw.indexOf("\n\n");
+  const crlf = raw.indexOf("\n\r\n");
+  if (lf < 0) return crlf < 0 ? -1 : crlf + 1;
+  return crlf < 0 || lf < crlf ? lf + 1 : crlf + 1;
+}
+
+/**
  * @internal parseArticle() as it was before the single-part fast path: lines split by unwire()
  * and a regex, always through emailjs-mime-parser. The reference the tests hold parseArticle() to.
  */
@@ -64,8 +87,9 @@ interface Read {
  */
 function readMime(lines: readonly string[]): Read {
   const { fields, end } = splitHeader(lines);
-  const root = mimeTree([...mimeFields(fields), "", ...lines.slice(end + 1)]);
-  return { header: fields, text: () => bodyText(root) };
+  const budget = mimeBudget();
+  const root = mimeTree([...mimeFields(fields), "", ...lines.slice(end + 1)], budget);
+  return { header: fields, text: () => bodyText(root, budget) };
 }
 
 /** The MIME fields (Content-*, MIME-Version) as header lines, "__proto__" parameters defused. */
@@ -120,30 +144,38 @@ function parse(
   if (!messageId)
     throw new ArticleParseError(`unusable Message-ID header: ${JSON.stringify(idField)}`);
 
-  const from = parseMailbox(first(headers, "from") ?? "");
+  const caps = new Caps();
+  const from = caps.from(first(headers, "from") ?? "");
   const control = first(headers, "control");
   // Owned copies throughout: these strings are cut from the article's whole text (or a decoded
   // body), which V8 would otherwise keep alive for as long as the article waits in the outbox.
   return {
     messageId,
-    newsgroups: parseNewsgroups(first(headers, "newsgroups")).map(own),
+    newsgroups: caps
+      .list("newsgroups", parseNewsgroups(first(headers, "newsgroups")), MAX_GROUPS)
+      .map(own),
     from: { name: own(from.name), address: own(from.address) },
-    subject: own(decodeWords(first(headers, "subject") ?? "")),
+    subject: own(caps.text("subject", first(headers, "subject") ?? "")),
     date: toIsoDate(first(headers, "date")),
     path: opts.path,
     snippet: own(snippet(article, opts.snippetChars ?? 300)),
     group: opts.group,
     number: opts.number,
-    xref: parseXref(first(headers, "xref")),
-    references: parseReferences(first(headers, "references")).map(own),
-    control: control ? own(control) : null,
-    organization: text(headers, "organization"),
+    xref: caps.list("xref", parseXref(first(headers, "xref")), MAX_GROUPS),
+    references: caps
+      .list("references", parseReferences(first(headers, "references")), MAX_REFERENCES, true)
+      .map(own),
+    control: control ? own(caps.text("control", control)) : null,
+    organization: text(headers, "organization", caps),
     // Newsreaders that predate User-Agent announced themselves in X-Newsreader or X-Mailer.
     userAgent:
-      text(headers, "user-agent") ?? text(headers, "x-newsreader") ?? text(headers, "x-mailer"),
+      text(headers, "user-agent", caps, "userAgent") ??
+      text(headers, "x-newsreader", caps, "userAgent") ??
+      text(headers, "x-mailer", caps, "userAgent"),
     bytes: opts.bytes ?? raw.length,
     truncated: opts.truncated ?? false,
     token: opts.token ?? null,
+    truncatedFields: caps.fields,
   };
 }
 
@@ -151,7 +183,8 @@ function snippet(article: Read, maxChars: number): string {
   return makeSnippet(article.text(maxChars), maxChars);
 }
 
-function text(headers: Headers, name: string): string | null {
+/** An unstructured field, decoded and capped (its cut reported as `field`), or null when absent. */
+function text(headers: Headers, name: string, caps: Caps, field = name): string | null {
   const value = first(headers, name);
-  return value ? own(decodeWords(value)) : null;
+  return value ? own(caps.text(field, value)) : null;
 }

@@ -5,8 +5,9 @@ import { buildNotifiers } from "../notify/build.js";
 import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
 import { articlePayload } from "../notify/payload.js";
-import { parseStored, readStored } from "../storage/load.js";
+import { parseStoredInThread, readStored } from "../storage/load.js";
 import type { StoredRef } from "../storage/method.js";
+import { ParseThread } from "../storage/parse-thread.js";
 import type { StoredArticle } from "../storage/read.js";
 import { storedAtPath, storedByToken } from "../storage/registry.js";
 import { errorMessage, UserError } from "../util/errors.js";
@@ -28,8 +29,18 @@ export async function testHook(opts: TestHookOptions): Promise<boolean> {
   const { ref, stored } = TOKEN.test(opts.file)
     ? await byToken(opts.file, setup)
     : await byFile(opts.file, setup);
-  const article = parseStored(ref, stored, config.snippetChars);
+  // In the parse thread, with its budget, as watch parses it.
+  const thread = new ParseThread();
   const name = ref.path ?? ref.token;
+  let article: Article;
+  try {
+    const parsed = await parseStoredInThread(ref, stored, config.snippetChars, thread);
+    if (parsed.overBudget)
+      process.stderr.write(`${name}: body not parsed (${parsed.overBudget}); header only\n`);
+    article = parsed.article;
+  } finally {
+    await thread.close();
+  }
 
   const out = opts.out;
   out.write(`article ${name}\n${JSON.stringify(articlePayload(article), null, 2)}\n`);

@@ -24,6 +24,7 @@ import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
 import { rekeyPending, targetKey } from "../state/target-key.js";
+import { ParseThread } from "../storage/parse-thread.js";
 import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { fileIdentity, inndBinaryFacts } from "../system/innd-binary.js";
@@ -214,8 +215,11 @@ function wire(
   const sd = systemdNotifier(log);
   let admitted = 0;
   const inndPid = new InndPidFile(join(setup.inn.run, "innd.pid"));
+  // Articles are parsed in one warm worker thread with a time and heap budget (issue 23).
+  const parseThread = new ParseThread();
   const flow = new ArticleFlow({
     spool: setup.spool,
+    parseThread,
     storage,
     activeFile: config.activeFile,
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
@@ -336,6 +340,7 @@ function wire(
           ),
         ),
     close: () => {
+      void parseThread.close();
       clearInterval(periodic);
       clearInterval(binaryTimer);
       unwatchFile(config.activeFile, onActive);

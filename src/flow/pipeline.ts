@@ -2,8 +2,9 @@ import { readFile, stat } from "node:fs/promises";
 import type { Article } from "../article/article.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "../inn/active.js";
 import type { SourceEvent } from "../sources/source.js";
-import { type LoadOptions, parseStored, readStored } from "../storage/load.js";
+import { type LoadOptions, parseStored, parseStoredInThread, readStored } from "../storage/load.js";
 import type { StorageContext, StoredRef } from "../storage/method.js";
+import type { ParseThread } from "../storage/parse-thread.js";
 import type { ReadOptions } from "../storage/read.js";
 import { storedAtPath, storedByToken } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
@@ -22,6 +23,11 @@ export interface FlowOptions {
   activeFile: string;
   read: ReadOptions;
   snippetChars: number;
+  /**
+   * Where articles are parsed: a worker thread with a time and heap budget, so that no article
+   * can stall or crash the watcher. Without one (unit tests), on this thread.
+   */
+  parseThread?: ParseThread;
   log: Log;
   /**
    * Called once per new article (never twice for one Message-ID in a run); resolves once the
@@ -201,7 +207,7 @@ export class ArticleFlow {
       this.o.log("warn", `${name}: still growing after ${stored.waitedMs} ms; read as is`);
     let article: Article;
     try {
-      article = parseStored(ref, stored, this.o.snippetChars);
+      article = await this.#parse(ref, stored, name);
     } catch (e) {
       this.o.log("warn", `${name}: unparsable article: ${errorMessage(e)}`);
       return;
@@ -216,6 +222,24 @@ export class ArticleFlow {
     }
     // Its other groups' numbers (the hard links of a crosspost) need no catch-up either.
     for (const x of article.xref) this.#numbers.add(`${x.group}:${x.number}`);
+  }
+
+  async #parse(
+    ref: StoredRef,
+    stored: Awaited<ReturnType<typeof readStored>>,
+    name: string,
+  ): Promise<Article> {
+    const thread = this.o.parseThread;
+    if (!thread) return parseStored(ref, stored, this.o.snippetChars);
+    const { article, overBudget } = await parseStoredInThread(
+      ref,
+      stored,
+      this.o.snippetChars,
+      thread,
+    );
+    if (overBudget)
+      this.o.log("warn", `${name}: body not parsed (${overBudget}); notified with its header only`);
+    return article;
   }
 
   async #groups(): Promise<ActiveGroup[]> {

@@ -94,6 +94,7 @@ export function digestArticle(articles: readonly Article[], link: string): Artic
     userAgent: null,
     bytes: articles.reduce((sum, a) => sum + a.bytes, 0),
     truncated: false,
+    truncatedFields: [],
   };
 }
 

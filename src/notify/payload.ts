@@ -24,6 +24,7 @@ export type ArticlePayload = Pick<
   | "bytes"
   | "truncated"
   | "token"
+  | "truncatedFields"
 >;
 
 /** A fresh object (no shared arrays) with the contract's fields in the contract's order. */
@@ -46,6 +47,8 @@ export function articlePayload(a: Article): ArticlePayload {
     bytes: a.bytes,
     truncated: a.truncated,
     token: a.token,
+    // An article journaled by an older version has none.
+    truncatedFields: [...(a.truncatedFields ?? [])],
   };
 }
 

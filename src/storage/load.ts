@@ -1,6 +1,12 @@
 import type { Article } from "../article/article.js";
-import { parseArticle } from "../article/parse.js";
+import {
+  ArticleParseError,
+  type ParseOptions,
+  parseArticle,
+  parseHeadersOnly,
+} from "../article/parse.js";
 import type { StoredRef } from "./method.js";
+import type { ParseThread } from "./parse-thread.js";
 import { type ReadOptions, readWhenComplete, type StoredArticle } from "./read.js";
 
 export interface LoadOptions {
@@ -38,17 +44,45 @@ export async function readStored(ref: StoredRef, o: LoadOptions): Promise<Stored
   };
 }
 
+type Stored = Pick<StoredArticle, "raw" | "bytes" | "truncated">;
+
 /**
  * Pure: the bytes of a stored article → the Article. Group and number come from where it is stored
  * when that says them (tradspool), else from the article's first Xref entry (where innd filed it).
  * Throws when the bytes are not an article.
  */
-export function parseStored(
+export function parseStored(ref: StoredRef, stored: Stored, snippetChars: number): Article {
+  return located(ref, parseArticle(stored.raw, parseOptions(ref, stored, snippetChars)));
+}
+
+/**
+ * parseStored in the parse thread, within its budget. An article over the budget is still an
+ * article: it comes back from its header alone, with `overBudget` saying why, for a warning.
+ * Throws (ArticleParseError) when the bytes are not an article.
+ */
+export async function parseStoredInThread(
   ref: StoredRef,
-  stored: Pick<StoredArticle, "raw" | "bytes" | "truncated">,
+  stored: Stored,
   snippetChars: number,
-): Article {
-  const article = parseArticle(stored.raw, {
+  thread: ParseThread,
+): Promise<{ article: Article; overBudget?: string }> {
+  const opts = parseOptions(ref, stored, snippetChars);
+  const outcome = await thread.parse(stored.raw, opts);
+  switch (outcome.kind) {
+    case "parsed":
+      return { article: located(ref, outcome.article) };
+    case "unparsable":
+      throw new ArticleParseError(outcome.reason);
+    case "over-budget":
+      return {
+        article: located(ref, parseHeadersOnly(stored.raw, opts)),
+        overBudget: outcome.reason,
+      };
+  }
+}
+
+function parseOptions(ref: StoredRef, stored: Stored, snippetChars: number): ParseOptions {
+  return {
     path: ref.path,
     token: ref.token,
     group: ref.group ?? "",
@@ -56,7 +90,10 @@ export function parseStored(
     snippetChars,
     truncated: stored.truncated,
     bytes: stored.bytes,
-  });
+  };
+}
+
+function located(ref: StoredRef, article: Article): Article {
   if (ref.group === null && article.xref[0]) Object.assign(article, article.xref[0]);
   return article;
 }

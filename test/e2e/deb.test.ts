@@ -44,6 +44,7 @@ describe("the Debian package", () => {
 
   it.each([
     ["-rwxr-xr-x", "./usr/lib/newsnotify/newsnotify.js"],
+    ["-rw-r--r--", "./usr/lib/newsnotify/parse-thread-main.js"],
     ["-rw-r--r--", "./usr/lib/newsnotify/trace.bt"],
     ["lrwxrwxrwx", "./usr/bin/newsnotify -> ../lib/newsnotify/newsnotify.js"],
     ["-rw-r--r--", "./usr/lib/systemd/system/newsnotify.service"],
@@ -79,9 +80,11 @@ describe("the Debian package", () => {
     expect(fromDeb.stdout).toContain("tracepoint:syscalls:sys_enter_openat");
   });
 
-  it("parses a multipart article with the MIME parser inside the bundle", async () => {
+  it("parses a multipart article with the MIME parser inside the bundle, in the parse thread", async () => {
     const r = await runBundle(["test-hook", MULTIPART]);
     expect(r.exitCode, r.stderr).toBe(0);
+    // A parse thread that cannot start would say so, and the snippet would be empty.
+    expect(r.stderr).toBe("");
     const fromCheckout = execFileSync(BIN, ["test-hook", MULTIPART], { encoding: "utf8" });
     expect(r.stdout).toBe(fromCheckout);
   });

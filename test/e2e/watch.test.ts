@@ -3,9 +3,6 @@
  * (spawned as users run it) traces innd with the real bpftrace, and a real HTTP receiver on
  * 127.0.0.1 gets the webhook. One notification per article, with the contract's fields.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureGroup,
@@ -16,7 +13,7 @@ import {
   spool,
 } from "../helpers/inn.js";
 import { type ReceivedRequest, type Receiver, startReceiver } from "../helpers/receiver.js";
-import { startWatch, type Watcher } from "../helpers/watch.js";
+import { startWatch, type Watcher, webhookConfig } from "../helpers/watch.js";
 
 const DEEP = "a.b.c.d.e.f.g.h.i";
 // Dated now, to the second: innd refuses an article older than its artcutoff (10 days), so a date
@@ -119,12 +116,7 @@ describe("newsnotify watch on a real innd", () => {
     ensureInnd();
     for (const g of ["local.test", DEEP]) ensureGroup(g);
     rx = await startReceiver();
-    const dir = mkdtempSync(join(tmpdir(), "newsnotify-e2e-"));
-    const config = join(dir, "config.yaml");
-    writeFileSync(
-      config,
-      `mode: auto\nstateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n`,
-    );
+    const config = webhookConfig(`${rx.url}/hook`, "newsnotify-e2e-");
     watcher = startWatch(config);
     await watcher.waitForLine(/ready: /);
     for (const c of cases) post(c.article);

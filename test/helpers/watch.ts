@@ -1,4 +1,7 @@
 /** Runs `bin/newsnotify watch` as users do, and collects what it logs. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { execa, type ResultPromise } from "execa";
 
@@ -79,4 +82,15 @@ export function startWatch(configFile: string, o: WatchOptions = {}): Watcher {
       return (await proc).exitCode;
     },
   };
+}
+
+/** A config file (in a new temporary directory) that sends every article to one webhook URL. */
+export function webhookConfig(url: string, prefix = "newsnotify-e2e-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const config = join(dir, "config.yaml");
+  writeFileSync(
+    config,
+    `mode: auto\nstateDir: ${join(dir, "state")}\nnotifiers:\n  - type: webhook\n    url: ${url}\n`,
+  );
+  return config;
 }

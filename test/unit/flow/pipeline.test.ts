@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { ArticleFlow } from "../../../src/flow/pipeline.js";
+import { ParseThread } from "../../../src/storage/parse-thread.js";
 
 /** A tradspool with local/test/1, a wire-format article crossposted to local.other:7. */
 function spoolWithArticle(): { spool: string; path: string } {
@@ -58,5 +59,39 @@ describe("ArticleFlow", () => {
     expect(flow.seen("local.other", 7)).toBe(true);
     await flow.article(path); // done with: a no-op
     expect(delivered).toHaveLength(1);
+  });
+
+  it("an article whose parse runs over its budget is delivered from its header, with a warning naming it", async () => {
+    const { spool, path } = spoolWithArticle();
+    // The stand-in parser hangs on an article that starts with "HANG".
+    writeFileSync(path, "HANG: 1\r\nMessage-ID: <hang@x>\r\nSubject: s\r\n\r\nbody\r\n.\r\n");
+    const thread = new ParseThread(
+      { timeMs: 500, heapMb: 64 },
+      new URL("../../helpers/workers/parse-fake.mjs", import.meta.url),
+    );
+    const delivered: Article[] = [];
+    const logs: string[] = [];
+    const flow = new ArticleFlow({
+      spool,
+      activeFile: join(spool, "active"),
+      read: { maxBytes: 1 << 20, timeoutMs: 1000 },
+      snippetChars: 100,
+      parseThread: thread,
+      log: (level, message) => logs.push(`${level} ${message}`),
+      deliver: (article) => {
+        delivered.push(article);
+      },
+    });
+    try {
+      await flow.article(path);
+    } finally {
+      await thread.close();
+    }
+    expect(delivered).toMatchObject([
+      { messageId: "<hang@x>", snippet: "", truncatedFields: ["snippet"] },
+    ]);
+    expect(logs).toEqual([
+      `warn ${path}: body not parsed (over its 500 ms time budget); notified with its header only`,
+    ]);
   });
 });

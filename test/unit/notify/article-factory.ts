@@ -23,6 +23,7 @@ export function makeArticle(overrides: Partial<Article> = {}): Article {
     bytes: 512,
     truncated: false,
     token: null,
+    truncatedFields: [],
     ...overrides,
   };
 }

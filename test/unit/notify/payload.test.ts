@@ -22,6 +22,7 @@ describe("articlePayload", () => {
       "bytes",
       "truncated",
       "token",
+      "truncatedFields",
     ]);
   });
 
@@ -44,6 +45,7 @@ describe("articlePayload", () => {
       userAgent: "tin/2.6",
       bytes: 2048,
       truncated: true,
+      truncatedFields: ["subject", "references"],
     });
     const { ...expected } = article;
     expect(articlePayload(article)).toEqual(expected);
@@ -55,11 +57,13 @@ describe("articlePayload", () => {
     payload.newsgroups.push("x");
     payload.from.name = "x";
     payload.references.push("x");
+    payload.truncatedFields.push("x");
     const first = payload.xref[0];
     if (first) first.number = -1;
     expect(article.newsgroups).toEqual(["local.test"]);
     expect(article.from.name).toBe("Ada Lovelace");
     expect(article.references).toEqual([]);
+    expect(article.truncatedFields).toEqual([]);
     expect(article.xref[0]?.number).toBe(article.number);
   });
 });

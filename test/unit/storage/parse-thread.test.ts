@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { parseStoredInThread } from "../../../src/storage/load.js";
+import { ParseThread } from "../../../src/storage/parse-thread.js";
+
+const fake = new URL("../../helpers/workers/parse-fake.mjs", import.meta.url);
+const opts = { path: null, group: "g", number: 1 };
+const bytes = (s: string) => Buffer.from(s, "latin1");
+let thread: ParseThread;
+
+afterEach(() => thread.close());
+
+describe("ParseThread", { timeout: 60_000 }, () => {
+  it("one warm thread parses article after article", async () => {
+    thread = new ParseThread({ timeMs: 30_000, heapMb: 64 }, fake);
+    const outcomes = await Promise.all(["a", "b", "c"].map((id) => thread.parse(bytes(id), opts)));
+    expect(outcomes.map((o) => o.kind === "parsed" && o.article.messageId)).toEqual([
+      "<a>",
+      "<b>",
+      "<c>",
+    ]);
+  });
+
+  it.each([
+    ["runs over its time", "HANG", { timeMs: 1000, heapMb: 64 }, "over its 1000 ms time budget"],
+    ["runs out of heap", "HOARD", { timeMs: 60_000, heapMb: 32 }, "over its 32 MB heap budget"],
+    ["throws", "THROW", { timeMs: 30_000, heapMb: 64 }, "parser failed: TypeError: boom"],
+  ])(
+    "an article whose parse %s costs that article only: the next one parses",
+    async (_, first, budget, reason) => {
+      thread = new ParseThread(budget, fake);
+      const [bad, good] = await Promise.all([
+        thread.parse(bytes(first), opts),
+        thread.parse(bytes("next"), opts),
+      ]);
+      expect(bad).toEqual({ kind: "over-budget", reason });
+      expect(good).toMatchObject({ kind: "parsed", article: { messageId: "<next>" } });
+    },
+  );
+
+  it("copies only the article's bytes, and the caller keeps them", async () => {
+    thread = new ParseThread({ timeMs: 30_000, heapMb: 64 }, fake);
+    const big = Buffer.from("xyz\n".repeat(1000));
+    const view = big.subarray(0, 3);
+    await expect(thread.parse(view, opts)).resolves.toMatchObject({
+      article: { messageId: "<xyz>" },
+    });
+    expect(view.toString()).toBe("xyz");
+  });
+});
+
+describe("parseStoredInThread", { timeout: 60_000 }, () => {
+  const ref = { method: null, path: "/spool/g/1", token: null, group: "g", number: 1 };
+
+  it("over budget: the article from its header alone, and why", async () => {
+    thread = new ParseThread({ timeMs: 1000, heapMb: 64 }, fake);
+    const raw = bytes("HANG: 1\r\nMessage-ID: <h@x>\r\nSubject: s\r\n\r\nbody\r\n.\r\n");
+    const { article, overBudget } = await parseStoredInThread(
+      ref,
+      { raw, bytes: raw.length, truncated: false },
+      300,
+      thread,
+    );
+    expect(overBudget).toBe("over its 1000 ms time budget");
+    expect(article).toMatchObject({
+      messageId: "<h@x>",
+      subject: "s",
+      snippet: "",
+      path: "/spool/g/1",
+      bytes: raw.length,
+      truncatedFields: ["snippet"],
+    });
+  });
+
+  it("not an article: ArticleParseError, as parseStored throws", async () => {
+    thread = new ParseThread({ timeMs: 30_000, heapMb: 64 }, fake);
+    const raw = bytes("NOTANARTICLE\n\nbody\n");
+    await expect(
+      parseStoredInThread(ref, { raw, bytes: raw.length, truncated: false }, 300, thread),
+    ).rejects.toThrow("no Message-ID header");
+  });
+});
