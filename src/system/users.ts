@@ -13,11 +13,11 @@ export function idFromEntry(line: string): number | null {
   return id !== undefined && /^\d+$/.test(id) ? Number(id) : null;
 }
 
-/** Pure: a getent passwd line → uid and primary gid, or null. */
-export function passwdEntry(line: string): { uid: number; gid: number } | null {
+/** Pure: a getent passwd line → uid, primary gid and home directory, or null. */
+export function passwdEntry(line: string): { uid: number; gid: number; home: string } | null {
   const f = line.trim().split(":");
   if (f.length < 4 || !/^\d+$/.test(f[2] ?? "") || !/^\d+$/.test(f[3] ?? "")) return null;
-  return { uid: Number(f[2]), gid: Number(f[3]) };
+  return { uid: Number(f[2]), gid: Number(f[3]), home: f[5] || "/" };
 }
 
 async function getent(db: "passwd" | "group", name: string): Promise<string | null> {
@@ -36,13 +36,21 @@ async function getent(db: "passwd" | "group", name: string): Promise<string | nu
  * The user INN runs as (inn.conf's runasuser, "news" by default) and its group (runasgroup, else
  * the user's primary group), through NSS (getent): null when there is no such user.
  */
-export async function lookupUser(user: string, group?: string): Promise<RunAsUser | null> {
+export async function lookupUser(
+  user: string,
+  group?: string,
+): Promise<(RunAsUser & { home: string }) | null> {
   const entry = passwdEntry((await getent("passwd", user)) ?? "");
   if (!entry) return null;
   let gid = entry.gid;
   if (group) {
-    const g = idFromEntry((await getent("group", group)) ?? "");
+    const g = await lookupGroup(group);
     if (g !== null) gid = g;
   }
-  return { uid: entry.uid, gid, name: user };
+  return { uid: entry.uid, gid, name: user, home: entry.home };
+}
+
+/** A group's gid through NSS, or null when there is none. */
+export async function lookupGroup(group: string): Promise<number | null> {
+  return idFromEntry((await getent("group", group)) ?? "");
 }

@@ -30,10 +30,23 @@ const realIO: TrustIO = {
   euid: process.geteuid?.() ?? 0,
 };
 
-/** Why root must not run `file` as itself, or null when it and its directories are root's alone. */
+/** Who else than root may own the file and its directories; whether sticky directories (/tmp) pass. */
+export interface TrustRule {
+  owners: readonly number[];
+  stickyDirs: boolean;
+}
+
+const ROOT_ALONE: TrustRule = { owners: [0], stickyDirs: false };
+
+/**
+ * Why root must not run (or read its orders from) `file`, or null when it and the directories above
+ * it are owned by `rule.owners` and writable by no one else: ssh's StrictModes, over the real path
+ * and the path as named (whoever may replace a symlink may redirect it).
+ */
 export async function untrustedBecause(
   file: string,
   io: Pick<TrustIO, "stat" | "realpath"> = realIO,
+  rule: TrustRule = ROOT_ALONE,
 ): Promise<string | null> {
   let real: string;
   try {
@@ -48,8 +61,12 @@ export async function untrustedBecause(
       const st = await io.stat(p);
       const what =
         p === real ? (real === file ? "it" : `its target ${real}`) : `its directory ${p}`;
-      if (st.uid !== 0) return `${what} belongs to uid ${st.uid}, not root`;
-      if (st.mode & 0o022) {
+      if (!rule.owners.includes(st.uid)) {
+        const who = rule.owners.map((u) => (u === 0 ? "root" : `uid ${u}`)).join(" or ");
+        return `${what} belongs to uid ${st.uid}, not ${who}`;
+      }
+      const sticky = rule.stickyDirs && p !== real && (st.mode & 0o1000) !== 0;
+      if (st.mode & 0o022 && !sticky) {
         const who = st.mode & 0o002 ? "others" : "its group";
         return `${what} is writable by ${who} (mode 0${(st.mode & 0o7777).toString(8)})`;
       }
