@@ -42,7 +42,7 @@ const schema = z
       .array(z.string().regex(ENV_NAME, "expected an environment variable name"))
       .optional()
       .describe(
-        "Names of newsnotify's environment variables the program gets; it gets no others (only PATH, LANG and HOME by default): never the secrets the config takes from ${env:…}.",
+        "Names of newsnotify's environment variables the program gets; it gets no others (only PATH, LANG and HOME by default): never the secrets the config takes from the environment.",
       ),
     ...routing,
   })
