@@ -39,32 +39,43 @@ export async function inndProcess(pathrun: string, want: InndWant): Promise<Innd
 /**
  * Which process is *this* INN's innd: the one its pid file (pathrun/innd.pid) names. A uprobe on
  * innd's binary also fires in any other innd started from it (a test or benchmark instance with its
- * own inn.conf), whose tokens mean nothing in our spool. Re-read when an unknown pid shows up (innd
- * restarted), at most once a second.
+ * own inn.conf), whose tokens mean nothing in our spool, and a file probe in any process of INN's
+ * user that names itself innd. Re-read when an unknown pid shows up (innd restarted), at most once
+ * a second: an unknown pid within a second of the last read waits for the next read instead of
+ * being turned away (a restarted innd's first articles are not lost to a stranger's flood).
  */
 export class InndPidFile {
   #pid: number | null = null;
   #readAt = Number.NEGATIVE_INFINITY;
+  #reading: Promise<void> | null = null;
 
   constructor(
     private readonly path: string,
     private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   async isOurs(pid: number): Promise<boolean> {
     if (pid === this.#pid) return true;
-    if (this.now() - this.#readAt >= 1000) {
-      this.#readAt = this.now();
-      try {
-        const text = (await readFile(this.path, "utf8")).trim();
-        this.#pid = /^\d+$/.test(text) ? Number(text) : null;
-      } catch {
-        // No pid file: the kernel already kept only INN's user's innd (the probes' uid filter).
-        this.#pid = null;
-        return true;
-      }
-    }
+    this.#reading ??= this.#read().finally(() => {
+      this.#reading = null;
+    });
+    await this.#reading;
     return this.#pid === null || pid === this.#pid;
+  }
+
+  async #read(): Promise<void> {
+    const wait = this.#readAt + 1000 - this.now();
+    if (wait > 0) await this.sleep(wait);
+    this.#readAt = this.now();
+    try {
+      const text = (await readFile(this.path, "utf8")).trim();
+      this.#pid = /^\d+$/.test(text) ? Number(text) : null;
+    } catch {
+      // No pid file: the kernel already kept only INN's user's innd (the probes' uid filter).
+      this.#pid = null;
+    }
   }
 }
 
