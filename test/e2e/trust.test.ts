@@ -5,7 +5,7 @@
  * new article file in the spool; a real post still is notified.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import {
   post,
   requirePrerequisites,
   spool,
+  spoolFile,
 } from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import { startWatch, type Watcher } from "../helpers/watch.js";
@@ -48,18 +49,6 @@ function asFakeInnd(user: string, path: string, flags: string, data = ""): void 
   ]);
 }
 
-/** The spool file innd filed an article in (its Message-ID is in the file). */
-function spoolFile(id: string): string {
-  const dir = join(spool(), ...GROUP.split("."));
-  const names = readdirSync(dir)
-    .filter((n) => /^\d+$/.test(n))
-    .sort((a, b) => Number(b) - Number(a));
-  for (const n of names.slice(0, 200)) {
-    if (readFileSync(join(dir, n), "latin1").includes(id)) return join(dir, n);
-  }
-  throw new Error(`${id} not found in ${dir}`);
-}
-
 const article = (id: string, subject: string) =>
   `Message-ID: ${id}\nFrom: trust@example.net\nNewsgroups: ${GROUP}\nSubject: ${subject}\n\nbody\n`;
 
@@ -85,7 +74,7 @@ describe("trust only innd (real bpftrace, tracepoint mode)", () => {
   it("another user's process named innd is not seen; INN's innd still is", async () => {
     const old = newMessageId("trust-old");
     post(article(old, "an old article"));
-    const oldFile = spoolFile(old);
+    const oldFile = spoolFile(GROUP, old);
 
     rx = await startReceiver();
     const dir = mkdtempSync(join(tmpdir(), "newsnotify-trust-"));
