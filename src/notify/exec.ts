@@ -149,19 +149,17 @@ interface Identity {
 }
 
 /**
- * The program's user, group and environment: PATH (the system's), LANG and HOME (the user's home
- * when `user` is set), then the variables `env` names, copied from newsnotify's environment. Nothing
+ * The program's user, group and environment: PATH (the system's), LANG (when newsnotify has one)
+ * and HOME (the user's home when `user` is set), then the variables `env` names, copied from newsnotify's environment. Nothing
  * else: the watcher's environment holds the secrets its config takes from ${env:…}.
  */
 export async function resolveIdentity(
   o: Pick<ExecOptions, "user" | "group" | "env">,
   from: NodeJS.ProcessEnv,
 ): Promise<Identity> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: SAFE_PATH,
-    LANG: from.LANG ?? "C.UTF-8",
-    HOME: from.HOME ?? "/",
-  };
+  const env: NodeJS.ProcessEnv = { PATH: SAFE_PATH, HOME: from.HOME ?? "/" };
+  // LANG only as newsnotify has it: unset means the C locale, which the program keeps too.
+  if (from.LANG !== undefined) env.LANG = from.LANG;
   const out: Identity = { env };
   if (o.user !== undefined) {
     const found = await lookupUser(o.user);
