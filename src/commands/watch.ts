@@ -9,7 +9,9 @@ import { ArticleFlow } from "../flow/pipeline.js";
 import {
   chooseFor,
   gatherHost,
+  inndWant,
   loadSetup,
+  ownInndPids,
   programContext,
   type Setup,
   storageContext,
@@ -28,7 +30,7 @@ import { ParseThread } from "../storage/parse-thread.js";
 import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { fileIdentity, inndBinaryFacts } from "../system/innd-binary.js";
-import { InndPidFile, inndProcess, ownInndPids, runningInode } from "../system/innd-process.js";
+import { InndPidFile, inndProcess, runningInode } from "../system/innd-process.js";
 import { systemdNotifier } from "../system/sdnotify.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
@@ -306,15 +308,12 @@ function wire(
   const checkBinary = async () => {
     const current = supervisor.program;
     if (!current?.binary || attachedIno === null) return;
-    const innd = await inndProcess(config.process, setup.inn.run);
+    const want = inndWant(setup);
+    const innd = want ? await inndProcess(setup.inn.run, want) : null;
     const running = innd ? await runningInode(innd.pid, current.binary) : null;
     if (running === null || running === attachedIno) return;
     attachedIno = null;
-    host.innd = await inndBinaryFacts({
-      comm: config.process,
-      pathbin: setup.inn.bin,
-      pids: await ownInndPids(setup.inn.run, config.process),
-    });
+    host.innd = await inndBinaryFacts(await ownInndPids(setup));
     await supervisor.handover(`innd runs a new ${current.binary} (upgraded?)`);
     void catchUp.request("innd's binary replaced");
   };

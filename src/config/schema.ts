@@ -1,10 +1,12 @@
 /** The config file (YAML or JSON): one schema with a description and default per key, all problems at once. */
+
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "../util/errors.js";
 import { parseListen } from "../util/listen.js";
+import { checkConfigFile } from "./file-trust.js";
 import {
   inheritLink,
   linkPattern,
@@ -178,6 +180,7 @@ export async function loadConfig(
   } catch (error) {
     throw new ConfigError([`${file}: cannot read: ${(error as Error).message}`], { cause: error });
   }
+  await checkConfigFile(file);
   return parseConfig(parseYaml(text, file), defaults, file);
 }
 

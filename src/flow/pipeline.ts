@@ -96,6 +96,7 @@ export class ArticleFlow {
     const traced: Sighting = { via: "trace", at: Date.now() };
     switch (ev.kind) {
       case "file": {
+        if (!(await this.#fromOwnInnd(ev.pid))) return;
         // Files outside the spool (history, overview, logs) are innd's business, not ours.
         for (const path of ev.paths) {
           const ref = storedAtPath(path, this.#storage);
@@ -127,15 +128,7 @@ export class ArticleFlow {
         // A handover's two programs both see an article: the Message-ID, when the probe had it
         // whole, saves a read.
         if (ev.messageId !== "" && this.#ids.has(ev.messageId)) return;
-        if (this.o.ownInnd && !(await this.o.ownInnd(ev.pid))) {
-          if (this.#strangers.add(String(ev.pid))) {
-            this.o.log(
-              "warn",
-              `ignoring articles stored by innd pid ${ev.pid}: not this INN's innd (another instance?)`,
-            );
-          }
-          return;
-        }
+        if (!(await this.#fromOwnInnd(ev.pid))) return;
         let ref: StoredRef;
         try {
           ref = await storedByToken(ev.token, this.#storage);
@@ -154,6 +147,18 @@ export class ArticleFlow {
         this.o.log("warn", ev.text);
         return;
     }
+  }
+
+  /** Whether `pid` is this INN's innd; another (an instance with its own inn.conf) is named once. */
+  async #fromOwnInnd(pid: number): Promise<boolean> {
+    if (!this.o.ownInnd || (await this.o.ownInnd(pid))) return true;
+    if (this.#strangers.add(String(pid))) {
+      this.o.log(
+        "warn",
+        `ignoring articles stored by innd pid ${pid}: not this INN's innd (another instance?)`,
+      );
+    }
+    return false;
   }
 
   /** Whether this run has handled group:number (traced, caught up, or named in an Xref). */

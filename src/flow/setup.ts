@@ -13,8 +13,10 @@ import { localOverview } from "../storage/nntp-overview.js";
 import { TokenReader } from "../storage/token-reader.js";
 import { hostFacts } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
-import { ownInndPids } from "../system/innd-process.js";
+import { type InndWant, ownInnd } from "../system/innd-process.js";
+import { lookupUser } from "../system/users.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
+import type { RunAsUser } from "../util/trusted-program.js";
 
 export interface Setup {
   config: Config;
@@ -23,11 +25,22 @@ export interface Setup {
   spool: string;
   /** INN's storage.conf: which method stores which groups (innd must be restarted to change it). */
   storage: StorageConf;
+  /**
+   * INN's user (inn.conf runasuser and runasgroup; news): innd runs as it, the probes filter on its
+   * uid, and INN's programs that root cannot trust run as it. Null when there is no such user.
+   */
+  innUser: RunAsUser | null;
 }
 
 /** Config file (or none) + INN's own paths → validated settings. Throws UserError / ConfigError. */
 export async function loadSetup(configFile: string | undefined): Promise<Setup> {
-  const inn = await innPaths();
+  // innconfval runs before inn.conf names INN's user: an untrusted one runs as news, INN's default.
+  const news = await lookupUser("news");
+  const inn = await innPaths(news);
+  const innUser =
+    inn.user === "news" && (inn.group === "news" || news === null)
+      ? news
+      : await lookupUser(inn.user, inn.group);
   const config = await loadConfig(configFile, { spool: inn.spool, activeFile: inn.activeFile });
   let spool: string;
   try {
@@ -39,7 +52,7 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
       EXIT.prerequisite,
     );
   }
-  return { config, inn, spool, storage: await readStorageConf(inn.etc) };
+  return { config, inn, spool, storage: await readStorageConf(inn.etc), innUser };
 }
 
 /** The storage methods storage.conf sends articles to (trash stores nothing); [] when unknown. */
@@ -54,8 +67,8 @@ export function storageContext(setup: Setup): StorageContext {
   return {
     spool: setup.spool,
     tradspoolGroups: new TradspoolGroups(inn.pathspool),
-    tokenReader: new TokenReader({ bin: join(inn.bin, "sm") }),
-    overview: localOverview(inn.bin),
+    tokenReader: new TokenReader({ bin: join(inn.bin, "sm"), runAs: setup.innUser }),
+    overview: localOverview(inn.bin, setup.innUser),
     filesByNumber: (group) => storedAsFilesByNumber(storage, group),
   };
 }
@@ -94,6 +107,7 @@ export async function programContext(
 ): Promise<ProgramContext> {
   return {
     comm: setup.config.process,
+    uid: inndUid(setup),
     spool: setup.spool,
     deepestGroup: await activeDepth(setup.config.activeFile),
     depthMargin: setup.config.depthMargin,
@@ -102,11 +116,34 @@ export async function programContext(
   };
 }
 
+/** The uid innd runs as (INN's user), which every probe filters on. */
+export function inndUid(setup: Setup): number {
+  if (setup.innUser) return setup.innUser.uid;
+  throw new UserError(
+    `INN's user ${JSON.stringify(setup.inn.user)} (inn.conf runasuser) does not exist here, so ` +
+      "newsnotify cannot tell innd from another process named innd. Is INN installed? " +
+      `(checked with getent passwd ${setup.inn.user})`,
+    EXIT.prerequisite,
+  );
+}
+
+/** What makes a process this INN's innd (its pid file, name, user and binary); null without a user. */
+export function inndWant(setup: Setup): InndWant | null {
+  if (!setup.innUser) return null;
+  return { comm: setup.config.process, uid: setup.innUser.uid, pathbin: setup.inn.bin };
+}
+
+/** This INN's running innd as its pid file names it, checked, or why there is none. */
+export async function ownInndPids(setup: Setup): Promise<{ pids: number[]; notRunning?: string }> {
+  const want = inndWant(setup);
+  if (!want) return { pids: [], notRunning: `INN's user ${setup.inn.user} does not exist` };
+  const own = await ownInnd(setup.inn.run, want);
+  return own.ok ? { pids: [own.pid] } : { pids: [], notRunning: own.reason };
+}
+
 /** What this host offers the sources (kernel, bpftrace, innd's binary), read once per command. */
 export async function gatherHost(setup: Setup): Promise<HostFacts> {
-  const comm = setup.config.process;
-  const pids = await ownInndPids(setup.inn.run, comm);
-  return hostFacts(setup.config.bpftrace, { comm, pathbin: setup.inn.bin, pids });
+  return hostFacts(setup.config.bpftrace, await ownInndPids(setup));
 }
 
 /** The source to run for this setup (mode, or `setting` from the command line) on this host. */

@@ -1,31 +1,35 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { type RunAsUser, type SpawnIdentity, spawnIdentity } from "../util/trusted-program.js";
 
 const MESSAGE_ID = /^<[^\s<>\0]{1,248}>$/;
 
 /**
  * Storage tokens of Message-IDs, from innd's history (INN's `grephistory -s`: Message-IDs on stdin,
  * one per line; it prints the token of each it has stored, in order, and nothing for the others).
- * Two execs for the whole list; no shell. Returns Message-ID → token for those it has.
+ * Two execs for the whole list; no shell. Returns Message-ID → token for those it has. A grephistory
+ * that root cannot trust runs as `runAs` (util/trusted-program.ts).
  */
 export async function historyTokens(
   messageIds: readonly string[],
   pathbin: string,
   timeoutMs = 60_000,
+  runAs?: RunAsUser | null,
 ): Promise<Map<string, string>> {
   const ids = [...new Set(messageIds)].filter((id) => MESSAGE_ID.test(id));
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
   const bin = join(pathbin, "grephistory");
   if (!existsSync(bin)) throw new Error(`INN's grephistory not found at ${bin}`);
+  const as = await spawnIdentity(bin, runAs);
   // -s prints one line per Message-ID history knows (its token, or /dev/null when it has none) and
   // nothing for the others, so the unknown ones (-i prints them) are taken out first to keep the
   // answers aligned.
-  const unknown = new Set(await run(bin, ["-i"], `${ids.join("\n")}\n`, timeoutMs));
+  const unknown = new Set(await run(bin, ["-i"], `${ids.join("\n")}\n`, timeoutMs, as));
   const known = ids.filter((id) => !unknown.has(id));
   if (known.length === 0) return out;
-  const lines = await run(bin, ["-s"], `${known.join("\n")}\n`, timeoutMs);
+  const lines = await run(bin, ["-s"], `${known.join("\n")}\n`, timeoutMs, as);
   if (lines.length !== known.length) {
     throw new Error(
       `grephistory -s answered ${lines.length} lines for ${known.length} Message-IDs`,
@@ -38,9 +42,15 @@ export async function historyTokens(
   return out;
 }
 
-function run(bin: string, args: string[], input: string, timeoutMs: number): Promise<string[]> {
+function run(
+  bin: string,
+  args: string[],
+  input: string,
+  timeoutMs: number,
+  as: SpawnIdentity,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"], shell: false });
+    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"], shell: false, ...as });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { type RunAsUser, spawnIdentity } from "../util/trusted-program.js";
 
 const run = promisify(execFile);
 
@@ -26,6 +27,9 @@ export interface InnPaths {
   bin: string;
   /** pathrun: innd.pid. */
   run: string;
+  /** runasuser and runasgroup: the user innd runs as (news). */
+  user: string;
+  group: string;
   /** Where these came from, for `doctor`. */
   source: string;
 }
@@ -37,26 +41,52 @@ const FALLBACK: InnPaths = {
   pathspool: "/var/spool/news",
   bin: "/usr/lib/news/bin",
   run: "/run/news",
+  user: "news",
+  group: "news",
   source: "built-in defaults (innconfval not found)",
 };
 
-/** Asks INN itself (innconfval) where its spool and active file are. Never throws. */
-export async function innPaths(): Promise<InnPaths> {
-  const bin = INNCONFVAL.find((p) => existsSync(p)) ?? "innconfval";
+/**
+ * Asks INN itself (innconfval) where its spool and active file are. Never throws. Only INN's own
+ * paths are tried, never $PATH (root would run whatever a PATH entry holds); an innconfval that root
+ * cannot trust runs as `runAs` (util/trusted-program.ts), and one that cannot run at all leaves the
+ * built-in defaults, which `source` names.
+ */
+export async function innPaths(runAs?: RunAsUser | null): Promise<InnPaths> {
+  const bin = INNCONFVAL.find((p) => existsSync(p));
+  if (!bin) return FALLBACK;
   try {
+    const identity = await spawnIdentity(bin, runAs);
     const { stdout } = await run(
       bin,
       ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin", "pathrun"],
-      {
-        timeout: 10_000,
-      },
+      { timeout: 10_000, ...identity },
     );
     const [spool, db, etc, pathspool, pathbin, pathrun] = stdout.split("\n").map((s) => s.trim());
     if (!spool || !db || !etc || !pathspool || !pathbin || !pathrun) return FALLBACK;
     const activeFile = join(db, "active");
-    return { spool, activeFile, etc, pathspool, bin: pathbin, run: pathrun, source: bin };
-  } catch {
-    return FALLBACK;
+    // INN before 2.7 has no runasuser/runasgroup: then news, its built-in user.
+    const [user, group] = await run(bin, ["runasuser", "runasgroup"], {
+      timeout: 10_000,
+      ...identity,
+    }).then(
+      (r) => r.stdout.split("\n").map((s) => s.trim()),
+      () => ["news", "news"],
+    );
+    const source = identity.uid === undefined ? bin : `${bin} (run as uid ${identity.uid})`;
+    return {
+      spool,
+      activeFile,
+      etc,
+      pathspool,
+      bin: pathbin,
+      run: pathrun,
+      user: user || "news",
+      group: group || "news",
+      source,
+    };
+  } catch (e) {
+    return { ...FALLBACK, source: `built-in defaults (${bin}: ${(e as Error).message})` };
   }
 }
 

@@ -1,11 +1,18 @@
 import { spawn } from "node:child_process";
 import { z } from "zod";
 import type { Article } from "../article/article.js";
+import { lookupGroup, lookupUser } from "../system/users.js";
 import { printable } from "../util/printable.js";
 import { defineNotifier, type OptionsOf } from "./definition.js";
 import type { Notifier } from "./notifier.js";
 import { articlePayload, payloadJson } from "./payload.js";
 import { routing, timeoutMs } from "./schema-parts.js";
+
+/** A user or group: a name as useradd takes it, or a number. */
+const ACCOUNT = /^(?:[A-Za-z_][A-Za-z0-9._-]{0,31}\$?|\d{1,10})$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** What the program's PATH is: the system's, not whatever newsnotify was started with. */
+const SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const schema = z
   .strictObject({
@@ -19,13 +26,33 @@ const schema = z
         "Program and arguments (argv, never run through a shell); the JSON payload is its stdin.",
       ),
     timeoutMs: timeoutMs(30_000),
+    user: z
+      .string()
+      .regex(ACCOUNT, "expected a user name or a numeric uid")
+      .optional()
+      .describe(
+        "Run the program as this user (name or uid; needs root), e.g. nobody. Unset: as newsnotify runs (root under the package's unit).",
+      ),
+    group: z
+      .string()
+      .regex(ACCOUNT, "expected a group name or a numeric gid")
+      .optional()
+      .describe("Its group (name or gid); default: the user's primary group."),
+    env: z
+      .array(z.string().regex(ENV_NAME, "expected an environment variable name"))
+      .optional()
+      .describe(
+        "Names of newsnotify's environment variables the program gets; it gets no others (only PATH, LANG and HOME by default): never the secrets the config takes from the environment.",
+      ),
     ...routing,
   })
   .describe("Run a program with the JSON payload on its standard input.");
 
 /**
  * `command` is argv: a program and its fixed arguments, never run through a shell (article data goes
- * to stdin only). `timeoutMs` (default 30000): then SIGTERM, and SIGKILL 2 s later.
+ * to stdin only). `timeoutMs` (default 30000): then SIGTERM, and SIGKILL 2 s later. `user`/`group`:
+ * who runs it (spawn's uid/gid, which drops root's groups and capabilities). `env`: the only
+ * variables of newsnotify's environment it sees, beside PATH, LANG and HOME.
  */
 export type ExecOptions = OptionsOf<typeof schema>;
 
@@ -58,14 +85,29 @@ export class ExecNotifier implements Notifier {
   readonly #file: string;
   readonly #args: string[];
   readonly #timeoutMs: number;
+  readonly #options: ExecOptions;
+  #identity: Promise<Identity> | null = null;
 
-  constructor(options: ExecOptions) {
+  constructor(
+    options: ExecOptions,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
     const [file, ...args] = options.command;
     if (!file) throw new TypeError("exec notifier: command must name a program");
     this.#file = file;
     this.#args = args;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#options = options;
     this.label = `exec ${printable(file)}`;
+  }
+
+  /** Who runs the program and with which environment; looked up once (a failure is retried). */
+  #resolve(): Promise<Identity> {
+    this.#identity ??= resolveIdentity(this.#options, this.env).catch((e: unknown) => {
+      this.#identity = null;
+      throw e;
+    });
+    return this.#identity;
   }
 
   preview(article: Article): unknown {
@@ -74,9 +116,11 @@ export class ExecNotifier implements Notifier {
 
   async send(article: Article, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw signal.reason;
+    const identity = await this.#resolve();
     const r = await runGroup(this.#file, this.#args, `${payloadJson(article)}\n`, {
       timeoutMs: this.#timeoutMs,
       signal,
+      identity,
     });
     if (r.kind === "ok") return;
     if (r.kind === "aborted") throw signal?.reason ?? new Error(`${this.label}: cancelled`);
@@ -95,6 +139,45 @@ export class ExecNotifier implements Notifier {
     if (r.code !== null) throw new Error(`exited with code ${r.code}${tail}`);
     throw new Error(`killed by ${r.signal}${tail}`);
   }
+}
+
+/** spawn's uid, gid and environment for the program. */
+interface Identity {
+  uid?: number;
+  gid?: number;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The program's user, group and environment: PATH (the system's), LANG (when newsnotify has one)
+ * and HOME (the user's home when `user` is set), then the variables `env` names, copied from newsnotify's environment. Nothing
+ * else: the watcher's environment holds the secrets its config takes from ${env:…}.
+ */
+export async function resolveIdentity(
+  o: Pick<ExecOptions, "user" | "group" | "env">,
+  from: NodeJS.ProcessEnv,
+): Promise<Identity> {
+  const env: NodeJS.ProcessEnv = { PATH: SAFE_PATH, HOME: from.HOME ?? "/" };
+  // LANG only as newsnotify has it: unset means the C locale, which the program keeps too.
+  if (from.LANG !== undefined) env.LANG = from.LANG;
+  const out: Identity = { env };
+  if (o.user !== undefined) {
+    const found = await lookupUser(o.user);
+    if (!found && !/^\d+$/.test(o.user)) throw new Error(`exec notifier: no user ${o.user}`);
+    out.uid = found?.uid ?? Number(o.user);
+    out.gid = found?.gid ?? out.uid;
+    env.HOME = found?.home ?? "/";
+  }
+  if (o.group !== undefined) {
+    const gid = /^\d+$/.test(o.group) ? Number(o.group) : await lookupGroup(o.group);
+    if (gid === null) throw new Error(`exec notifier: no group ${o.group}`);
+    out.gid = gid;
+  }
+  for (const name of o.env ?? []) {
+    const value = from[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return out;
 }
 
 type Run =
@@ -132,10 +215,17 @@ function runGroup(
   file: string,
   args: string[],
   input: string,
-  o: { timeoutMs: number; signal?: AbortSignal },
+  o: { timeoutMs: number; signal?: AbortSignal; identity: Identity },
 ): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { detached: true, stdio: ["pipe", "ignore", "pipe"] });
+    const { uid, gid, env } = o.identity;
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: ["pipe", "ignore", "pipe"],
+      env,
+      ...(uid !== undefined ? { uid } : {}),
+      ...(gid !== undefined ? { gid } : {}),
+    });
     const pgid = child.pid;
     const kept: Buffer[] = [];
     let bytes = 0;

@@ -14,6 +14,21 @@ export type TraceEvent =
   | { kind: "attached"; probes: number }
   | { kind: "message"; text: string };
 
+const O_ACCMODE = 0o3;
+const O_CREAT = 0o100;
+const O_EXCL = 0o200;
+
+/**
+ * Whether a successful open with these flags proves that it created a new file: innd files an
+ * article with O_WRONLY|O_CREAT|O_EXCL, and O_EXCL fails on a file that exists. A read-only open,
+ * or O_CREAT of an existing file, creates nothing: reporting it would re-notify an old article
+ * whenever someone opens it that way. The program drops these in the kernel; this is the reader's
+ * own check, for any program that does not.
+ */
+export function provesCreate(flags: number): boolean {
+  return (flags & O_CREAT) !== 0 && (flags & O_EXCL) !== 0 && (flags & O_ACCMODE) !== 0;
+}
+
 interface Pending {
   segments: Map<number, { name: string; length: number }>;
 }
@@ -45,6 +60,7 @@ export class Assembler {
       case "end":
         return [this.#finish(record)];
       case "open":
+        if (!provesCreate(record.flags)) return [];
         return [
           {
             kind: "open",

@@ -26,7 +26,7 @@ async function decode(ev: TraceEvent, io: ResolveIO | undefined): Promise<Source
   const { paths, reason } = await candidatePaths(ev, io);
   const out: SourceEvent[] = [];
   if (reason) out.push({ kind: "problem", text: `created file not resolved: ${reason}` });
-  if (paths.length > 0) out.push({ kind: "file", paths });
+  if (paths.length > 0) out.push({ kind: "file", paths, pid: ev.pid });
   return out;
 }
 

@@ -39,6 +39,7 @@ export const kprobe: Source = {
     const text = generateProgram(readTemplate(), {
       mode: "kprobe",
       comm: ctx.comm,
+      uid: ctx.uid,
       depth,
       kprobes: kprobes.length > 0 ? kprobes : ["security_inode_create"],
       vfsCreateDentryArg: vfsCreateDentryArg(ctx.host.kernel.release),

@@ -9,7 +9,7 @@ export type SourceName = "kprobe" | "tracepoint" | "uprobe";
  */
 export type SourceEvent =
   /** innd created a file; the absolute paths it may have (several only for a filesystem mounted twice). */
-  | { kind: "file"; paths: string[] }
+  | { kind: "file"; paths: string[]; pid: number }
   /**
    * innd stored an article (any storage method): its Message-ID ("" when the probe could not read
    * it whole) and INN's token in text form (@…@); pid is the storing innd's (another instance on
@@ -27,6 +27,8 @@ export type SourceEvent =
 export interface ProgramContext {
   /** innd's comm (1–15 characters of A-Za-z0-9._+-). */
   comm: string;
+  /** INN's user (runasuser), whose uid every probe filters on: innd runs as it. */
+  uid: number;
   /** The spool's real path. */
   spool: string;
   /** Deepest group in the active file (directory levels). */

@@ -21,6 +21,7 @@ export const tracepoint: Source = {
     const text = generateProgram(readTemplate(), {
       mode: "tracepoint",
       comm: ctx.comm,
+      uid: ctx.uid,
       // No walk in this program; the depth is validated and named in its header all the same.
       depth: walkDepth(ctx),
       legacySyscalls: ctx.host.syscalls,

@@ -27,7 +27,7 @@ export const uprobe: Source = {
   program(ctx: ProgramContext) {
     const c = ctx.host.innd ? chooseUprobe(ctx.host.innd) : null;
     if (!c?.ok) throw new Error(`no uprobe program for this innd: ${c?.reason ?? "not inspected"}`);
-    const base = { comm: ctx.comm, depth: 4 } as const;
+    const base = { comm: ctx.comm, uid: ctx.uid, depth: 4 } as const;
     if (c.section === "uprobe") {
       const innd = c.values.__INND__;
       const text = generateProgram(readTemplate(), { ...base, mode: "uprobe", innd });

@@ -1,4 +1,5 @@
 import { historyTokens } from "../inn/history.js";
+import type { RunAsUser } from "../util/trusted-program.js";
 import { type NntpOptions, NntpReader } from "./nntp-reader.js";
 import { type OverviewAccess, type OverviewEntry, parseOverviewLine } from "./overview.js";
 
@@ -7,7 +8,11 @@ import { type OverviewAccess, type OverviewEntry, parseOverviewLine } from "./ov
  * (grephistory), for catch-up in groups not stored as one file per group and number. One
  * connection per group looked up: catch-up is rare and the lookups few.
  */
-export function localOverview(pathbin: string, nntp: NntpOptions = {}): OverviewAccess {
+export function localOverview(
+  pathbin: string,
+  runAs?: RunAsUser | null,
+  nntp: NntpOptions = {},
+): OverviewAccess {
   return {
     async over(group: string, low: number, high: number): Promise<OverviewEntry[]> {
       const reader = await NntpReader.open(nntp);
@@ -19,6 +24,6 @@ export function localOverview(pathbin: string, nntp: NntpOptions = {}): Overview
         reader.close();
       }
     },
-    tokens: (ids) => historyTokens(ids, pathbin),
+    tokens: (ids) => historyTokens(ids, pathbin, undefined, runAs),
   };
 }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { type RunAsUser, type SpawnIdentity, spawnIdentity } from "../util/trusted-program.js";
 
 /**
  * INN's own `sm`, batched: `sm -R TOKEN...` prints each article it can read in wire format, one
@@ -26,6 +27,10 @@ export interface SmOptions {
   /** Bytes of output per exec before it is killed (a runaway or a huge batch). */
   maxBytes?: number;
   timeoutMs?: number;
+  /** Who runs an sm that root cannot trust (util/trusted-program.ts): INN's runasuser. */
+  runAs?: RunAsUser | null;
+  /** For tests: the identity to run sm with, instead of checking who may own it. */
+  identity?: SpawnIdentity;
 }
 
 export type SmResult = { ok: true; article: Buffer } | { ok: false; reason: string };
@@ -44,6 +49,11 @@ export async function smRead(
 ): Promise<Map<string, SmResult>> {
   const bin = opts.bin ?? SM_PATHS.find((p) => existsSync(p));
   if (!bin) throw new SmError(`INN's sm not found (looked at ${SM_PATHS.join(", ")})`);
+  const as =
+    opts.identity ??
+    (await spawnIdentity(bin, opts.runAs).catch((e: Error) => {
+      throw new SmError(e.message);
+    }));
   const batch = Math.max(1, opts.batch ?? 100);
   const out = new Map<string, SmResult>();
   const valid = [...new Set(tokens)].filter((t) => {
@@ -53,7 +63,7 @@ export async function smRead(
   });
   for (let i = 0; i < valid.length; i += batch) {
     const chunk = valid.slice(i, i + batch);
-    for (const [t, r] of await runOnce(bin, chunk, opts)) out.set(t, r);
+    for (const [t, r] of await runOnce(bin, chunk, opts, as)) out.set(t, r);
   }
   return out;
 }
@@ -63,8 +73,9 @@ async function runOnce(
   bin: string,
   tokens: string[],
   opts: SmOptions,
+  as: SpawnIdentity,
 ): Promise<Map<string, SmResult>> {
-  const { stdout, stderr, code } = await exec(bin, ["-R", ...tokens], opts);
+  const { stdout, stderr, code } = await exec(bin, ["-R", ...tokens], opts, as);
   const failed = new Map<string, string>();
   for (const line of stderr.split("\n")) {
     const m = /(@[0-9A-F]{36}@)/.exec(line);
@@ -106,10 +117,11 @@ function exec(
   bin: string,
   args: string[],
   opts: SmOptions,
+  as: SpawnIdentity,
 ): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
   const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], shell: false });
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"], shell: false, ...as });
     const chunks: Buffer[] = [];
     let size = 0;
     let err = "";

@@ -94,7 +94,7 @@ export function parseBpftraceVersion(line: string | null): [number, number, numb
 /** Everything the sources' checks read, gathered once (only reads: mounting tracefs is ensureTracefs). */
 export async function hostFacts(
   bpftrace: readonly string[],
-  innd: InndBinaryOptions = {},
+  innd: InndBinaryOptions,
 ): Promise<HostFacts> {
   const [kernel, version, binary] = await Promise.all([
     kernelFacts(),

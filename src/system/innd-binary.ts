@@ -3,15 +3,6 @@ import { readFile, readlink, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ElfError, type ElfInfo, readElf } from "./elf.js";
 import type { InndBinaryFacts } from "./host.js";
-import { pidsNamed } from "./processes.js";
-
-/** Where INN installs innd (Debian's inn2 first), when no innd runs to ask. */
-export const INND_PATHS = [
-  "/usr/lib/news/bin/innd",
-  "/usr/local/news/bin/innd",
-  "/opt/inn/bin/innd",
-  "/usr/libexec/news/innd",
-];
 
 /** Where the dynamic linker (and INN's own builds) would find libinnstorage after the runpath. */
 const LIB_DIRS = [
@@ -29,24 +20,24 @@ export const HIS_WRITE = "InndHisWrite";
 export const SM_STORE = "SMstore";
 
 export interface InndBinaryOptions {
-  /** innd's comm (as the sources filter on). */
-  comm?: string;
-  /** INN's pathbin (innconfval pathbin), tried before the usual paths. */
-  pathbin?: string;
+  /** This INN's innd (innd-process.ts ownInnd: its pid file, name, user and binary checked). */
+  pids: number[];
+  /** Why there is none (what ownInnd said), for the problem the uprobe source reports. */
+  notRunning?: string;
   /** For tests: the /proc to read. */
   proc?: string;
-  /** For tests: the running innd's PIDs (otherwise found by comm). */
-  pids?: number[];
 }
 
 /**
  * What innd's binary offers a uprobe: the running innd's own binary and the libinnstorage it has
- * mapped (/proc/PID/exe, /proc/PID/maps), else INN's paths and innd's DT_NEEDED; then whether they
- * define InndHisWrite and SMstore. Never throws: what could not be read is in `problem`.
+ * mapped (/proc/PID/exe, /proc/PID/maps), or innd's DT_NEEDED; then whether they define
+ * InndHisWrite and SMstore. Only the binary of the innd that INN's pid file names is read: never
+ * one found by process name, which any local user can choose. Never throws: what could not be read
+ * is in `problem`.
  */
-export async function inndBinaryFacts(opts: InndBinaryOptions = {}): Promise<InndBinaryFacts> {
+export async function inndBinaryFacts(opts: InndBinaryOptions): Promise<InndBinaryFacts> {
   const proc = opts.proc ?? "/proc";
-  const pids = opts.pids ?? (await pidsNamed(opts.comm ?? "innd"));
+  const pids = opts.pids;
   const problems: string[] = [];
 
   let path: string | null = null;
@@ -61,18 +52,17 @@ export async function inndBinaryFacts(opts: InndBinaryOptions = {}): Promise<Inn
     }
   }
   if (!path) {
-    const candidates = [...(opts.pathbin ? [join(opts.pathbin, "innd")] : []), ...INND_PATHS];
-    path = candidates.find((p) => existsSync(p)) ?? null;
-  }
-  if (!path) {
+    const why = opts.notRunning ?? "innd is not running";
     return {
       path: null,
       hisWrite: false,
       storageLib: null,
       smStore: false,
-      problem: [...problems, `no innd found (not running; none at ${INND_PATHS.join(", ")})`].join(
-        "; ",
-      ),
+      problem: [
+        ...problems,
+        `${why}: the uprobe needs this INN's running innd (the one its innd.pid names, run by ` +
+          "INN's user from INN's pathbin). Start INN (rc.news), or use mode: tracepoint",
+      ].join("; "),
     };
   }
 

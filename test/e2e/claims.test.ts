@@ -31,7 +31,7 @@ import {
   newMessageId,
   post,
   requirePrerequisites,
-  spool,
+  spoolFile,
 } from "../helpers/inn.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import { startWatch, type Watcher } from "../helpers/watch.js";
@@ -87,18 +87,6 @@ function postArticle(tag: string): string {
     `Message-ID: ${id}\nFrom: claims@example.net\nNewsgroups: ${GROUP}\nSubject: ${tag}\n\nbody\n`,
   );
   return id;
-}
-
-/** The spool file innd filed an article in (its Message-ID is in the file). */
-function spoolFile(id: string): string {
-  const dir = join(spool(), ...GROUP.split("."));
-  const names = readdirSync(dir)
-    .filter((n) => /^\d+$/.test(n))
-    .sort((a, b) => Number(b) - Number(a));
-  for (const n of names.slice(0, 200)) {
-    if (readFileSync(join(dir, n), "latin1").includes(id)) return join(dir, n);
-  }
-  throw new Error(`${id} not found in ${dir}`);
 }
 
 describe("claims, through bin/newsnotify", () => {
@@ -226,7 +214,7 @@ describe("claims, through bin/newsnotify", () => {
     // Filed while stopped: 2 aged past maxAgeMinutes, then 3 fresh ones (only the 2 newest are due).
     const old = [postArticle("catchup-old-a"), postArticle("catchup-old-b")];
     const past = Date.now() / 1000 - 3 * 3600;
-    for (const id of old) utimesSync(spoolFile(id), past, past);
+    for (const id of old) utimesSync(spoolFile(GROUP, id), past, past);
     const fresh: string[] = [];
     for (const t of ["a", "b", "c"]) {
       fresh.push(postArticle(`catchup-new-${t}`));
@@ -368,7 +356,7 @@ describe("claims, through bin/newsnotify", () => {
     let w: Watcher | null = null;
     try {
       const id = postArticle("noconfig");
-      const file = spoolFile(id);
+      const file = spoolFile(GROUP, id);
       w = watch("", {
         noConfig: true,
         env: {

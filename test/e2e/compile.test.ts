@@ -15,44 +15,57 @@ const CHROOT = process.env.BPFTRACE_CHROOT;
 const VARIANTS: [string, ProgramParams][] = [
   [
     "kprobe, both probes, vfs_create dentry arg2 (Linux >= 5.12)",
-    { mode: "kprobe", comm: "innd", depth: 18, vfsCreateDentryArg: "arg2" },
+    { mode: "kprobe", comm: "innd", uid: 9, depth: 18, vfsCreateDentryArg: "arg2" },
   ],
   [
     "kprobe, both probes, vfs_create dentry arg1 (Linux < 5.12)",
-    { mode: "kprobe", comm: "innd", depth: 18, vfsCreateDentryArg: "arg1" },
+    { mode: "kprobe", comm: "innd", uid: 9, depth: 18, vfsCreateDentryArg: "arg1" },
   ],
   [
     "kprobe, security_inode_create only",
-    { mode: "kprobe", comm: "innd", depth: 4, kprobes: ["security_inode_create"] },
+    { mode: "kprobe", comm: "innd", uid: 9, depth: 4, kprobes: ["security_inode_create"] },
   ],
   [
     "kprobe, vfs_create only, deepest unroll",
-    { mode: "kprobe", comm: "innd", depth: 100, kprobes: ["vfs_create"] },
+    { mode: "kprobe", comm: "innd", uid: 9, depth: 100, kprobes: ["vfs_create"] },
   ],
   [
     "tracepoint, x86_64 syscalls",
-    { mode: "tracepoint", comm: "innd", depth: 18, legacySyscalls: { open: true, creat: true } },
+    {
+      mode: "tracepoint",
+      comm: "innd",
+      uid: 9,
+      depth: 18,
+      legacySyscalls: { open: true, creat: true },
+    },
   ],
   [
     "tracepoint, openat/openat2 only (arm64)",
     {
       mode: "tracepoint",
       comm: "my-innd_2.7",
+      uid: 4_294_967_294,
       depth: 18,
       legacySyscalls: { open: false, creat: false },
     },
   ],
   [
     "uprobe on innd's InndHisWrite",
-    { mode: "uprobe", comm: "innd", depth: 4, innd: "/usr/lib/news/bin/innd" },
+    { mode: "uprobe", comm: "innd", uid: 9, depth: 4, innd: "/usr/lib/news/bin/innd" },
   ],
   [
     "uprobe, another comm",
-    { mode: "uprobe", comm: "my-innd_2.7", depth: 4, innd: "/usr/lib/news/bin/innd" },
+    { mode: "uprobe", comm: "my-innd_2.7", uid: 0, depth: 4, innd: "/usr/lib/news/bin/innd" },
   ],
   [
     "smstore: uretprobe on libinnstorage's SMstore",
-    { mode: "smstore", comm: "innd", depth: 4, libstorage: "/usr/lib/news/libinnstorage.so.3" },
+    {
+      mode: "smstore",
+      comm: "innd",
+      uid: 9,
+      depth: 4,
+      libstorage: "/usr/lib/news/libinnstorage.so.3",
+    },
   ],
 ];
 
@@ -93,6 +106,7 @@ describe(`generated programs compile with the real bpftrace${CHROOT ? ` in ${CHR
     const params: ProgramParams = {
       mode: "uprobe",
       comm: "innd",
+      uid: 9,
       depth: 4,
       innd: "/sbin/ldconfig",
     };

@@ -1,13 +1,17 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../src/system/elf.js";
 import { inndBinaryFacts } from "../../src/system/innd-binary.js";
+import { ownInnd } from "../../src/system/innd-process.js";
 import { ensureInnd, INNBIN, requirePrerequisites } from "../helpers/inn.js";
 
 const INND = `${INNBIN}/innd`;
 const LIB = "/usr/lib/news/libinnstorage.so.3";
+
+const newsUid = () => Number(execFileSync("id", ["-u", "news"], { encoding: "utf8" }).trim());
 
 /** A /proc look-alike whose process `pid` runs `exe` with `maps`. */
 function fakeProc(exe: string, maps: string): string {
@@ -34,7 +38,9 @@ describe("innd's binary, read as ELF (the real inn2 package)", () => {
   });
 
   it("from the running innd: its binary and the libinnstorage it mapped", async () => {
-    expect(await inndBinaryFacts()).toEqual({
+    const own = await ownInnd("/run/news", { comm: "innd", uid: newsUid(), pathbin: INNBIN });
+    if (!own.ok) throw new Error(own.reason);
+    expect(await inndBinaryFacts({ pids: [own.pid] })).toEqual({
       path: INND,
       hisWrite: true,
       storageLib: expect.stringMatching(/^\/usr\/lib\/news\/libinnstorage\.so\.3/),
@@ -42,12 +48,19 @@ describe("innd's binary, read as ELF (the real inn2 package)", () => {
     });
   });
 
-  it("with no innd running: INN's path, and libinnstorage through DT_NEEDED and the runpath", async () => {
-    expect(await inndBinaryFacts({ pids: [] })).toEqual({
-      path: INND,
-      hisWrite: true,
-      storageLib: LIB,
-      smStore: true,
+  it("with no innd of INN's own: no binary is read (none found by name), and what to do", async () => {
+    const facts = await inndBinaryFacts({ pids: [], notRunning: "/run/news/innd.pid is missing" });
+    expect(facts).toMatchObject({ path: null, hisWrite: false, smStore: false });
+    expect(facts.problem).toMatch(
+      /innd\.pid is missing: .*Start INN \(rc\.news\), or use mode: tracepoint/,
+    );
+  });
+
+  it("a process named innd run by another user is not INN's innd, even from INN's binary", async () => {
+    const own = await ownInnd("/run/news", { comm: "innd", uid: newsUid() + 1, pathbin: INNBIN });
+    expect(own).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/runs as uid \d+, not INN's user/),
     });
   });
 
@@ -68,9 +81,9 @@ describe("innd's binary, read as ELF (the real inn2 package)", () => {
     expect(facts.problem).toMatch(/statically linked and has no symbols InndHisWrite or SMstore/);
   });
 
-  it("a process whose /proc entry vanished falls back to INN's paths, saying so", async () => {
+  it("a process whose /proc entry vanished: no binary, saying why", async () => {
     const facts = await inndBinaryFacts({ proc: "/nonexistent", pids: [4242] });
-    expect(facts).toMatchObject({ path: INND, hisWrite: true, smStore: true });
+    expect(facts).toMatchObject({ path: null, hisWrite: false, smStore: false });
     expect(facts.problem).toMatch(/cannot read \/nonexistent\/4242\/exe: ENOENT/);
   });
 });

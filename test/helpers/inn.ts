@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 
@@ -32,6 +32,18 @@ export function innconfval(key: string): string {
 
 export function spool(): string {
   return innconfval("patharticles");
+}
+
+/** The tradspool file innd filed an article of `group` in (its Message-ID is in the file). */
+export function spoolFile(group: string, id: string): string {
+  const dir = join(spool(), ...group.split("."));
+  const names = readdirSync(dir)
+    .filter((n) => /^\d+$/.test(n))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const n of names.slice(0, 200)) {
+    if (readFileSync(join(dir, n), "latin1").includes(id)) return join(dir, n);
+  }
+  throw new Error(`${id} not found in ${dir}`);
 }
 
 export function activeFile(): string {

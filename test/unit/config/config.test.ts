@@ -49,7 +49,11 @@ const FULL: Config = {
       headers: { Authorization: "Bearer s3cret" },
       timeoutMs: 5000,
     },
-    { type: "exec", command: ["/usr/local/bin/on-article", "--quiet"], timeoutMs: 30_000 },
+    {
+      type: "exec",
+      command: ["/usr/local/bin/on-article", "--quiet"],
+      timeoutMs: 30_000,
+    },
   ],
 };
 

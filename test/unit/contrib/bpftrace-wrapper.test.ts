@@ -39,16 +39,18 @@ function run(args: string[], env: Record<string, string> = ENV) {
 
 const template = readTemplate();
 const PROGRAMS = [
-  generateProgram(template, { mode: "kprobe", comm: "innd", depth: 18 }),
+  generateProgram(template, { mode: "kprobe", comm: "innd", uid: 9, depth: 18 }),
   generateProgram(template, {
     mode: "tracepoint",
     comm: "innd",
+    uid: 9,
     depth: 8,
     legacySyscalls: { open: true, creat: true },
   }),
   generateProgram(template, {
     mode: "uprobe",
     comm: "innd",
+    uid: 9,
     depth: 4,
     innd: "/usr/lib/news/bin/innd",
   }),

@@ -58,10 +58,21 @@ process.exit(ok ? 0 : 1);
 const tok = (n: number) => `@0303${n.toString(16).toUpperCase().padStart(32, "0")}@`;
 
 describe("smRead (with a stand-in sm)", () => {
+  it.runIf(process.geteuid?.() === 0)(
+    "as root, an sm in an others-writable directory with no INN user to run it as is refused",
+    async () => {
+      const { bin, log } = fakeSm(); // under /tmp: mode 1777
+      await expect(smRead([tok(2)], { bin, runAs: null })).rejects.toThrow(
+        /refusing to run .*\/sm as root: its directory \/tmp is writable by others/,
+      );
+      expect(() => readFileSync(log)).toThrow(/ENOENT/);
+    },
+  );
+
   it("maps every article to its token, failures named, in batches", async () => {
     const { bin, log } = fakeSm();
     const tokens = Array.from({ length: 7 }, (_, i) => tok(i + 1));
-    const got = await smRead(tokens, { bin, batch: 3 });
+    const got = await smRead(tokens, { bin, batch: 3, identity: {} });
     for (const [i, t] of tokens.entries()) {
       const r = got.get(t);
       if ((i + 1) % 2 === 0) expect(r?.ok && r.article.toString()).toContain(`X-Token: ${t}`);
@@ -75,13 +86,15 @@ describe("smRead (with a stand-in sm)", () => {
   it("refuses what is not a token without running anything for it", async () => {
     const { bin } = fakeSm();
     const bad = ["@x@", "$(reboot)", "@0303000000000000000000000000000002@;ls", `-R${tok(2)}`];
-    const got = await smRead([...bad, tok(2)], { bin });
+    const got = await smRead([...bad, tok(2)], { bin, identity: {} });
     for (const b of bad) expect(got.get(b)?.ok).toBe(false);
     expect(got.get(tok(2))?.ok).toBe(true);
   });
 
   it("a missing sm is an SmError", async () => {
-    await expect(smRead([tok(2)], { bin: "/nonexistent/sm" })).rejects.toThrow(/cannot run/);
+    await expect(smRead([tok(2)], { bin: "/nonexistent/sm", identity: {} })).rejects.toThrow(
+      /cannot run/,
+    );
   });
 
   it("more articles than readable tokens (an sm that misbehaves) is an SmError, not a misattribution", async () => {
@@ -89,7 +102,9 @@ describe("smRead (with a stand-in sm)", () => {
     const bin = join(dir, "sm");
     writeFileSync(bin, `#!/bin/sh\nprintf 'A\\r\\n.\\r\\nB\\r\\n.\\r\\n'\n`);
     chmodSync(bin, 0o755);
-    await expect(smRead([tok(2)], { bin })).rejects.toThrow(/printed 2 articles for 1/);
+    await expect(smRead([tok(2)], { bin, identity: {} })).rejects.toThrow(
+      /printed 2 articles for 1/,
+    );
   });
 
   it("output over maxBytes is cut off", async () => {
@@ -97,7 +112,7 @@ describe("smRead (with a stand-in sm)", () => {
     const bin = join(dir, "sm");
     writeFileSync(bin, `#!/bin/sh\nhead -c 1000000 /dev/zero\n`);
     chmodSync(bin, 0o755);
-    await expect(smRead([tok(2)], { bin, maxBytes: 10_000 })).rejects.toThrow(
+    await expect(smRead([tok(2)], { bin, maxBytes: 10_000, identity: {} })).rejects.toThrow(
       /more than 10000 bytes/,
     );
   });
@@ -106,7 +121,7 @@ describe("smRead (with a stand-in sm)", () => {
 describe("TokenReader (sm, batched)", () => {
   it("one run for the tokens of one turn; those that arrive while runs are busy share the next", async () => {
     const { bin, log } = fakeSm();
-    const reader = new TokenReader({ bin, batch: 4 }, 1);
+    const reader = new TokenReader({ bin, batch: 4, identity: {} }, 1);
     const first = reader.article(tok(2));
     const sameTurn = reader.article(tok(14));
     await new Promise((r) => setImmediate(r)); // the first run starts with the turn's 2 tokens
@@ -127,7 +142,7 @@ describe("TokenReader (sm, batched)", () => {
   });
 
   it("a failed run rejects its callers and the next token still runs", async () => {
-    const reader = new TokenReader({ bin: "/nonexistent/sm" });
+    const reader = new TokenReader({ bin: "/nonexistent/sm", identity: {} });
     await expect(reader.article(tok(2))).rejects.toThrow(SmError);
     await expect(reader.article(tok(4))).rejects.toThrow(/cannot run/);
   });
