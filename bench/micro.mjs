@@ -112,11 +112,16 @@ try {
     const { fileDecoder } = await dist("sources/file-decoder.js");
     const { Dispatcher } = await dist("delivery/dispatcher.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
-    const { JournaledNotifier } = await dist("delivery/journaled.js");
+    const { RecordedNotifier } = await dist("delivery/recorded.js");
+    const { LocalQueue } = await dist("delivery/local-queue.js");
     const flowRun = async (/** @type {number} */ batch) => {
       const box = await Outbox.open(join(dir, `flow-${batch}`));
-      const hook = new JournaledNotifier(new WebhookNotifier({ url: rx.url, batch }), "t", box);
-      const dispatcher = new Dispatcher([hook], { log: console.error });
+      const queue = new LocalQueue(box);
+      const hook = new RecordedNotifier(new WebhookNotifier({ url: rx.url, batch }), "t");
+      const dispatcher = new Dispatcher([hook], {
+        log: console.error,
+        queue: { queue, targets: ["t"] },
+      });
       const flow = new ArticleFlow({
         spool,
         activeFile: join(dir, "active"),
@@ -124,7 +129,7 @@ try {
         snippetChars: 300,
         log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
         deliver: async (/** @type {any} */ art) => {
-          if ((await box.admit(["t"], art)).length > 0) dispatcher.dispatch(art);
+          await queue.enqueue(art, ["t"]);
         },
       });
       const decoder = fileDecoder();
@@ -135,6 +140,7 @@ try {
       }
       await Promise.all(handled);
       if ((await dispatcher.drain(60_000)) !== 0) throw new Error("not all delivered");
+      await dispatcher.close();
       await box.close();
     };
     await stage("whole flow: event → ... → webhook, batch 1", () => flowRun(1));
@@ -201,6 +207,16 @@ try {
   };
   await stage("outbox admit+done, one article at a time", () => outboxRun("s1"));
   await stage("outbox admit+done, all at once", () => outboxRun("s2", false));
+  // The delivery queue over the journal as a lane uses it: enqueue, claim (one pread each), done.
+  const { LocalQueue: Queue } = await dist("delivery/local-queue.js");
+  await stage("queue enqueue+claim+done, one at a time", async () => {
+    const q = new Queue(await Outbox.open(join(dir, "q1")));
+    for (const art of articles) {
+      await q.enqueue(art, ["t"]);
+      await q.done(await q.claim("t", 1, 60_000));
+    }
+    await q.close();
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
