@@ -96,6 +96,11 @@ export class Outbox {
   /** Lines not yet written, their size in bytes, and who waits for their write. */
   #buffer = "";
   #bufferBytes = 0;
+  /**
+   * What a write cut short left unwritten, byte for byte (a cut can fall inside a multi-byte
+   * character: as a string it would come back as U+FFFD); it goes out before #buffer.
+   */
+  #unwritten: Buffer | null = null;
   #flushing = false;
   #written: (() => void)[] = [];
   /** Why the journal cannot be written now (a full disk), while it cannot; with the retry timer. */
@@ -252,7 +257,7 @@ export class Outbox {
     } catch {}
     if (this.#held) {
       clearInterval(this.#held.timer);
-      const lines = this.#buffer.split("\n").length - 1;
+      const lines = this.#unwrittenBytes().toString("latin1").split("\n").length - 1;
       this.log(
         "warn",
         `${lines} outbox line(s) could not be written (${writeProblem(this.path, this.#held.error)}); ` +
@@ -338,23 +343,23 @@ export class Outbox {
    * no article (catch-up finds them again at the next start), it may only send some twice.
    */
   #flush(): void {
-    if (this.#buffer === "") {
+    if (this.#bufferBytes === 0) {
       if (this.#held) this.#recovered();
       this.#release();
       return;
     }
     try {
       this.#fd ??= openSync(this.path, "a", FILE_MODE);
-      const bytes = Buffer.from(this.#buffer);
+      const bytes = this.#unwrittenBytes();
+      this.#unwritten = bytes;
+      this.#buffer = "";
       let off = 0;
       try {
         while (off < bytes.length) off += writeSync(this.#fd, bytes, off);
       } finally {
         // Whatever went out is out: keep only the rest (a cut line is completed by the next write).
-        if (off > 0) {
-          this.#buffer = bytes.subarray(off).toString();
-          this.#bufferBytes -= off;
-        }
+        this.#unwritten = off < bytes.length ? bytes.subarray(off) : null;
+        this.#bufferBytes -= off;
       }
     } catch (e) {
       if (!isMachineError(e)) throw e;
@@ -385,7 +390,7 @@ export class Outbox {
   #readLine(slot: Slot, into: Buffer, at: number): void {
     const onDisk = this.#end - this.#bufferBytes;
     if (slot.off >= onDisk) {
-      Buffer.from(this.#buffer).copy(into, at, slot.off - onDisk, slot.off - onDisk + slot.len);
+      this.#unwrittenBytes().copy(into, at, slot.off - onDisk, slot.off - onDisk + slot.len);
       return;
     }
     this.#reader ??= openSync(this.path, "r");
@@ -395,6 +400,12 @@ export class Outbox {
       if (n === 0) throw new Error(`outbox: ${this.path} ends before offset ${slot.off + got}`);
       got += n;
     }
+  }
+
+  /** Every byte appended and not yet written, in order. */
+  #unwrittenBytes(): Buffer {
+    const rest = Buffer.from(this.#buffer);
+    return this.#unwritten ? Buffer.concat([this.#unwritten, rest]) : rest;
   }
 
   #hold(error: unknown): void {
@@ -494,7 +505,7 @@ export class Outbox {
   #compact(): void {
     // Everything appended so far goes to the old journal first: the copy reads pending lines there.
     this.#flush();
-    if (this.#buffer !== "") throw this.#held?.error ?? new Error("outbox: unwritten lines");
+    if (this.#bufferBytes !== 0) throw this.#held?.error ?? new Error("outbox: unwritten lines");
     const tmp = `${this.path}.${process.pid}.tmp`;
     const moved: [Slot, number][] = [];
     let lines = 0;
