@@ -278,18 +278,25 @@ try {
     const { fileDecoder } = await dist("sources/file-decoder.js");
     const { Dispatcher } = await dist("delivery/dispatcher.js");
     const { WebhookNotifier } = await dist("notify/webhook.js");
-    const { JournaledNotifier } = await dist("delivery/journaled.js");
+    const { RecordedNotifier } = await dist("delivery/recorded.js");
+    const { LocalQueue } = await dist("delivery/local-queue.js");
     const { Routed } = await dist("notify/build.js");
     const { admit } = await dist("delivery/admit.js");
     const flowRun = async (
       /** @type {number} */ batch,
       /** @type {any} */ parseThread = undefined,
     ) => {
-      const box = await Outbox.open(join(dir, `flow-${batch}`));
-      // As watch builds a notifier: its route inside (admit journals only what the route wants).
+      const box = await Outbox.open(
+        join(dir, `flow-${batch}-${parseThread ? "thread" : "inline"}`),
+      );
+      const queue = new LocalQueue(box);
+      // As watch builds a notifier: its route inside (admit enqueues only what the route wants).
       const webhook = new Routed(new WebhookNotifier({ url: rx.url, batch }), route, undefined);
-      const hook = new JournaledNotifier(webhook, "t", box);
-      const dispatcher = new Dispatcher([hook], { log: console.error });
+      const hook = new RecordedNotifier(webhook, "t");
+      const dispatcher = new Dispatcher([hook], {
+        log: console.error,
+        queue: { queue, targets: ["t"] },
+      });
       const flow = new ArticleFlow({
         spool,
         activeFile: join(dir, "active"),
@@ -298,7 +305,7 @@ try {
         parseThread,
         log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
         deliver: async (/** @type {any} */ art) => {
-          if ((await admit(box, [hook], art)).length > 0) dispatcher.dispatch(art);
+          await admit(queue, [hook], art);
         },
       });
       const decoder = fileDecoder();
@@ -309,6 +316,7 @@ try {
       }
       await Promise.all(handled);
       if ((await dispatcher.drain(60_000)) !== 0) throw new Error("not all delivered");
+      await dispatcher.close();
       await box.close();
     };
     await stage(`whole flow: event → ... → webhook (groups "${WANTED}"), batch 1`, () =>
@@ -396,6 +404,16 @@ try {
   };
   await stage("journal: outbox admit+done, one article at a time", () => outboxRun("s1"));
   await stage("journal: outbox admit+done, all at once", () => outboxRun("s2", false));
+  // The delivery queue over the journal as a lane uses it: enqueue, claim (one pread each), done.
+  const { LocalQueue: Queue } = await dist("delivery/local-queue.js");
+  await stage("journal: queue enqueue+claim+done, one at a time", async () => {
+    const q = new Queue(await Outbox.open(join(dir, "q1")));
+    for (const art of articles) {
+      await q.enqueue(art, ["t"]);
+      await q.done(await q.claim("t", 1, 60_000));
+    }
+    await q.close();
+  });
   await thread.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

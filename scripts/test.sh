@@ -38,6 +38,8 @@ apt_install bpftrace sudo lintian openssl
 # Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs).
 apt_install ngircd mosquitto exim4-daemon-light
 apt_install_no_start prometheus
+# PostgreSQL 15 for the cluster tests: each test starts its own throwaway server (initdb + pg_ctl).
+apt_install_no_start postgresql
 install_inn
 [ $vm = 1 ] && apt_install qemu-system-x86 debootstrap cpio e2fsprogs
 node_deps "$here"

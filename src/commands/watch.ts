@@ -1,9 +1,12 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { join } from "node:path";
+import type { Article } from "../article/article.js";
 import { admit } from "../delivery/admit.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
-import { JournaledNotifier } from "../delivery/journaled.js";
+import { LocalQueue } from "../delivery/local-queue.js";
+import { RecordedNotifier } from "../delivery/recorded.js";
 import { targetKeys } from "../delivery/targets.js";
+import type { DeliveryQueue } from "../delivery/work.js";
 import { CatchUp } from "../flow/catchup.js";
 import { ArticleFlow } from "../flow/pipeline.js";
 import {
@@ -151,13 +154,17 @@ async function openState(setup: Setup, log: Log): Promise<State> {
 
 interface Delivery {
   dispatcher: Dispatcher;
+  queue: DeliveryQueue;
   targets: string[];
   labels: string[];
-  /** Journals an article for its notifiers and queues it: from here on nothing loses it. */
-  admit(article: Parameters<Dispatcher["dispatch"]>[0]): Promise<void>;
+  /** Enqueues an article for its notifiers: from here on nothing loses it. */
+  admit(article: Article): Promise<void>;
 }
 
-/** The notifiers, each behind the outbox, and what the outbox still holds from an earlier run. */
+/**
+ * The notifiers, each under its target key, and their workers pulling from the local journal
+ * (which still holds what an earlier run left undelivered: it goes out first).
+ */
 async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Promise<Delivery> {
   const { config } = setup;
   const { outbox } = state;
@@ -165,37 +172,44 @@ async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Pro
   const rekeyed = await rekeyPending(outbox, targetKeys(config.notifiers), targets);
   if (rekeyed > 0) opts.log("info", `${rekeyed} pending notification(s) moved to keyed target ids`);
   const notifiers = buildNotifiers(config.notifiers, { stdout: opts.stdout }).map(
-    (n, i) => new JournaledNotifier(n, targets[i] ?? String(i), outbox, opts.stats),
+    (n, i) => new RecordedNotifier(n, targets[i] ?? String(i), opts.stats),
   );
   opts.stats?.configure(notifiers.map((n) => ({ target: n.target, label: n.label })));
   opts.stats?.backlogFrom(() => outbox.pendingByTarget());
-  const dispatcher = new Dispatcher(notifiers, { log: (line) => opts.log("warn", line) });
-  const delivery: Delivery = {
+  await forgetUnconfigured(outbox, new Set(targets), opts.log);
+  const queue = new LocalQueue(outbox);
+  const dispatcher = new Dispatcher(notifiers, {
+    log: (line) => opts.log("warn", line),
+    queue: { queue, targets: notifiers.map((n) => n.target) },
+  });
+  return {
     dispatcher,
+    queue,
     targets,
     labels: notifiers.map((n) => n.label),
     // Journaled before it is sent: a crash or an outage from here on loses nothing (and a power cut
     // nothing either: catch-up fdatasyncs the journal before its marks move past an article).
     admit: async (article) => {
-      if ((await admit(outbox, notifiers, article)).length > 0) dispatcher.dispatch(article);
+      await admit(queue, notifiers, article);
     },
   };
-  await resend(state.outbox, delivery, opts.log);
-  return delivery;
 }
 
-/** Sends again what the outbox still holds from an earlier run (a crash, an outage, a stop). */
-async function resend(outbox: Outbox, delivery: Delivery, log: Log): Promise<void> {
-  const pending = outbox.pending();
-  if (pending.length === 0) return;
-  const known = new Set(delivery.targets);
-  const articles = new Map<string, (typeof pending)[number]["article"]>();
-  for (const p of pending) {
-    if (known.has(p.target)) articles.set(p.article.messageId, p.article);
-    else await outbox.drop(p.target, p.article.messageId, "its notifier is no longer configured");
+/**
+ * What the outbox holds from an earlier run (a crash, an outage, a stop) is sent again by the
+ * workers; entries of a notifier no longer configured are dropped, saying so.
+ */
+async function forgetUnconfigured(outbox: Outbox, known: Set<string>, log: Log): Promise<void> {
+  const articles = new Set<string>();
+  for (const target of outbox.targets()) {
+    const ids = [...outbox.entries(target)].map(([id]) => id);
+    if (known.has(target)) for (const id of ids) articles.add(id);
+    else
+      for (const id of ids) await outbox.drop(target, id, "its notifier is no longer configured");
   }
-  log("info", `resending ${articles.size} article(s) left undelivered in the outbox`);
-  for (const a of articles.values()) delivery.dispatcher.dispatch(a);
+  if (articles.size > 0) {
+    log("info", `resending ${articles.size} article(s) left undelivered in the outbox`);
+  }
 }
 
 /**

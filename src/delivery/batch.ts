@@ -1,5 +1,4 @@
 /** Batching: how many articles one request carries, and how a batching lane spaces its requests. */
-import type { Article } from "../article/article.js";
 import type { Notifier } from "../notify/notifier.js";
 import { sleep } from "../notify/pace.js";
 import type { Outcome } from "./retry.js";
@@ -50,18 +49,31 @@ export class Gatherer {
   }
 }
 
+/** How an item ended: delivered, or dropped with the reason. */
+export type Settled = "done" | { dropped: string };
+
 /**
- * One request for the batch; if the service refuses it for good, each article on its own, so that
- * the one it will not take is dropped and the others still go. False when closed meanwhile.
+ * One request for the batch; if the service refuses it for good, each item on its own, so that the
+ * one it will not take is dropped and the others still go. Each item is settled as it ends. False
+ * when closed meanwhile (the items not settled are left to the caller).
  */
-export async function deliverBatch(
-  batch: readonly Article[],
-  attempt: (articles: readonly Article[]) => Promise<Outcome>,
+export async function deliverBatch<T>(
+  batch: readonly T[],
+  attempt: (items: readonly T[]) => Promise<Outcome>,
+  settle: (items: readonly T[], how: Settled) => Promise<void>,
 ): Promise<boolean> {
   if (batch.length > 1) {
     const outcome = await attempt(batch);
-    if (outcome !== "refused") return outcome === "done";
+    if (outcome === "closed") return false;
+    if (outcome !== "refused") {
+      await settle(batch, outcome);
+      return true;
+    }
   }
-  for (const article of batch) if ((await attempt([article])) === "closed") return false;
+  for (const item of batch) {
+    const outcome = await attempt([item]);
+    if (outcome === "closed") return false;
+    await settle([item], outcome === "refused" ? { dropped: "refused" } : outcome);
+  }
   return true;
 }

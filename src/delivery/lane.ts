@@ -1,22 +1,27 @@
 import type { Article } from "../article/article.js";
 import type { Notifier } from "../notify/notifier.js";
+import { sleep } from "../notify/pace.js";
+import { errorMessage } from "../util/errors.js";
 import { printable } from "../util/printable.js";
-import { batchLimit, deliverBatch, Gatherer } from "./batch.js";
-import { ArticleQueue } from "./queue.js";
+import { batchLimit, deliverBatch, Gatherer, type Settled } from "./batch.js";
 import { attemptUntilDone, type Outcome, type RetryPolicy } from "./retry.js";
+import { type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
 /** A notifier this far behind gets a log line (and again at ten times as many). */
 export const BACKLOG_WARNING = 1000;
 
 /**
- * One notifier's queue and its delivery workers: one (strict order) unless the notifier allows more
- * requests in flight (a plain webhook does: a burst is then not capped at one round trip per article).
+ * One notifier's delivery workers, pulling its work from the delivery queue: one worker (strict
+ * order) unless the notifier allows more requests in flight (a plain webhook does: a burst is then
+ * not capped at one round trip per article). The lane holds no articles: only what its workers
+ * claimed and are sending.
  */
 export class Lane {
-  readonly #queue = new ArticleQueue();
-  /** Taken by a worker and not done with (in flight, retrying, or stopped by close()). */
+  /** Claimed by a worker and not settled (in flight, retrying, or stopped by close()). */
   #taken = 0;
   #workers = 0;
+  /** Work may have come since a worker last found none: it looks again before it stops. */
+  #again = false;
   /** A batching lane's worker start is scheduled (setImmediate) and not yet run. */
   #spawning = false;
   /** The backlog that makes the next warning (1,000, then 10,000, ...; reset once caught up). */
@@ -28,6 +33,8 @@ export class Lane {
 
   constructor(
     readonly notifier: Notifier,
+    readonly target: string,
+    readonly queue: DeliveryQueue,
     readonly retry: RetryPolicy,
     readonly log: (line: string) => void,
     readonly signal: AbortSignal,
@@ -37,12 +44,15 @@ export class Lane {
     this.#gatherer = new Gatherer(this.#most, signal, notifier.digestEveryMs);
   }
 
+  /** Pending for this notifier, claimed or not (as far as this process knows). */
   get size(): number {
-    return this.#queue.length + this.#taken;
+    return this.queue.size(this.target);
   }
 
-  push(article: Article): void {
-    this.#queue.push(article);
+  /** Work may be due: starts workers as needed. */
+  wake(): void {
+    if (this.signal.aborted) return;
+    this.#again = true;
     if (this.size >= this.#warnAt) {
       this.log(
         `${this.notifier.label}: ${this.size} notifications waiting: delivering slower than articles ` +
@@ -55,8 +65,8 @@ export class Lane {
       this.#spawn();
       return;
     }
-    // Batching: let everything dispatched in this turn of the event loop (e.g. all the admissions
-    // one fdatasync released) join the first request, instead of starting one request per article.
+    // Batching: let everything enqueued in this turn of the event loop (e.g. all the admissions
+    // one write released) join the first request, instead of starting one request per article.
     if (this.#spawning) return;
     this.#spawning = true;
     setImmediate(() => {
@@ -66,14 +76,15 @@ export class Lane {
   }
 
   /**
-   * Starts workers up to the notifier's concurrency while articles wait. A batching lane runs one
+   * Starts workers up to the notifier's concurrency while work waits. A batching lane runs one
    * worker (each request takes what gathered during the last) and adds one only per full batch
    * waiting: a slow receiver still gets parallel requests in a long backlog.
    */
   #spawn(): void {
+    if (this.signal.aborted) return;
     const limit = Math.max(1, this.notifier.concurrency ?? 1);
     const most = this.#most;
-    let waiting = this.#queue.length;
+    let waiting = this.size - this.#taken;
     while (this.#workers < limit && waiting > 0 && (this.#workers === 0 || waiting >= most)) {
       this.#workers++;
       waiting -= most;
@@ -89,18 +100,22 @@ export class Lane {
   async #work(): Promise<void> {
     const most = this.#most;
     try {
-      while (this.#queue.length > 0 && !this.signal.aborted) {
+      while (!this.signal.aborted) {
+        this.#again = false;
         const gathers = most > 1 || this.notifier.digestEveryMs !== undefined;
-        if (gathers && !(await this.#gatherer.ready(this.#queue.length))) return;
-        // Everything waiting, up to the notifier's batch size: one request carries a burst's backlog.
-        const batch = this.#queue.take(most);
-        const n = batch.length;
-        if (n === 0) continue;
-        this.#gatherer.carried(n);
-        this.#taken += n;
-        // Stopped by close(): they stay counted as pending (the outbox keeps them for the next start).
-        if (!(await deliverBatch(batch, (articles) => this.#attempt(articles)))) return;
-        this.#taken -= n;
+        if (gathers && !(await this.#gatherer.ready(this.size - this.#taken))) return;
+        // Everything due, up to the notifier's batch size: one request carries a burst's backlog.
+        const batch = await this.#persist("claim", () =>
+          this.queue.claim(this.target, most, LEASE_MS),
+        );
+        if (batch === null) return;
+        if (batch.length === 0) {
+          // Synchronous with the decrement below: a wake after this starts a new worker.
+          if (this.#again) continue;
+          return;
+        }
+        this.#gatherer.carried(batch.length);
+        if (!(await this.#deliver(batch))) return;
         if (this.size === 0 && this.#warnAt > BACKLOG_WARNING) {
           this.log(`${this.notifier.label}: caught up`);
           this.#warnAt = BACKLOG_WARNING;
@@ -108,27 +123,75 @@ export class Lane {
         this.changed();
       }
     } finally {
-      // Synchronous with the last emptiness check, so a concurrent push always starts a new worker.
       this.#workers--;
     }
   }
 
+  /** Delivers a claimed batch and settles each item in the queue; false when stopped by close(). */
+  async #deliver(batch: readonly Work[]): Promise<boolean> {
+    this.#taken += batch.length;
+    const open = new Set(batch);
+    const settle = async (items: readonly Work[], how: Settled) => {
+      for (const w of items) open.delete(w);
+      this.#taken -= items.length;
+      // Until the queue has it (a shared one may be unreachable for a while): a done lost here
+      // would let the lease run out and the article go out again.
+      if (how === "done") await this.#persist("done", () => this.queue.done(items));
+      else
+        for (const w of items)
+          await this.#persist("drop", () => this.queue.dropped(w, how.dropped));
+    };
+    try {
+      return await deliverBatch(batch, (items) => this.#attempt(items), settle);
+    } finally {
+      if (open.size > 0) {
+        // Stopped by close(): given back untouched (the queue keeps them for the next start).
+        this.#taken -= open.size;
+        await this.queue.release([...open]).catch(() => {});
+      }
+    }
+  }
+
+  /**
+   * Runs a queue call until it succeeds, waiting 1, 2, 4 … 30 s between tries (a shared queue's
+   * database may be down for a while: delayed, never lost). Null when closed meanwhile.
+   */
+  async #persist<T>(what: string, call: () => Promise<T>): Promise<T | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (e) {
+        if (this.signal.aborted) return null;
+        const ms = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+        if (attempt === 1 || ms === 30_000) {
+          this.log(
+            `${this.notifier.label}: delivery queue ${what} failed: ${printable(errorMessage(e))}; ` +
+              `trying again in ${ms / 1000} s`,
+          );
+        }
+        if (!(await sleep(ms, this.signal))) return null;
+      }
+    }
+  }
+
   /** One request (send, or sendBatch for several), retried as the policy says. */
-  #attempt(batch: readonly Article[]): Promise<Outcome> {
+  #attempt(batch: readonly Work[]): Promise<Outcome> {
     const [first] = batch;
     if (!first) return Promise.resolve("done");
     const several = batch.length > 1;
     const what = several ? `${batch.length} articles (batch)` : printable(first.messageId);
+    const articles: readonly Article[] = batch.map((w) => w.article);
     const send = several
       ? async () => {
-          await this.notifier.sendBatch?.(batch, this.signal);
+          await this.notifier.sendBatch?.(articles, this.signal);
         }
-      : () => this.notifier.send(first, this.signal);
+      : () => this.notifier.send(first.article, this.signal);
     return attemptUntilDone(send, what, several, {
       label: this.notifier.label,
       retry: this.retry,
       log: this.log,
       signal: this.signal,
+      failed: (retryAt) => this.queue.failed(batch, retryAt),
     });
   }
 }

@@ -42,8 +42,11 @@ export function retryDelay(
   return { ms: Math.min(Math.max(asked, 100), retry.maxRetryAfterMs ?? 3_600_000), asked: true };
 }
 
-/** Delivered, refused (a batch of several, for the caller to split), or stopped by close(). */
-export type Outcome = "done" | "refused" | "closed";
+/**
+ * Delivered; dropped (refused for good, or maxAttempts reached: `why` says which); refused (a batch
+ * of several, for the caller to split); or stopped by close().
+ */
+export type Outcome = "done" | { dropped: string } | "refused" | "closed";
 
 export interface Attempts {
   /** The notifier's label, for the log. */
@@ -51,6 +54,8 @@ export interface Attempts {
   retry: RetryPolicy;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** After each failed attempt that will be retried: when the next one starts (ms since the epoch). */
+  failed?: (retryAt: number) => Promise<void>;
 }
 
 /**
@@ -62,7 +67,7 @@ export async function attemptUntilDone(
   send: () => Promise<void>,
   what: string,
   several: boolean,
-  { label, retry, log, signal }: Attempts,
+  { label, retry, log, signal, failed }: Attempts,
 ): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) return "closed";
@@ -72,22 +77,23 @@ export async function attemptUntilDone(
       return "done";
     } catch (error) {
       if (signal.aborted) return "closed";
-      const failed = `${label}: attempt ${attempt} failed: ${describe(error)}`;
+      const line = `${label}: attempt ${attempt} failed: ${describe(error)}`;
       if (isRefused(error)) {
         if (several) {
-          log(`${failed}; refused ${what}: sending them one by one`);
+          log(`${line}; refused ${what}: sending them one by one`);
           return "refused";
         }
-        log(`${failed}; dropped ${what} (refused: not retried)`);
-        return "done";
+        log(`${line}; dropped ${what} (refused: not retried)`);
+        return { dropped: errorMessage(error) };
       }
       if (retry.maxAttempts !== undefined && attempt >= retry.maxAttempts) {
-        log(`${failed}; giving up on ${what}`);
-        return "done";
+        log(`${line}; giving up on ${what}`);
+        return { dropped: `gave up after ${attempt} attempts: ${errorMessage(error)}` };
       }
       const delay = retryDelay(retry, error, attempt);
       const why = delay.asked ? " (as the service asked)" : "";
-      log(`${failed}; retrying in ${formatDelay(delay.ms)}${why}`);
+      log(`${line}; retrying in ${formatDelay(delay.ms)}${why}`);
+      await failed?.(Date.now() + delay.ms);
       if (!(await sleep(delay.ms, signal))) return "closed";
     }
   }

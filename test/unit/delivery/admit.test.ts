@@ -5,7 +5,8 @@ import { PassThrough } from "node:stream";
 import { expect, test } from "vitest";
 import { admit } from "../../../src/delivery/admit.js";
 import { Dispatcher } from "../../../src/delivery/dispatcher.js";
-import { JournaledNotifier } from "../../../src/delivery/journaled.js";
+import { LocalQueue } from "../../../src/delivery/local-queue.js";
+import { RecordedNotifier } from "../../../src/delivery/recorded.js";
 import { targetKeys } from "../../../src/delivery/targets.js";
 import { buildNotifiers } from "../../../src/notify/build.js";
 import type { NotifierConfig } from "../../../src/notify/registry.js";
@@ -21,9 +22,10 @@ const ENTRIES: NotifierConfig[] = [
 async function setUp() {
   const dir = await mkdtemp(join(tmpdir(), "newsnotify-admit-"));
   const outbox = await Outbox.open(dir);
+  const queue = new LocalQueue(outbox);
   const targets = targetKeys(ENTRIES);
   const notifiers = buildNotifiers(ENTRIES, { stdout: new PassThrough() }).map(
-    (n, i) => new JournaledNotifier(n, targets[i] ?? "", outbox),
+    (n, i) => new RecordedNotifier(n, targets[i] ?? ""),
   );
   const lines = async () => {
     await outbox.sync();
@@ -33,14 +35,14 @@ async function setUp() {
       .filter((l) => l !== "")
       .map((l) => JSON.parse(l) as { op: string; target: string });
   };
-  return { outbox, targets, notifiers, lines };
+  return { outbox, queue, targets, notifiers, lines };
 }
 
 test("only the notifiers an article is routed to journal it", async () => {
-  const { outbox, targets, notifiers, lines } = await setUp();
+  const { outbox, queue, targets, notifiers, lines } = await setUp();
   const [comp, alt, all] = targets;
   const article = makeArticle({ newsgroups: ["comp.lang.c"], group: "comp.lang.c" });
-  expect(await admit(outbox, notifiers, article)).toEqual([comp, all]);
+  expect(await admit(queue, notifiers, article)).toEqual([comp, all]);
   expect((await lines()).map((l) => [l.op, l.target])).toEqual([
     ["add", comp],
     ["add", all],
@@ -50,18 +52,21 @@ test("only the notifiers an article is routed to journal it", async () => {
 });
 
 test("an article routed to no notifier leaves no outbox line (control messages are not routed by default)", async () => {
-  const { outbox, notifiers, lines } = await setUp();
+  const { outbox, queue, notifiers, lines } = await setUp();
   const cancel = makeArticle({ newsgroups: ["comp.lang.c"], control: "cancel <x@y>" });
-  expect(await admit(outbox, notifiers, cancel)).toEqual([]);
+  expect(await admit(queue, notifiers, cancel)).toEqual([]);
   expect(await lines()).toEqual([]);
   await outbox.close();
 });
 
 test("what was admitted is delivered and marked done; nothing is left pending", async () => {
-  const { outbox, notifiers, lines } = await setUp();
-  const dispatcher = new Dispatcher(notifiers, { log: () => {} });
+  const { outbox, queue, notifiers, lines } = await setUp();
+  const dispatcher = new Dispatcher(notifiers, {
+    log: () => {},
+    queue: { queue, targets: notifiers.map((n) => n.target) },
+  });
   const article = makeArticle({ newsgroups: ["alt.test"], group: "alt.test" });
-  if ((await admit(outbox, notifiers, article)).length > 0) dispatcher.dispatch(article);
+  expect(await admit(queue, notifiers, article)).toHaveLength(2);
   expect(await dispatcher.drain(5000)).toBe(0);
   expect(outbox.pendingCount()).toBe(0);
   expect((await lines()).map((l) => l.op)).toEqual(["add", "add", "done", "done"]);

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { Dispatcher } from "../../../src/delivery/dispatcher.js";
-import { JournaledNotifier } from "../../../src/delivery/journaled.js";
+import { LocalQueue } from "../../../src/delivery/local-queue.js";
+import { RecordedNotifier } from "../../../src/delivery/recorded.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
 import { Outbox } from "../../../src/state/outbox.js";
@@ -38,13 +39,17 @@ it.each([
   const stats = new Stats();
   stats.configure([{ target: "t", label: "scripted http://127.0.0.1/x" }]);
   stats.backlogFrom(() => outbox.pendingByTarget());
-  const n = new JournaledNotifier(scripted([...outcomes]), "t", outbox, stats);
+  const n = new RecordedNotifier(scripted([...outcomes]), "t", stats);
   const article: Article = makeArticle({ messageId: "<d@x>" });
   stats.seen(article, "trace");
   await outbox.admit(["t"], article);
   expect(stats.snapshot().backlog).toEqual({ t: 1 });
-  const d = new Dispatcher([n], { log: () => {}, retry: { initialMs: 1, maxMs: 2 } });
-  d.dispatch(article);
+  const queue = new LocalQueue(outbox);
+  const d = new Dispatcher([n], {
+    log: () => {},
+    retry: { initialMs: 1, maxMs: 2 },
+    queue: { queue, targets: ["t"] },
+  });
   expect(await d.drain(5000)).toBe(0);
   await d.close();
   const [s] = stats.snapshot().notifiers;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { notifierEntry } from "../../../src/config/notifiers.js";
 import { Dispatcher } from "../../../src/delivery/dispatcher.js";
-import { JournaledNotifier } from "../../../src/delivery/journaled.js";
+import { LocalQueue } from "../../../src/delivery/local-queue.js";
 import { buildNotifiers } from "../../../src/notify/build.js";
 import { DigestNotifier, digestArticle, parseDuration } from "../../../src/notify/digest.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
@@ -114,39 +114,32 @@ test("durable: a digest not yet sent at a stop is sent after the restart, from t
   const articles = [makeArticle(), makeArticle()];
   let outbox = await Outbox.open(dir);
   const first = capture();
+  let queue = new LocalQueue(outbox);
   let d = new Dispatcher(
-    [
-      new JournaledNotifier(
-        new DigestNotifier(first, { everyMs: 5000, max: 50 }, "news:{messageIdBare}"),
-        "t",
-        outbox,
-      ),
-    ],
-    { log: (l) => log.push(l) },
+    [new DigestNotifier(first, { everyMs: 5000, max: 50 }, "news:{messageIdBare}")],
+    {
+      log: (l) => log.push(l),
+      queue: { queue, targets: ["t"] },
+    },
   );
-  for (const a of articles) {
-    await outbox.admit(["t"], a);
-    d.dispatch(a);
-  }
+  for (const a of articles) await queue.enqueue(a, ["t"]);
   await sleep(100);
   await d.close();
-  await outbox.close();
+  await queue.close();
   expect(first.sent).toHaveLength(0);
 
   outbox = await Outbox.open(dir);
   expect(outbox.pendingCount()).toBe(2);
   const second = capture();
+  queue = new LocalQueue(outbox);
+  // The restarted workers find the journal's entries by themselves: nothing is dispatched again.
   d = new Dispatcher(
-    [
-      new JournaledNotifier(
-        new DigestNotifier(second, { everyMs: 200, max: 50 }, "news:{messageIdBare}"),
-        "t",
-        outbox,
-      ),
-    ],
-    { log: (l) => log.push(l) },
+    [new DigestNotifier(second, { everyMs: 200, max: 50 }, "news:{messageIdBare}")],
+    {
+      log: (l) => log.push(l),
+      queue: { queue, targets: ["t"] },
+    },
   );
-  for (const a of articles) d.dispatch(a);
   expect(await d.drain(3000)).toBe(0);
   await d.close();
   expect(second.sent).toHaveLength(1);

@@ -29,6 +29,35 @@ function recorder() {
 const big = (id: string) => article({ messageId: id, snippet: "x".repeat(2000) });
 
 describe("a full state directory", () => {
+  it("a write cut short inside a multi-byte character loses no byte of it", async () => {
+    fs = mountTmpfs();
+    const dir = join(fs.dir, "state");
+    const box = await Outbox.open(dir, { retryMs: 20 });
+    const accents = (id: string) => article({ messageId: id, snippet: "é".repeat(999) });
+    await box.admit(["t"], accents("<a0@x>"));
+    const filler = fs.fill();
+    // Odd offsets: whichever byte the disk stops at, some "é" is cut in two.
+    for (let i = 1; i < 8; i++) {
+      await box.admit(
+        ["t"],
+        article({ messageId: `<a${i}@x>`, snippet: `${"x".repeat(i)}${"é".repeat(999)}` }),
+      );
+    }
+    await sleep(10);
+    expect(box.held).toBe(true);
+    // Read back while held: from the unwritten bytes.
+    expect(box.read("t", "<a7@x>").snippet).toBe(`${"x".repeat(7)}${"é".repeat(999)}`);
+    unlinkSync(filler);
+    for (let i = 0; i < 100 && box.held; i++) await sleep(20);
+    expect(box.held).toBe(false);
+    await box.close();
+    const after = await Outbox.open(dir);
+    for (let i = 1; i < 8; i++) {
+      expect(after.read("t", `<a${i}@x>`).snippet).toBe(`${"x".repeat(i)}${"é".repeat(999)}`);
+    }
+    await after.close();
+  });
+
   it("holds the outbox in memory, keeps the marks below it, and recovers by itself", async () => {
     fs = mountTmpfs();
     const dir = join(fs.dir, "state");

@@ -109,31 +109,32 @@ describe("Outbox group writes", () => {
   });
 });
 
-describe("Outbox journal order", () => {
-  it("a line is in the file before its article is sent", async () => {
-    const { JournaledNotifier } = await import("../../../src/delivery/journaled.js");
+describe("Outbox admit", () => {
+  it("resolves once its line is written: it is in the file with no other wait", async () => {
     const dir = await fresh();
     const box = await Outbox.open(dir);
-    const seenAtSend: boolean[] = [];
-    const inner = {
-      label: "reads the journal while sending",
-      maxBatch: 10,
-      preview: () => null,
-      send: async (a: { messageId: string }) => {
-        seenAtSend.push(readFileSync(join(dir, "outbox.jsonl"), "utf8").includes(a.messageId));
-      },
-      sendBatch: async (as: readonly { messageId: string }[]) => {
-        const text = readFileSync(join(dir, "outbox.jsonl"), "utf8");
-        for (const a of as) seenAtSend.push(text.includes(a.messageId));
-      },
-    };
-    const j = new JournaledNotifier(inner, "t", box);
-    const [x, y, z] = ["<o1@x>", "<o2@x>", "<o3@x>"].map((id) => article({ messageId: id }));
-    for (const a of [x, y, z]) await box.admit(["t"], a as never);
-    // Synchronously after admit: the lines may still be buffered, but sending writes them first.
-    await j.send(x as never);
-    await j.sendBatch([y, z] as never);
-    expect(seenAtSend).toEqual([true, true, true]);
+    await box.admit(["t"], a1);
+    expect(readFileSync(join(dir, "outbox.jsonl"), "utf8")).toContain('"<1@x>"');
+    await box.close();
+  });
+
+  it("keeps only an index: an article is read back from its line, after compaction too", async () => {
+    const dir = await fresh();
+    const box = await Outbox.open(dir, { compactBytes: 2000 });
+    const big = article({ messageId: "<big@x>", snippet: "é".repeat(500) });
+    await box.admit(["t", "u"], big);
+    for (let i = 0; i < 20; i++) {
+      await box.admit(["t"], article({ messageId: `<c${i}@x>`, snippet: "x".repeat(200) }));
+      await box.done("t", `<c${i}@x>`);
+    }
+    // Without compaction: some 11 KB (20 add lines of 300 bytes, their done lines, two of 1.3 KB).
+    expect((await stat(join(dir, "outbox.jsonl"))).size).toBeLessThan(6000);
+    expect(box.read("u", "<big@x>").snippet).toBe(big.snippet);
+    expect([...box.entries("t")].map(([id]) => id)).toEqual(["<big@x>"]);
+    await box.close();
+    const after = await Outbox.open(dir);
+    expect(after.read("t", "<big@x>")).toEqual(big);
+    await after.close();
   });
 });
 
@@ -162,70 +163,6 @@ describe("targetKeys", () => {
     expect([s1, h1]).toEqual([s2, h2]);
     const [a, b] = targetKeys([slack, { ...slack, groups: "alt.*" }]);
     expect(a).not.toBe(b);
-  });
-});
-
-describe("JournaledNotifier", () => {
-  it("marks done on success, drops on a permanent refusal, keeps pending on a transient failure", async () => {
-    const { JournaledNotifier } = await import("../../../src/delivery/journaled.js");
-    const { DeliveryError } = await import("../../../src/notify/http.js");
-    const box = await Outbox.open(await fresh());
-    let outcome: "ok" | "permanent" | "transient" = "ok";
-    const sent: string[] = [];
-    const inner = {
-      label: "fake",
-      preview: () => null,
-      send: async (a: { messageId: string }) => {
-        if (outcome === "permanent") throw new DeliveryError("HTTP 400", true);
-        if (outcome === "transient") throw new DeliveryError("HTTP 503", false);
-        sent.push(a.messageId);
-      },
-    };
-    const j = new JournaledNotifier(inner, "t", box);
-    const [ok, bad, flaky] = ["<ok@x>", "<bad@x>", "<flaky@x>"].map((id) =>
-      article({ messageId: id }),
-    );
-    for (const a of [ok, bad, flaky]) await box.admit(["t"], a as never);
-    await j.send(ok as never);
-    await j.send(ok as never); // a duplicate: not sent again
-    outcome = "permanent";
-    await expect(j.send(bad as never)).rejects.toThrow("HTTP 400");
-    outcome = "transient";
-    await expect(j.send(flaky as never)).rejects.toThrow("HTTP 503");
-    expect(sent).toEqual(["<ok@x>"]);
-    expect(box.pending().map((p) => p.article.messageId)).toEqual(["<flaky@x>"]);
-  });
-});
-
-describe("JournaledNotifier with batches", () => {
-  it("sends only the pending ones in one batch and marks them all done in one journal write", async () => {
-    const { JournaledNotifier } = await import("../../../src/delivery/journaled.js");
-    const dir = await fresh();
-    const box = await Outbox.open(dir);
-    const batches: string[][] = [];
-    const inner = {
-      label: "fake",
-      maxBatch: 10,
-      preview: () => null,
-      send: async () => {
-        throw new Error("not expected");
-      },
-      sendBatch: async (as: readonly { messageId: string }[]) => {
-        batches.push(as.map((a) => a.messageId));
-      },
-    };
-    const j = new JournaledNotifier(inner, "t", box);
-    expect(j.maxBatch).toBe(10);
-    const [x, y, z] = ["<x@b>", "<y@b>", "<z@b>"].map((id) => article({ messageId: id }));
-    for (const a of [x, y]) await box.admit(["t"], a as never);
-    await j.sendBatch([x, y, z] as never); // z was never admitted: not ours to send
-    await j.sendBatch([x, y] as never); // both done: nothing sent
-    expect(batches).toEqual([["<x@b>", "<y@b>"]]);
-    expect(box.pendingCount()).toBe(0);
-    await box.close();
-    const journal = (await readFile(join(dir, "outbox.jsonl"), "utf8")).trim().split("\n");
-    expect(journal.map((l) => JSON.parse(l).op)).toEqual(["add", "add", "done", "done"]);
-    expect((await Outbox.open(dir)).knows("t", "<y@b>")).toBe(true);
   });
 });
 

@@ -1,0 +1,203 @@
+/**
+ * The delivery queue on a real PostgreSQL 15 (started by the test): two queue instances in one
+ * process play two watchers sharing it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Article } from "../../src/article/article.js";
+import { Dispatcher } from "../../src/delivery/dispatcher.js";
+import { PostgresQueue } from "../../src/delivery/postgres-queue.js";
+import type { Notifier } from "../../src/notify/notifier.js";
+import { EnvironmentError } from "../../src/util/errors.js";
+import { type Postgres, startPostgres } from "../helpers/postgres.js";
+import { makeArticle } from "../unit/notify/article-factory.js";
+
+let pg: Postgres;
+let n = 0;
+/** A fresh database per test: no state leaks between cases. */
+function database(): string {
+  const name = `nn_${process.pid}_${++n}`;
+  pg.createDatabase(name);
+  return pg.url(name);
+}
+const dbName = (url: string) => new URL(url).pathname.slice(1);
+const open = (url: string, node: string) => PostgresQueue.open({ url, node, pollMs: 100 });
+
+beforeAll(async () => {
+  pg = await startPostgres();
+});
+afterAll(() => pg?.remove());
+
+/** Records every article it is sent, in one list shared by the watchers' notifiers. */
+function recorder(into: string[], label: string): Notifier {
+  return {
+    label,
+    preview: () => null,
+    send: async (a: Article) => {
+      into.push(a.messageId);
+    },
+  };
+}
+
+async function until(ok: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (const t0 = Date.now(); !(await ok()); ) {
+    if (Date.now() - t0 > 30_000) throw new Error(`${what} not reached in 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("PostgresQueue", () => {
+  it("two watchers see every article: each is enqueued once and delivered once", async () => {
+    const url = database();
+    const [a, b] = await Promise.all([open(url, "news1"), open(url, "news2")]);
+    const delivered: string[] = [];
+    const da = new Dispatcher([recorder(delivered, "a")], {
+      log: () => {},
+      queue: { queue: a, targets: ["t"] },
+    });
+    const db = new Dispatcher([recorder(delivered, "b")], {
+      log: () => {},
+      queue: { queue: b, targets: ["t"] },
+    });
+    const articles = Array.from({ length: 200 }, (_, i) =>
+      makeArticle({ messageId: `<both${i}@x>` }),
+    );
+    const fresh = await Promise.all(
+      articles.flatMap((art) => [a.enqueue(art, ["t"]), b.enqueue(art, ["t"])]),
+    );
+    expect(fresh.flat()).toHaveLength(200);
+    await until(() => delivered.length >= 200, "200 deliveries");
+    await until(async () => ((await a.backlog()).get("t")?.pending ?? 0) === 0, "empty backlog");
+    await da.close();
+    await db.close();
+    expect([...delivered].sort()).toEqual(articles.map((x) => x.messageId).sort());
+    expect(
+      pg.psql("SELECT count(*) FROM newsnotify_deliveries WHERE state = 'done'", dbName(url)),
+    ).toBe("200");
+    await a.close();
+    await b.close();
+  });
+
+  it("a claim is leased: nobody else gets it until the lease runs out (the claimer died)", async () => {
+    const url = database();
+    const [a, b] = await Promise.all([open(url, "news1"), open(url, "news2")]);
+    await a.enqueue(makeArticle({ messageId: "<lease@x>" }), ["t"]);
+    const [held] = await a.claim("t", 10, 1500);
+    expect(held?.messageId).toBe("<lease@x>");
+    expect(await b.claim("t", 10, 60_000)).toEqual([]);
+    // No done from a: as if it was SIGKILLed holding the lease.
+    let again: Awaited<ReturnType<typeof b.claim>> = [];
+    await until(async () => {
+      again = await b.claim("t", 10, 60_000);
+      return again.length > 0;
+    }, "lease expiry");
+    expect(again[0]?.article).toEqual(held?.article);
+    await b.done(again);
+    expect(await a.claim("t", 10, 1000)).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
+  it("failed(retryAt) keeps the claim until then; release gives it back at once", async () => {
+    const url = database();
+    const [a, b] = await Promise.all([open(url, "news1"), open(url, "news2")]);
+    await a.enqueue(makeArticle({ messageId: "<f@x>" }), ["t"]);
+    const w = await a.claim("t", 1, 100);
+    await a.failed(w, Date.now() + 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await b.claim("t", 1, 1000)).toEqual([]);
+    expect(pg.psql("SELECT attempts FROM newsnotify_deliveries", dbName(url))).toBe("1");
+    await a.release(w);
+    expect((await b.claim("t", 1, 1000)).map((x) => x.messageId)).toEqual(["<f@x>"]);
+    await a.close();
+    await b.close();
+  });
+
+  it("two watchers starting at once on an empty database migrate it once", async () => {
+    const url = database();
+    const queues = await Promise.all([1, 2, 3, 4].map((i) => open(url, `news${i}`)));
+    const db = dbName(url);
+    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("1");
+    expect(pg.psql("SELECT count(*) FROM newsnotify_schema", db)).toBe("1");
+    await Promise.all(queues.map((q) => q.close()));
+  });
+});
+
+describe("PostgresQueue, bad input: a clear error naming the problem (exit 5), nothing written", () => {
+  const refused = async (url: string, want: RegExp) => {
+    const e = await open(url, "news1").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EnvironmentError);
+    expect((e as EnvironmentError).exitCode).toBe(5);
+    expect((e as Error).message).toMatch(want);
+    return e as Error;
+  };
+
+  it("no such database", async () => {
+    await refused(pg.url("nn_missing"), /no such database/);
+  });
+
+  it("wrong credentials (a role that does not exist)", async () => {
+    const e = await refused(pg.url("postgres", "nobody"), /wrong credentials/);
+    expect(e.message).not.toContain("secret");
+  });
+
+  it("a database of another program's tables: refused, and no table of ours is created", async () => {
+    const url = database();
+    const db = dbName(url);
+    pg.psql("CREATE TABLE orders (id int)", db);
+    await refused(url, /not newsnotify's \(public\.orders\)/);
+    expect(
+      pg.psql(
+        "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'public'",
+        db,
+      ),
+    ).toBe("orders");
+  });
+});
+
+describe("PostgresQueue, an ordered target", () => {
+  it("while one node holds a lease on it, another claims nothing (order across the cluster)", async () => {
+    const url = database();
+    const ordered = () => true;
+    const a = await PostgresQueue.open({ url, node: "news1", pollMs: 100, ordered });
+    const b = await PostgresQueue.open({ url, node: "news2", pollMs: 100, ordered });
+    for (const id of ["<o1@x>", "<o2@x>"]) await a.enqueue(makeArticle({ messageId: id }), ["t"]);
+    const first = await a.claim("t", 1, 60_000);
+    expect(first.map((w) => w.messageId)).toEqual(["<o1@x>"]);
+    expect(await b.claim("t", 1, 60_000)).toEqual([]);
+    await a.done(first);
+    expect((await b.claim("t", 1, 60_000)).map((w) => w.messageId)).toEqual(["<o2@x>"]);
+    await a.close();
+    await b.close();
+  });
+});
+
+describe("PostgresQueue, PostgreSQL restarted", () => {
+  it("calls fail while it is down (the last error says so), and work again once it is back", async () => {
+    const url = database();
+    const logged: string[] = [];
+    const q = await PostgresQueue.open({
+      url,
+      node: "news1",
+      pollMs: 100,
+      log: (_l, m) => logged.push(m),
+    });
+    await q.enqueue(makeArticle({ messageId: "<r1@x>" }), ["t"]);
+    pg.stop("fast");
+    try {
+      await expect(q.enqueue(makeArticle({ messageId: "<r2@x>" }), ["t"])).rejects.toThrow();
+      expect(q.lastError?.message).toMatch(/unreachable for now/);
+      expect(logged.some((m) => m.includes("unreachable for now"))).toBe(true);
+    } finally {
+      pg.start();
+    }
+    let fresh: string[] = [];
+    await until(async () => {
+      fresh = await q.enqueue(makeArticle({ messageId: "<r2@x>" }), ["t"]).catch(() => []);
+      return fresh.length > 0;
+    }, "enqueue after the restart");
+    expect(q.lastError).toBeNull();
+    const work = await q.claim("t", 10, 60_000);
+    expect(work.map((w) => w.messageId)).toEqual(["<r1@x>", "<r2@x>"]);
+    await q.close();
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * A throwaway PostgreSQL 15 for one test file: initdb (trust, user postgres) in a temporary
+ * directory owned by the postgres user, pg_ctl on a free 127.0.0.1 port. Needs root (to run as
+ * postgres) and Debian's postgresql-15; a missing one fails loudly.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const BIN = "/usr/lib/postgresql/15/bin";
+
+export interface Postgres {
+  port: number;
+  /** A URL for `database` (created on demand by createDatabase). */
+  url(database?: string, user?: string): string;
+  createDatabase(name: string): void;
+  psql(sql: string, database?: string): string;
+  start(): void;
+  stop(mode?: "fast" | "immediate"): void;
+  remove(): void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function asPostgres(cmd: string, args: string[]): string {
+  return execFileSync("runuser", ["-u", "postgres", "--", cmd, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** psql's unaligned output, without its trailing newline. */
+function runPsql(cmd: string, args: string[]): string {
+  return asPostgres(cmd, args).trim();
+}
+
+export async function startPostgres(): Promise<Postgres> {
+  if (!existsSync(join(BIN, "initdb"))) {
+    throw new Error(`no PostgreSQL 15 in ${BIN}: apt-get install postgresql`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "newsnotify-pg-"));
+  execFileSync("chown", ["postgres:postgres", dir]);
+  const port = await freePort();
+  asPostgres(join(BIN, "initdb"), ["-D", join(dir, "data"), "-A", "trust", "-U", "postgres"]);
+  const pg: Postgres = {
+    port,
+    url: (database = "newsnotify", user = "postgres") =>
+      `postgresql://${user}@127.0.0.1:${port}/${database}`,
+    createDatabase: (name) => {
+      pg.psql(`CREATE DATABASE ${name}`, "postgres");
+    },
+    psql: (sql, database = "newsnotify") =>
+      runPsql(join(BIN, "psql"), [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-U",
+        "postgres",
+        "-d",
+        database,
+        "-Atc",
+        sql,
+      ]),
+    start: () => {
+      asPostgres(join(BIN, "pg_ctl"), [
+        "-D",
+        join(dir, "data"),
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+        "-l",
+        join(dir, "log"),
+        "-w",
+        "start",
+      ]);
+    },
+    stop: (mode = "fast") => {
+      asPostgres(join(BIN, "pg_ctl"), ["-D", join(dir, "data"), "-m", mode, "-w", "stop"]);
+    },
+    remove: () => {
+      try {
+        pg.stop("immediate");
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  pg.start();
+  return pg;
+}
