@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { SOURCE_NAMES } from "../sources/registry.js";
 import { ConfigError } from "../util/errors.js";
 import { parseListen } from "../util/listen.js";
 import { checkConfigFile } from "./file-trust.js";
@@ -68,10 +69,10 @@ const metricsSchema = z
 export function configSchema(defaults: ConfigDefaults) {
   return z.strictObject({
     mode: z
-      .enum(["auto", "kprobe", "tracepoint", "uprobe"])
+      .enum(["auto", ...SOURCE_NAMES])
       .default("auto")
       .describe(
-        "How to see innd store articles: kprobe, tracepoint, uprobe, or auto (reads storage.conf; see the README's modes).",
+        `How to see innd store articles: ${SOURCE_NAMES.join(", ")}, or auto (reads storage.conf; see the README's modes).`,
       ),
     process: z
       .string()

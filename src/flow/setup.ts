@@ -4,6 +4,7 @@ import { type Config, loadConfig } from "../config/schema.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
 import { matchGroups, readStorageConf, type StorageConf } from "../inn/storage-conf.js";
+import { INN_DEFAULT_STORAGE_METHOD, type InnStorageMethod } from "../inn/storage-methods.js";
 import { TradspoolGroups } from "../inn/tradspool-map.js";
 import { compileWildmat } from "../inn/wildmat.js";
 import { chooseSource, type SourceChoice, type SourceSetting } from "../sources/registry.js";
@@ -56,7 +57,7 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
 }
 
 /** The storage methods storage.conf sends articles to (trash stores nothing); [] when unknown. */
-export function methodsInUse(storage: StorageConf): string[] {
+export function methodsInUse(storage: StorageConf): InnStorageMethod[] {
   if (!storage.ok) return [];
   return [...new Set(storage.classes.map((c) => c.method).filter((m) => m !== "trash"))];
 }
@@ -69,25 +70,26 @@ export function storageContext(setup: Setup): StorageContext {
     tradspoolGroups: new TradspoolGroups(inn.pathspool),
     tokenReader: new TokenReader({ bin: join(inn.bin, "sm"), runAs: setup.innUser }),
     overview: localOverview(inn.bin, setup.innUser),
-    filesByNumber: (group) => storedAsFilesByNumber(storage, group),
+    methodsFor: (group) => methodsForGroup(storage, group),
   };
 }
 
 /**
- * Whether storage.conf stores every article of `group` with tradspool (one file per group and
- * number): the classes whose newsgroups match it, in order, up to the first that has no size or
- * expires condition (that one takes everything left). Unknown storage.conf: tradspool, INN's default.
+ * The methods storage.conf may store an article of `group` with: the classes whose newsgroups match
+ * it, in order, up to the first that has no size or expires condition (that one takes everything
+ * left). Unknown storage.conf, or no class matches: INN's default method.
  */
-export function storedAsFilesByNumber(storage: StorageConf, group: string): boolean {
-  if (!storage.ok) return true;
+export function methodsForGroup(storage: StorageConf, group: string): InnStorageMethod[] {
+  if (!storage.ok) return [INN_DEFAULT_STORAGE_METHOD];
   const wildmat = (text: string, pattern: string) => compileWildmat(pattern).test(text);
+  const methods = new Set<InnStorageMethod>();
   for (const c of storage.classes) {
     if (!matchGroups([group], c.newsgroups, c.exactmatch, wildmat)) continue;
-    if (c.method !== "tradspool") return false;
+    methods.add(c.method);
     const conditional = c.size.min > 0 || c.size.max > 0 || c.expires.min > 0 || c.expires.max > 0;
-    if (!conditional) return true;
+    if (!conditional) break;
   }
-  return true;
+  return methods.size > 0 ? [...methods] : [INN_DEFAULT_STORAGE_METHOD];
 }
 
 /** Deepest group in the active file (1 when it cannot be read: the margin then has to do). */

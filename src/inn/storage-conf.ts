@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { INN_STORAGE_METHODS, type InnStorageMethod } from "./storage-methods.js";
 
 /**
  * INN's storage.conf (storage/interface.c: SMreadconfig, lib/conffile.c: CONFgetword): an ordered
@@ -7,11 +8,10 @@ import { join } from "node:path";
  * matches (SMgetsub). Pure except `readStorageConf`.
  */
 
-export const STORAGE_METHOD_NAMES = ["tradspool", "timehash", "timecaf", "cnfs", "trash"] as const;
-export type StorageConfMethod = (typeof STORAGE_METHOD_NAMES)[number];
+const METHOD_NAMES = Object.keys(INN_STORAGE_METHODS) as InnStorageMethod[];
 
 export interface StorageClass {
-  method: StorageConfMethod;
+  method: InnStorageMethod;
   /** The uwildmat (`newsgroups:`), matched per group with poison (`@`) semantics. */
   newsgroups: string;
   class: number;
@@ -152,7 +152,7 @@ export function parseStorageConf(text: string): StorageConf {
           break;
       }
     }
-    const method = STORAGE_METHOD_NAMES.find((m) => m === name.text.toLowerCase());
+    const method = METHOD_NAMES.find((m) => m === name.text.toLowerCase());
     if (!method) return fail(name, `no storage method is named ${JSON.stringify(name.text)}`);
     if (entry.newsgroups === null) {
       return fail(kw, `method ${name.text} has no newsgroups: pattern`);

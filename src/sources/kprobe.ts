@@ -10,7 +10,7 @@ const KPROBES = ["security_inode_create", "vfs_create"] as const;
  * LSM hook is compiled out) whose program walks the new dentry's parents, unrolled, in the kernel.
  * Sees every file innd creates, so the storage methods that keep one file per article.
  */
-export const kprobe: Source = {
+export const kprobe: Source<"kprobe"> = {
   name: "kprobe",
   summary: "kprobe on file creation, the dentry's parent chain walked in the kernel (unrolled)",
   sees: ["tradspool", "timehash"],

@@ -1,22 +1,34 @@
 /**
  * Every detection source, in the order `auto` prefers them. Adding a source: one file that exports a
- * `Source` (its //@section of scripts/trace.bt, its check, its decoder) and one line here.
+ * `Source<"name">` (its //@section of scripts/trace.bt, its check, its decoder) and one line here;
+ * the config's `source:` values and SourceName come from this list.
  */
+import type { InnStorageMethod } from "../inn/storage-methods.js";
 import type { HostFacts } from "../system/host.js";
 import { kprobe } from "./kprobe.js";
-import type { Source, SourceName } from "./source.js";
+import type { Source } from "./source.js";
 import { tracepoint } from "./tracepoint.js";
 import { uprobe } from "./uprobe.js";
 
-export const SOURCES: readonly Source[] = [kprobe, tracepoint, uprobe];
+export const SOURCES = [kprobe, tracepoint, uprobe] as const satisfies readonly Source[];
 
-/** When no source fits, the one to try: tracepoints need only tracefs (watch mounts it as root). */
+/** "kprobe" | "tracepoint" | "uprobe" */
+export type SourceName = (typeof SOURCES)[number]["name"];
+
+/** The names, in registry order (for the config's enum). */
+export const SOURCE_NAMES = SOURCES.map((s) => s.name) as [SourceName, ...SourceName[]];
+
+/**
+ * When no source fits, the one to try first: tracepoints need only tracefs (watch mounts it as
+ * root). A source not listed comes after these.
+ */
 const RESORT: readonly SourceName[] = ["tracepoint", "uprobe", "kprobe"];
 
 export type SourceSetting = SourceName | "auto";
 
-export function sourceNamed(name: SourceName): Source {
-  const s = SOURCES.find((x) => x.name === name);
+/** The source of this name (a config value or a source's `fallback`); throws for any other. */
+export function sourceNamed(name: string): Source {
+  const s = (SOURCES as readonly Source[]).find((x) => x.name === name);
   if (!s) throw new Error(`no source named ${name}`);
   return s;
 }
@@ -35,7 +47,7 @@ export interface SourceChoice {
 export function chooseSource(
   setting: SourceSetting,
   host: HostFacts,
-  methods: readonly string[] = [],
+  methods: readonly InnStorageMethod[] = [],
 ): SourceChoice {
   if (setting !== "auto") return { source: sourceNamed(setting), reason: "set in config" };
   const refusals: string[] = [];
@@ -51,7 +63,10 @@ export function chooseSource(
   }
   // None fits: the source that sees the most methods, the one with the fewest needs first on a tie.
   const seen = (s: Source) => methods.filter((m) => s.sees.includes(m)).length;
-  const resort = (s: Source) => RESORT.indexOf(s.name);
+  const resort = (s: Source) => {
+    const i = (RESORT as readonly string[]).indexOf(s.name);
+    return i === -1 ? RESORT.length : i;
+  };
   const best = [...SOURCES].sort((a, b) => seen(b) - seen(a) || resort(a) - resort(b))[0] as Source;
   return { source: best, reason: `${refusals.join("; ")}; trying ${best.name} anyway` };
 }

@@ -1,7 +1,5 @@
+import type { InnStorageMethod } from "../inn/storage-methods.js";
 import type { HostFacts } from "../system/host.js";
-
-/** The detection sources newsnotify knows; `auto` picks among them (see registry.ts). */
-export type SourceName = "kprobe" | "tracepoint" | "uprobe";
 
 /**
  * What a source saw innd do, decoded from its bpftrace lines: the one event type the flow reads,
@@ -41,7 +39,8 @@ export interface ProgramContext {
 }
 
 export interface Program {
-  source: SourceName;
+  /** The source's name (registry.ts's SourceName). */
+  source: string;
   text: string;
   /** For the ready line and `script`: e.g. "walk depth 18" or "uprobe on /usr/lib/news/bin/innd:InndHisWrite". */
   detail: string;
@@ -58,17 +57,18 @@ export interface Decoder {
   flush(): SourceEvent[];
 }
 
-export interface Source {
-  readonly name: SourceName;
+/** One detection source; registry.ts lists them and derives SourceName from their names. */
+export interface Source<N extends string = string> {
+  readonly name: N;
   /** One line for --help and doctor. */
   readonly summary: string;
   /** Which INN storage methods this source can see articles of. */
-  readonly sees: readonly string[];
+  readonly sees: readonly InnStorageMethod[];
   /** Pure: can it run on this host, and why (not). */
   check(host: HostFacts): { ok: boolean; reason: string };
   /** The concrete program for this host and config. */
   program(ctx: ProgramContext): Program;
   decoder(): Decoder;
-  /** When its program fails to attach in auto mode, try this one instead. */
-  readonly fallback?: SourceName;
+  /** When its program fails to attach in auto mode, try this one instead (a registered name). */
+  readonly fallback?: string;
 }

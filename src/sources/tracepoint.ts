@@ -7,7 +7,7 @@ import type { ProgramContext, Source } from "./source.js";
  * The syscall tracepoints (open, openat, openat2, creat with O_CREAT): the path as innd passed it,
  * read from innd's memory. Runs where kprobes cannot (no CONFIG_KPROBES, lockdown).
  */
-export const tracepoint: Source = {
+export const tracepoint: Source<"tracepoint"> = {
   name: "tracepoint",
   summary: "syscall tracepoints on open(O_CREAT): the path as innd passed it",
   sees: ["tradspool", "timehash"],

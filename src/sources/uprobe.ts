@@ -11,7 +11,7 @@ import { uprobeDecoder } from "./uprobe-decode.js";
  * timecaf articles no file probe can. An innd that does not export InndHisWrite (a custom build)
  * is traced on SMstore's return in libinnstorage instead (the token only; x86-64).
  */
-export const uprobe: Source = {
+export const uprobe: Source<"uprobe"> = {
   name: "uprobe",
   summary:
     "uprobe on innd's InndHisWrite (or SMstore's return): Message-ID and token per stored article",

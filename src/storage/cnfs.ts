@@ -6,9 +6,8 @@ import { decodeCnfs, parseToken } from "./token.js";
  * source that sees stores (the uprobe) notices them. They are read through INN's own reader (the
  * token), group and number from the Xref.
  */
-export const cnfs: StorageMethod = {
+export const cnfs: StorageMethod<"cnfs"> = {
   name: "cnfs",
-  tokenType: 3,
   filePerArticle: false,
   fromToken(text: string): StoredRef {
     const token = parseToken(text);

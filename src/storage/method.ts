@@ -1,5 +1,4 @@
-/** INN's storage methods newsnotify can read (storage.conf's `method` names). */
-export type StorageMethodName = "tradspool" | "timehash" | "timecaf" | "cnfs";
+import type { InnStorageMethod } from "../inn/storage-methods.js";
 
 /**
  * Where a stored article is and how to read it: what a source event (a created path, or an INN
@@ -7,7 +6,7 @@ export type StorageMethodName = "tradspool" | "timehash" | "timecaf" | "cnfs";
  */
 export interface StoredRef {
   /** null only for a file outside the spool (`test-hook` on a saved copy). */
-  method: StorageMethodName | null;
+  method: InnStorageMethod | null;
   /** The article's own file; null when it has none (timecaf, CNFS: read through the token). */
   path: string | null;
   /** INN's token in text form (@…@), when known. */
@@ -26,14 +25,17 @@ export interface StorageContext {
   tokenReader?: { article(token: string): Promise<Buffer> };
   /** The local server's overview and innd's history, for catch-up beyond tradspool. */
   overview?: OverviewAccess;
-  /** Whether a group's articles are all named by group and number (tradspool): catch-up stats them. */
-  filesByNumber?: (group: string) => boolean;
+  /**
+   * The methods storage.conf may send a group's articles to (in storage.conf's order); catch-up
+   * asks the method for (group, number) when there is one, the overview otherwise. Unset: INN's
+   * default method.
+   */
+  methodsFor?: (group: string) => readonly InnStorageMethod[];
 }
 
-export interface StorageMethod {
-  readonly name: StorageMethodName;
-  /** INN's storage type byte in tokens (tradspool 5, timehash 2, CNFS 3, timecaf 4). */
-  readonly tokenType: number;
+/** One storage method newsnotify reads; its token type byte is INN's (inn/storage-methods.ts). */
+export interface StorageMethod<N extends InnStorageMethod = InnStorageMethod> {
+  readonly name: N;
   /** Whether innd creates one file per article (what file-creation sources can see). */
   readonly filePerArticle: boolean;
   /** Pure: a created file's absolute path → the stored article, or null when not one of ours. */
@@ -42,7 +44,8 @@ export interface StorageMethod {
   fromToken?(token: string, ctx: StorageContext): StoredRef | Promise<StoredRef>;
   /**
    * For catch-up: the stored articles with these numbers in this group, with when each arrived;
-   * numbers with no article (cancelled, expired, never filed) are left out.
+   * numbers with no article (cancelled, expired, never filed) are left out. Without it, catch-up
+   * goes through the local server's overview and innd's history (which works for every method).
    */
   byNumber?(group: string, numbers: readonly number[], ctx: StorageContext): Promise<Found[]>;
 }

@@ -1,37 +1,47 @@
 /**
- * INN's storage methods newsnotify can read. Adding one: a file that exports a `StorageMethod`
- * (how a created path or a token becomes a stored article) and one line here.
+ * INN's storage methods newsnotify can read, keyed by INN's name for each (inn/storage-methods.ts).
+ * Adding one: a file that exports a `StorageMethod<"name">` (how a created path or a token becomes a
+ * stored article, and optionally how catch-up finds (group, number)) and one line here.
  */
 
+import {
+  INN_DEFAULT_STORAGE_METHOD,
+  INN_STORAGE_METHODS,
+  type InnStorageMethod,
+} from "../inn/storage-methods.js";
 import { cnfs } from "./cnfs.js";
 import type { ArticleRef } from "./gaps.js";
-import type {
-  Found,
-  StorageContext,
-  StorageMethod,
-  StorageMethodName,
-  StoredRef,
-} from "./method.js";
+import type { Found, StorageContext, StorageMethod, StoredRef } from "./method.js";
 import { findThroughOverview } from "./overview.js";
 import { timecaf } from "./timecaf.js";
 import { timehash } from "./timehash.js";
-import { methodOfType, parseToken, unreadableType } from "./token.js";
+import { parseToken, unreadableType } from "./token.js";
 import { tradspool } from "./tradspool.js";
 
-export const STORAGE_METHODS: readonly StorageMethod[] = [tradspool, timehash, timecaf, cnfs];
+export const STORAGE_METHODS = {
+  tradspool,
+  timehash,
+  timecaf,
+  cnfs,
+} as const satisfies { readonly [N in InnStorageMethod]?: StorageMethod<N> };
+
+/** The methods newsnotify reads: "tradspool" | "timehash" | ... */
+export type StorageMethodName = keyof typeof STORAGE_METHODS;
+
+const METHODS: readonly StorageMethod[] = Object.values(STORAGE_METHODS);
 
 export function storageMethodNamed(name: string): StorageMethod | undefined {
-  return STORAGE_METHODS.find((m) => m.name === name);
+  return METHODS.find((m) => m.name === name);
 }
 
-/** Names of the methods with one file per article (what file-creation sources can see). */
-export function fileMethods(): StorageMethodName[] {
-  return STORAGE_METHODS.filter((m) => m.filePerArticle).map((m) => m.name);
+/** The method a token's type byte names, or undefined for one newsnotify cannot read. */
+export function methodOfType(type: number): StorageMethod | undefined {
+  return METHODS.find((m) => INN_STORAGE_METHODS[m.name] === type);
 }
 
 /** A created file → the stored article it is, or null when it is none of ours (history, overview, ...). */
 export function storedAtPath(path: string, ctx: StorageContext): StoredRef | null {
-  for (const m of STORAGE_METHODS) {
+  for (const m of METHODS) {
     const ref = m.fromPath?.(path, ctx);
     if (ref) return ref;
   }
@@ -42,16 +52,15 @@ export function storedAtPath(path: string, ctx: StorageContext): StoredRef | nul
 export async function storedByToken(text: string, ctx: StorageContext): Promise<StoredRef> {
   const token = parseToken(text);
   if (!token.ok) throw new Error(token.reason);
-  const name = methodOfType(token.value.type);
-  const method = name ? storageMethodNamed(name) : undefined;
+  const method = methodOfType(token.value.type);
   if (!method?.fromToken) throw new Error(`token ${text} is ${unreadableType(token.value.type)}`);
   return method.fromToken(text, ctx);
 }
 
 /**
- * For catch-up: the stored articles among `refs`. Groups that storage.conf sends to tradspool only
- * are looked up as files (group directory + number); the others through the local server's
- * overview and innd's history (every method).
+ * For catch-up: the stored articles among `refs`. A group that storage.conf sends to one method only
+ * is looked up the way that method finds (group, number), when it has one; the others through the
+ * local server's overview and innd's history (every method).
  */
 export async function findStored(
   refs: readonly ArticleRef[],
@@ -65,8 +74,10 @@ export async function findStored(
   }
   const found: Found[] = [];
   for (const [group, numbers] of byGroup) {
-    if (ctx.filesByNumber?.(group) ?? true) {
-      found.push(...((await tradspool.byNumber?.(group, numbers, ctx)) ?? []));
+    const methods = ctx.methodsFor?.(group) ?? [INN_DEFAULT_STORAGE_METHOD];
+    const only = methods.length === 1 ? storageMethodNamed(methods[0] as string) : undefined;
+    if (only?.byNumber) {
+      found.push(...(await only.byNumber(group, numbers, ctx)));
     } else {
       if (!ctx.overview) throw new Error(`no way to look up ${group}'s articles by number`);
       found.push(

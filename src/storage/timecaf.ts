@@ -6,9 +6,8 @@ import { decodeTimecaf, parseToken } from "./token.js";
  * per article and only a source that sees stores (the uprobe) notices its articles. They are read
  * through INN's own reader (the token), group and number from the Xref.
  */
-export const timecaf: StorageMethod = {
+export const timecaf: StorageMethod<"timecaf"> = {
   name: "timecaf",
-  tokenType: 4,
   filePerArticle: false,
   fromToken(text: string): StoredRef {
     const token = parseToken(text);

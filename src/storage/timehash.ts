@@ -5,9 +5,8 @@ import { decodeTimehash, parseToken, timehashPathToken } from "./token.js";
  * INN's timehash: one file per article at `<spool>/time-CC/bb/cc/SSSS-aadd`, named by arrival time
  * and a sequence number, not by group: group and number come from the article's Xref.
  */
-export const timehash: StorageMethod = {
+export const timehash: StorageMethod<"timehash"> = {
   name: "timehash",
-  tokenType: 2,
   filePerArticle: true,
   fromPath(path: string, ctx: StorageContext): StoredRef | null {
     if (!path.startsWith(`${ctx.spool}/time-`)) return null;

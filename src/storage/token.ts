@@ -4,15 +4,10 @@
  * TokenToText). Pure: text ⇄ bytes, and what each method's 16 bytes say (read from INN 2.7's
  * storage/<method>/<method>.c). Never throws: a bad token comes back with a reason.
  */
+import { INN_STORAGE_METHODS } from "../inn/storage-methods.js";
 
-/** INN's storage type numbers (storage/<method>/method.config). */
-export const TOKEN_TYPE = {
-  trash: 0,
-  timehash: 2,
-  cnfs: 3,
-  timecaf: 4,
-  tradspool: 5,
-} as const;
+/** INN's storage type numbers (storage/<method>/method.config), by method name. */
+export const TOKEN_TYPE = INN_STORAGE_METHODS;
 
 /** TOKEN_EMPTY: what innd has when nothing was stored (or `ctlinnd addhist` with no token). */
 export const TOKEN_EMPTY = 255;
@@ -56,27 +51,14 @@ export function tokenText(bytes: Uint8Array): string {
   return `@${Buffer.from(bytes).toString("hex").toUpperCase()}@`;
 }
 
-/** The storage method a token's type byte names, or null for one newsnotify cannot read. */
-export function methodOfType(type: number): "tradspool" | "timehash" | "timecaf" | "cnfs" | null {
-  switch (type) {
-    case TOKEN_TYPE.tradspool:
-      return "tradspool";
-    case TOKEN_TYPE.timehash:
-      return "timehash";
-    case TOKEN_TYPE.timecaf:
-      return "timecaf";
-    case TOKEN_TYPE.cnfs:
-      return "cnfs";
-    default:
-      return null;
-  }
-}
-
 /** Why a token of this type has no article to read (trash, empty, unknown), for one log line. */
 export function unreadableType(type: number): string {
   if (type === TOKEN_TYPE.trash) return "stored by the trash method (discarded, nothing to read)";
   if (type === TOKEN_EMPTY) return "empty (innd stored nothing)";
-  return `of storage type ${type}, which is not one of INN's tradspool/timehash/timecaf/cnfs`;
+  const inn = Object.entries(INN_STORAGE_METHODS).find(([, t]) => t === type)?.[0];
+  return inn
+    ? `of INN's ${inn} method, which newsnotify cannot read`
+    : `of storage type ${type}, which is none of INN's methods`;
 }
 
 function be32(d: Uint8Array, at: number): number {

@@ -48,9 +48,8 @@ export function groupDir(spool: string, group: string): string {
  * INN's tradspool: one file per article at `<spool>/<group with dots as slashes>/<number>`; a
  * crosspost is one file plus hard links in its other groups' directories.
  */
-export const tradspool: StorageMethod = {
+export const tradspool: StorageMethod<"tradspool"> = {
   name: "tradspool",
-  tokenType: 5,
   filePerArticle: true,
   fromPath(path: string, ctx: StorageContext): StoredRef | null {
     const loc = locateArticle(path, ctx.spool);

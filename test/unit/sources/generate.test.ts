@@ -22,6 +22,10 @@ describe("generateProgram", () => {
     expect(prog).not.toMatch(/__[A-Z_]+__|\/\/@/);
   });
 
+  it("a mode the template has no section for is refused (source names are not listed here)", () => {
+    expect(() => gen({ mode: "fanotify" })).toThrow(/no section fanotify/);
+  });
+
   it("kprobe mode with one function", () => {
     const prog = gen({ kprobes: ["security_inode_create"] });
     expect(prog).toContain("kprobe:security_inode_create");

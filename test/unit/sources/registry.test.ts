@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { storageMethods } from "../../../src/inn/innconf.js";
 import { chooseSource, SOURCES } from "../../../src/sources/registry.js";
+import type { Source } from "../../../src/sources/source.js";
 import type { HostFacts } from "../../../src/system/host.js";
 import type { KernelFacts } from "../../../src/system/kernel.js";
 
@@ -79,6 +80,12 @@ describe("the source registry", () => {
     const names = SOURCES.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     for (const s of SOURCES) expect(s.check(host(debian)).reason).not.toBe("");
+  });
+
+  it("what a source sees is typed by INN's storage method names: a typo does not compile", () => {
+    // @ts-expect-error "tradspoool" is not a storage method (checked by npm run typecheck)
+    const sees: Source["sees"] = ["tradspoool"];
+    expect(sees).toEqual(["tradspoool"]);
   });
 
   it("every fallback names a registered source", () => {

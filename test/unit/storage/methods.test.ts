@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { INN_STORAGE_METHODS } from "../../../src/inn/storage-methods.js";
 import { parseTradspoolMap } from "../../../src/inn/tradspool-map.js";
 import { STORAGE_METHODS, storedAtPath, storedByToken } from "../../../src/storage/registry.js";
 
@@ -65,8 +66,15 @@ describe("storage methods: a real token → the stored article", () => {
     expect(storedAtPath(path, ctx)?.method ?? null).toBe(method);
   });
 
-  it("every method has a unique name and token type", () => {
-    expect(new Set(STORAGE_METHODS.map((m) => m.name)).size).toBe(STORAGE_METHODS.length);
-    expect(new Set(STORAGE_METHODS.map((m) => m.tokenType)).size).toBe(STORAGE_METHODS.length);
+  it("every method is keyed by its own name, and INN's token types tell them apart", () => {
+    for (const [key, m] of Object.entries(STORAGE_METHODS)) expect(m.name).toBe(key);
+    const misnamed: typeof STORAGE_METHODS = {
+      ...STORAGE_METHODS,
+      // @ts-expect-error a method under another method's name does not compile (npm run typecheck)
+      tradspool: STORAGE_METHODS.cnfs,
+    };
+    expect(misnamed.tradspool.name).toBe("cnfs");
+    const types = Object.values(INN_STORAGE_METHODS);
+    expect(new Set(types).size).toBe(types.length);
   });
 });

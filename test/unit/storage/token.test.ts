@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseTradspoolMap } from "../../../src/inn/tradspool-map.js";
+import { methodOfType } from "../../../src/storage/registry.js";
 import {
   decodeCnfs,
   decodeTimecaf,
   decodeTimehash,
   decodeTradspool,
-  methodOfType,
   parseToken,
   type Token,
   timehashPathToken,
@@ -56,7 +56,7 @@ describe("real tokens captured from innd", () => {
   it.each(captured.map((c) => [`${c.name} ${c.token}`, c] as const))("%s", (_, c) => {
     const t = tok(c.token);
     expect(tokenText(Buffer.from(c.token.slice(1, -1), "hex"))).toBe(c.token);
-    expect(methodOfType(t.type)).toBe(c.explain.method);
+    expect(methodOfType(t.type)?.name).toBe(c.explain.method);
     expect(t.class).toBe(Number(c.explain.class));
     const file = c.explain.file ?? "";
     switch (c.explain.method) {
@@ -148,7 +148,7 @@ describe("bad tokens", () => {
   });
 
   it("names the types that have nothing to read", () => {
-    expect(methodOfType(0)).toBeNull();
+    expect(methodOfType(0)).toBeUndefined();
     expect(unreadableType(0)).toMatch(/trash/);
     expect(unreadableType(255)).toMatch(/empty/);
     expect(unreadableType(7)).toMatch(/type 7/);
