@@ -1,5 +1,5 @@
 import type { StorageMethod, StoredRef } from "./method.js";
-import { decodeCnfs, parseToken } from "./token.js";
+import { decodeCnfs, parseToken, TOKEN_TYPE } from "./token.js";
 
 /**
  * INN's CNFS: articles written into preallocated cyclic buffers, no file per article, so only a
@@ -8,6 +8,7 @@ import { decodeCnfs, parseToken } from "./token.js";
  */
 export const cnfs: StorageMethod<"cnfs"> = {
   name: "cnfs",
+  tokenType: TOKEN_TYPE.cnfs,
   filePerArticle: false,
   fromToken(text: string): StoredRef {
     const token = parseToken(text);

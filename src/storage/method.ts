@@ -5,8 +5,8 @@ import type { InnStorageMethod } from "../inn/storage-methods.js";
  * token) or a catch-up lookup (group, number) becomes before the article is read.
  */
 export interface StoredRef {
-  /** null only for a file outside the spool (`test-hook` on a saved copy). */
-  method: InnStorageMethod | null;
+  /** The method's name (registry.ts); null only for a file outside the spool (`test-hook` on a saved copy). */
+  method: string | null;
   /** The article's own file; null when it has none (timecaf, CNFS: read through the token). */
   path: string | null;
   /** INN's token in text form (@…@), when known. */
@@ -33,9 +33,11 @@ export interface StorageContext {
   methodsFor?: (group: string) => readonly InnStorageMethod[];
 }
 
-/** One storage method newsnotify reads; its token type byte is INN's (inn/storage-methods.ts). */
-export interface StorageMethod<N extends InnStorageMethod = InnStorageMethod> {
+/** One storage method newsnotify reads; registry.ts keys it by its name. */
+export interface StorageMethod<N extends string = string> {
   readonly name: N;
+  /** INN's storage type byte in its tokens (inn/storage-methods.ts). */
+  readonly tokenType: number;
   /** Whether innd creates one file per article (what file-creation sources can see). */
   readonly filePerArticle: boolean;
   /** Pure: a created file's absolute path → the stored article, or null when not one of ours. */

@@ -1,14 +1,11 @@
 /**
- * INN's storage methods newsnotify can read, keyed by INN's name for each (inn/storage-methods.ts).
- * Adding one: a file that exports a `StorageMethod<"name">` (how a created path or a token becomes a
- * stored article, and optionally how catch-up finds (group, number)) and one line here.
+ * INN's storage methods newsnotify can read, keyed by name. Adding one: a file that exports a
+ * `StorageMethod<"name">` (its token type, how a created path or a token becomes a stored article,
+ * and optionally how catch-up finds (group, number)) and one line here. A source sees it once its
+ * name is in that source's `sees` (typed by INN's names, inn/storage-methods.ts).
  */
 
-import {
-  INN_DEFAULT_STORAGE_METHOD,
-  INN_STORAGE_METHODS,
-  type InnStorageMethod,
-} from "../inn/storage-methods.js";
+import { INN_DEFAULT_STORAGE_METHOD } from "../inn/storage-methods.js";
 import { cnfs } from "./cnfs.js";
 import type { ArticleRef } from "./gaps.js";
 import type { Found, StorageContext, StorageMethod, StoredRef } from "./method.js";
@@ -18,12 +15,19 @@ import { timehash } from "./timehash.js";
 import { parseToken, unreadableType } from "./token.js";
 import { tradspool } from "./tradspool.js";
 
-export const STORAGE_METHODS = {
+export const STORAGE_METHODS = keyedByName({
   tradspool,
   timehash,
   timecaf,
   cnfs,
-} as const satisfies { readonly [N in InnStorageMethod]?: StorageMethod<N> };
+});
+
+/** The table as written; the compiler checks that each entry is the method its key names. */
+function keyedByName<const T extends { readonly [K in keyof T]: StorageMethod<K & string> }>(
+  table: T,
+): T {
+  return table;
+}
 
 /** The methods newsnotify reads: "tradspool" | "timehash" | ... */
 export type StorageMethodName = keyof typeof STORAGE_METHODS;
@@ -36,7 +40,7 @@ export function storageMethodNamed(name: string): StorageMethod | undefined {
 
 /** The method a token's type byte names, or undefined for one newsnotify cannot read. */
 export function methodOfType(type: number): StorageMethod | undefined {
-  return METHODS.find((m) => INN_STORAGE_METHODS[m.name] === type);
+  return METHODS.find((m) => m.tokenType === type);
 }
 
 /** A created file → the stored article it is, or null when it is none of ours (history, overview, ...). */

@@ -1,5 +1,5 @@
 import type { StorageMethod, StoredRef } from "./method.js";
-import { decodeTimecaf, parseToken } from "./token.js";
+import { decodeTimecaf, parseToken, TOKEN_TYPE } from "./token.js";
 
 /**
  * INN's timecaf: many articles per CAF file (`<spool>/timecaf-CC/bb/aacc.CF`), so innd creates no file
@@ -8,6 +8,7 @@ import { decodeTimecaf, parseToken } from "./token.js";
  */
 export const timecaf: StorageMethod<"timecaf"> = {
   name: "timecaf",
+  tokenType: TOKEN_TYPE.timecaf,
   filePerArticle: false,
   fromToken(text: string): StoredRef {
     const token = parseToken(text);

@@ -1,5 +1,5 @@
 import type { StorageContext, StorageMethod, StoredRef } from "./method.js";
-import { decodeTimehash, parseToken, timehashPathToken } from "./token.js";
+import { decodeTimehash, parseToken, TOKEN_TYPE, timehashPathToken } from "./token.js";
 
 /**
  * INN's timehash: one file per article at `<spool>/time-CC/bb/cc/SSSS-aadd`, named by arrival time
@@ -7,6 +7,7 @@ import { decodeTimehash, parseToken, timehashPathToken } from "./token.js";
  */
 export const timehash: StorageMethod<"timehash"> = {
   name: "timehash",
+  tokenType: TOKEN_TYPE.timehash,
   filePerArticle: true,
   fromPath(path: string, ctx: StorageContext): StoredRef | null {
     if (!path.startsWith(`${ctx.spool}/time-`)) return null;

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { posix } from "node:path";
 import type { Found, StorageContext, StorageMethod, StoredRef } from "./method.js";
-import { decodeTradspool, parseToken } from "./token.js";
+import { decodeTradspool, parseToken, TOKEN_TYPE } from "./token.js";
 
 /** Where a tradspool article lives: `<spool>/<group with dots as slashes>/<number>`. */
 export interface SpoolLocation {
@@ -50,6 +50,7 @@ export function groupDir(spool: string, group: string): string {
  */
 export const tradspool: StorageMethod<"tradspool"> = {
   name: "tradspool",
+  tokenType: TOKEN_TYPE.tradspool,
   filePerArticle: true,
   fromPath(path: string, ctx: StorageContext): StoredRef | null {
     const loc = locateArticle(path, ctx.spool);

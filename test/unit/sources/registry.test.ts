@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { storageMethods } from "../../../src/inn/innconf.js";
 import { chooseSource, SOURCES } from "../../../src/sources/registry.js";
 import type { Source } from "../../../src/sources/source.js";
+import { STORAGE_METHODS } from "../../../src/storage/registry.js";
 import type { HostFacts } from "../../../src/system/host.js";
 import type { KernelFacts } from "../../../src/system/kernel.js";
 
@@ -86,6 +87,11 @@ describe("the source registry", () => {
     // @ts-expect-error "tradspoool" is not a storage method (checked by npm run typecheck)
     const sees: Source["sees"] = ["tradspoool"];
     expect(sees).toEqual(["tradspoool"]);
+  });
+
+  it("every storage method a source sees is one newsnotify reads", () => {
+    const readable = Object.keys(STORAGE_METHODS);
+    for (const s of SOURCES) for (const m of s.sees) expect(readable).toContain(m);
   });
 
   it("every fallback names a registered source", () => {

@@ -74,7 +74,10 @@ describe("storage methods: a real token → the stored article", () => {
       tradspool: STORAGE_METHODS.cnfs,
     };
     expect(misnamed.tradspool.name).toBe("cnfs");
-    const types = Object.values(INN_STORAGE_METHODS);
-    expect(new Set(types).size).toBe(types.length);
+    const methods = Object.values(STORAGE_METHODS);
+    expect(new Set(methods.map((m) => m.tokenType)).size).toBe(methods.length);
+    for (const m of methods) {
+      expect(m.tokenType).toBe(INN_STORAGE_METHODS[m.name as keyof typeof INN_STORAGE_METHODS]);
+    }
   });
 });
