@@ -76,7 +76,9 @@ describe("storage methods: a real token → the stored article", () => {
     expect(misnamed.tradspool.name).toBe("cnfs");
     const methods = Object.values(STORAGE_METHODS);
     expect(new Set(methods.map((m) => m.tokenType)).size).toBe(methods.length);
-    for (const m of methods) {
+    const ofInn = methods.filter((m) => m.name in INN_STORAGE_METHODS);
+    expect(ofInn.map((m) => m.name)).toEqual(["tradspool", "timehash", "timecaf", "cnfs"]);
+    for (const m of ofInn) {
       expect(m.tokenType).toBe(INN_STORAGE_METHODS[m.name as keyof typeof INN_STORAGE_METHODS]);
     }
   });
