@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 import { type Config, configSchema, loadConfig } from "../../../src/config/schema.js";
 import { NOTIFIERS } from "../../../src/notify/registry.js";
+import { SOURCE_NAMES } from "../../../src/sources/registry.js";
 
 /** Every registered type, quoted, in registry order: "stdout", "webhook", "exec", "slack", ... */
 const TYPES = NOTIFIERS.map((d) => `"${d.type}"`).join(", ");
@@ -93,7 +94,7 @@ describe("broken files", () => {
     const lines = await problems(file);
     expect(lines).toEqual(
       expect.arrayContaining([
-        `${file}: mode: expected one of "auto", "kprobe", "tracepoint", "uprobe", got "fast"`,
+        `${file}: mode: expected one of ${["auto", ...SOURCE_NAMES].map((n) => `"${n}"`).join(", ")}, got "fast"`,
         expect.stringMatching(new RegExp(`^${file}: process: expected a process name`)),
         `${file}: activFile: unknown key (did you mean "activeFile"?)`,
         `${file}: depthMargin: must be at least 1, got 0`,
