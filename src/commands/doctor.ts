@@ -8,6 +8,7 @@ import {
   type Setup,
 } from "../flow/setup.js";
 import { walkDepth } from "../sources/generate.js";
+import { bpftracePrivilege } from "../sources/privilege.js";
 import { SOURCES } from "../sources/registry.js";
 import type { Source } from "../sources/source.js";
 import { pidsNamed, tracefsMounted } from "../system/facts.js";
@@ -44,8 +45,10 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     problems.push(
       `bpftrace cannot be run (${config.bpftrace.join(" ")}): apt-get install bpftrace`,
     );
-  if (!root && config.bpftrace[0] !== "sudo")
-    problems.push("not root: bpftrace needs root, or configure sudo");
+  if (bpftracePrivilege(config.bpftrace, process.getuid?.()) === null)
+    problems.push(
+      "not root: bpftrace needs root, or a bpftrace command that starts with sudo or doas",
+    );
   const unseen = methodsInUse(setup.storage).filter((m) => !chosen.source.sees.includes(m));
   if (unseen.length > 0) {
     problems.push(

@@ -21,6 +21,7 @@ import {
 } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { walkDepth } from "../sources/generate.js";
+import { bpftracePrivilege } from "../sources/privilege.js";
 import type { SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
 import { TraceSupervisor } from "../sources/supervisor.js";
@@ -92,15 +93,15 @@ async function preflight(
       EXIT.prerequisite,
     );
   }
-  const viaSudo = command[0] === "sudo" || command[0] === "doas";
-  if (!viaSudo && process.getuid?.() !== 0) {
+  const privilege = bpftracePrivilege(command, process.getuid?.());
+  if (privilege === null) {
     throw new UserError(
       `bpftrace needs root (CAP_BPF and CAP_PERFMON). Run newsnotify as root, or set ` +
         `bpftrace: [sudo, -n, /usr/libexec/newsnotify/bpftrace] in the config (a root-owned wrapper, not bpftrace itself: see the README, Security).`,
       EXIT.permission,
     );
   }
-  if (!viaSudo) {
+  if (privilege === "root") {
     const mounted = await ensureTracefs().catch((e: unknown) => {
       throw new UserError(
         `tracefs is not mounted and mounting it failed: ${errorMessage(e)}`,
@@ -247,7 +248,7 @@ function wire(
         `${supervisor.program?.source} mode; ${++admitted} article(s) since start, last ${article.messageId}`,
       );
     },
-    onLost: () => void catchUp.request("bpftrace lost events"),
+    onLost: () => void catchUp.request("lost"),
     onShortfall: () => void raiseDepth("a path walk ran out of depth"),
     ownInnd: (pid) => inndPid.isOurs(pid),
     stats,
@@ -295,7 +296,7 @@ function wire(
         `${program.source} mode, watching ${setup.spool}; ${admitted} article(s) since start`,
       );
       // Attached first, then reconciled: whatever was filed before now is caught up, after it traced.
-      void catchUp.request(first ? "start" : "bpftrace restarted");
+      void catchUp.request(first ? "start" : "restarted");
     },
     log,
   });
@@ -329,7 +330,7 @@ function wire(
     attachedIno = null;
     host.innd = await inndBinaryFacts(await ownInndPids(setup));
     await supervisor.handover(`innd runs a new ${current.binary} (upgraded?)`);
-    void catchUp.request("innd's binary replaced");
+    void catchUp.request("binaryReplaced");
   };
   const binaryTimer = setInterval(() => void checkBinary(), 2000);
 

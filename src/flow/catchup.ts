@@ -38,25 +38,40 @@ export interface CatchUpOptions {
 }
 
 /**
+ * Why a catch-up runs (its log and status text), and whether catchUp.maxArticles caps it: the cap is
+ * for the backlog of a watcher that was stopped; articles whose events were missed while we ran are
+ * owed in full (the marks move past skipped ones, so a skip is for good).
+ */
+export const CATCH_UP_REASONS = {
+  start: { text: "start", capped: true },
+  restarted: { text: "bpftrace restarted", capped: false },
+  lost: { text: "bpftrace lost events", capped: false },
+  binaryReplaced: { text: "innd's binary replaced", capped: false },
+  periodic: { text: "periodic", capped: false },
+} as const;
+
+export type CatchUpReason = keyof typeof CATCH_UP_REASONS;
+
+/**
  * Reconciles the spool against what this run has handled: at start (articles filed while we were
  * stopped), after bpftrace restarts or loses events, and periodically. It looks only above the
  * saved high-water marks, and saves new marks once everything below them is handled.
  */
 export class CatchUp {
   #running: Promise<void> | null = null;
-  #again: string | null = null;
+  #again: CatchUpReason | null = null;
 
   constructor(private readonly o: CatchUpOptions) {}
 
   /** Runs a reconcile now, or right after the one in progress. */
-  request(reason: string): Promise<void> {
+  request(reason: CatchUpReason): Promise<void> {
     if (this.#running) {
       this.#again = reason;
       return this.#running;
     }
     this.#running = (async () => {
       try {
-        let why: string | null = reason;
+        let why: CatchUpReason | null = reason;
         while (why) {
           this.#again = null;
           await this.#run(why);
@@ -83,7 +98,8 @@ export class CatchUp {
     if (next) await this.#save(next);
   }
 
-  async #run(reason: string): Promise<void> {
+  async #run(why: CatchUpReason): Promise<void> {
+    const { text: reason, capped } = CATCH_UP_REASONS[why];
     const active = parseActive(await readFile(this.o.activeFile, "utf8"));
     const snapshot = activeMarks(active);
     const marks = this.o.marks.marks;
@@ -98,9 +114,6 @@ export class CatchUp {
     }
     const gaps = findGaps(marks, active, this.o.seen);
     const { due, old } = await this.#select(gaps);
-    // The cap is for the backlog of a watcher that was stopped; articles whose events bpftrace lost
-    // while we ran are owed in full (the marks move past skipped ones, so a skip is for good).
-    const capped = reason === "start";
     const skipped =
       capped && due.length > this.o.limits.maxArticles ? due.length - this.o.limits.maxArticles : 0;
     const todo = due.slice(skipped);

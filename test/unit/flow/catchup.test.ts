@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { CatchUp } from "../../../src/flow/catchup.js";
+import { CATCH_UP_REASONS, CatchUp, type CatchUpReason } from "../../../src/flow/catchup.js";
 import { HighWater } from "../../../src/state/highwater.js";
 
 it("makes the journal durable (beforeSave) before every save of the marks, after the articles", async () => {
@@ -32,7 +32,7 @@ it("makes the journal durable (beforeSave) before every save of the marks, after
   await catchUp.request("start"); // first start: only records the marks
   writeFileSync(join(spool, "local", "test", "3"), "x");
   writeFileSync(activeFile, "local.test 0000000003 0000000001 y\n");
-  await catchUp.request("interval");
+  await catchUp.request("periodic");
   expect(events).toEqual([
     "beforeSave (marks on disk: false)",
     "article /local/test/3",
@@ -80,3 +80,35 @@ it("saves the marks past what this run handled at a stop, journal made durable f
   await (await make()).request("start");
   expect(events).toEqual(["beforeSave"]);
 });
+
+it.each(Object.keys(CATCH_UP_REASONS) as CatchUpReason[])(
+  "reason %s: catchUp.maxArticles caps only the backlog found at start",
+  async (reason) => {
+    const root = mkdtempSync(join(tmpdir(), "newsnotify-catchup-"));
+    const spool = join(root, "spool");
+    mkdirSync(join(spool, "local", "test"), { recursive: true });
+    const activeFile = join(root, "active");
+    const state = join(root, "state");
+    mkdirSync(state);
+    const read: string[] = [];
+    const make = async () =>
+      new CatchUp({
+        spool,
+        activeFile,
+        marks: await HighWater.load(state),
+        limits: { maxArticles: 2, maxAgeMinutes: 60 },
+        log: () => {},
+        seen: () => false,
+        article: async (ref) => {
+          read.push(ref.path?.slice(spool.length) ?? "");
+        },
+      });
+    writeFileSync(activeFile, "local.test 0000000001 0000000001 y\n");
+    await (await make()).request("start"); // records the marks
+    for (const n of [2, 3, 4, 5]) writeFileSync(join(spool, "local", "test", String(n)), "x");
+    writeFileSync(activeFile, "local.test 0000000005 0000000001 y\n");
+    await (await make()).request(reason);
+    const want = CATCH_UP_REASONS[reason].capped ? [4, 5] : [2, 3, 4, 5];
+    expect(read.sort()).toEqual(want.map((n) => `/local/test/${n}`));
+  },
+);
