@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { loadStateDir } from "../config/schema.js";
 import { inspectLock, type LockState } from "../state/lock.js";
+import { STATE_FILES } from "../state/names.js";
 import { readBacklog } from "../state/outbox.js";
 import { readStatus, type StatusDoc } from "../state/status.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
@@ -66,7 +67,7 @@ export async function gather(dir: string, now = Date.now()): Promise<StatusRepor
     inspectLock(dir),
     readStatus(dir),
     readBacklog(dir),
-    stat(join(dir, "highwater.json")).then(
+    stat(join(dir, STATE_FILES.highwater)).then(
       (st) => st.mtimeMs,
       () => null,
     ),

@@ -4,10 +4,14 @@ import { basename, dirname, resolve } from "node:path";
 import { errorMessage, StateError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 import { DIR_MODE } from "./files.js";
+import { STATE_FILES } from "./names.js";
 
 /** Names newsnotify itself keeps in its state directory (and what a fresh filesystem holds). */
-const OURS =
-  /^(outbox\.jsonl|highwater\.json|watch\.pid|status\.json|target\.key)(\.\d+\.tmp)?$|^lost\+found$/;
+const OURS = new RegExp(
+  `^(${Object.values(STATE_FILES)
+    .map((f) => f.replaceAll(".", "\\."))
+    .join("|")})(\\.\\d+\\.tmp)?$|^lost\\+found$`,
+);
 
 export interface StateDirOptions {
   /** The user the state must belong to (the running one by default). */

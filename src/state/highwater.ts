@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage, StateError } from "../util/errors.js";
 import { asStateError, writeAtomic } from "./files.js";
+import { STATE_FILES } from "./names.js";
 
-const FILE = "highwater.json";
+const FILE = STATE_FILES.highwater;
 
 /**
  * Per group, the article number up to which every article has been handled (notified, or judged

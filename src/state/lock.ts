@@ -2,6 +2,7 @@ import { open, readFile, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { StateError, UserError } from "../util/errors.js";
 import { asStateError, FILE_MODE } from "./files.js";
+import { STATE_FILES } from "./names.js";
 
 /** What a lock file says: who holds it, since when (to tell a reused pid), for which directory. */
 export interface LockOwner {
@@ -21,7 +22,7 @@ export async function lockStateDir(
   dir: string,
   isOwner: (owner: LockOwner, dir: string) => Promise<boolean> = holdsLock,
 ): Promise<() => Promise<void>> {
-  const path = join(dir, "watch.pid");
+  const path = join(dir, STATE_FILES.lock);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fh = await open(path, "wx", FILE_MODE);
@@ -117,7 +118,7 @@ export interface LockState {
 export async function inspectLock(dir: string): Promise<LockState | null> {
   let text: string;
   try {
-    text = await readFile(join(dir, "watch.pid"), "utf8");
+    text = await readFile(join(dir, STATE_FILES.lock), "utf8");
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw e;

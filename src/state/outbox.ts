@@ -15,6 +15,7 @@ import type { Log } from "../util/log.js";
 import { own } from "../util/own.js";
 import { asStateError, ensureDir, FILE_MODE, isMachineError, writeProblem } from "./files.js";
 import { eachLine } from "./lines.js";
+import { STATE_FILES } from "./names.js";
 
 export interface OutboxOptions {
   /** Finished (target, Message-ID) pairs remembered for de-duplication. */
@@ -52,7 +53,7 @@ interface Slot {
   len: number;
 }
 
-const FILE = "outbox.jsonl";
+const FILE = STATE_FILES.outbox;
 /** Articles kept in memory after admission (about 1-3 KB each): see #recent. */
 const RECENT = 1024;
 

@@ -3,8 +3,9 @@ import { join } from "node:path";
 import type { Log } from "../util/log.js";
 import type { Stats, StatsSnapshot } from "../util/stats.js";
 import { writeAtomic, writeProblem } from "./files.js";
+import { STATE_FILES } from "./names.js";
 
-export const STATUS_FILE = "status.json";
+const STATUS_FILE = STATE_FILES.status;
 
 /** What a watcher writes to stateDir/status.json for `newsnotify status` (no root needed to read). */
 export interface StatusDoc extends StatsSnapshot {

@@ -4,9 +4,10 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { errorMessage, StateError } from "../util/errors.js";
 import { writeAtomic } from "./files.js";
+import { STATE_FILES } from "./names.js";
 import type { Outbox } from "./outbox.js";
 
-export const TARGET_KEY_FILE = "target.key";
+const TARGET_KEY_FILE = STATE_FILES.targetKey;
 
 /**
  * The secret that names notifiers in the outbox, status.json and /metrics' `target` label (an HMAC

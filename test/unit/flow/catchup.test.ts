@@ -5,13 +5,18 @@ import { expect, it } from "vitest";
 import { CATCH_UP_REASONS, CatchUp, type CatchUpReason } from "../../../src/flow/catchup.js";
 import { HighWater } from "../../../src/state/highwater.js";
 
-it("makes the journal durable (beforeSave) before every save of the marks, after the articles", async () => {
+/** A spool with local.test's directory, an active file's path and a state directory. */
+function tree() {
   const root = mkdtempSync(join(tmpdir(), "newsnotify-catchup-"));
   const spool = join(root, "spool");
   mkdirSync(join(spool, "local", "test"), { recursive: true });
-  const activeFile = join(root, "active");
   const state = join(root, "state");
   mkdirSync(state);
+  return { spool, activeFile: join(root, "active"), state };
+}
+
+it("makes the journal durable (beforeSave) before every save of the marks, after the articles", async () => {
+  const { spool, activeFile, state } = tree();
   const marksFile = join(state, "highwater.json");
   const events: string[] = [];
   const catchUp = new CatchUp({
@@ -41,12 +46,7 @@ it("makes the journal durable (beforeSave) before every save of the marks, after
 });
 
 it("saves the marks past what this run handled at a stop, journal made durable first; the next start finds nothing", async () => {
-  const root = mkdtempSync(join(tmpdir(), "newsnotify-catchup-"));
-  const spool = join(root, "spool");
-  mkdirSync(join(spool, "local", "test"), { recursive: true });
-  const activeFile = join(root, "active");
-  const state = join(root, "state");
-  mkdirSync(state);
+  const { spool, activeFile, state } = tree();
   const handled = new Set<string>();
   const events: string[] = [];
   const make = async () =>
@@ -84,12 +84,7 @@ it("saves the marks past what this run handled at a stop, journal made durable f
 it.each(Object.keys(CATCH_UP_REASONS) as CatchUpReason[])(
   "reason %s: catchUp.maxArticles caps only the backlog found at start",
   async (reason) => {
-    const root = mkdtempSync(join(tmpdir(), "newsnotify-catchup-"));
-    const spool = join(root, "spool");
-    mkdirSync(join(spool, "local", "test"), { recursive: true });
-    const activeFile = join(root, "active");
-    const state = join(root, "state");
-    mkdirSync(state);
+    const { spool, activeFile, state } = tree();
     const read: string[] = [];
     const make = async () =>
       new CatchUp({

@@ -1,0 +1,13 @@
+/** The files newsnotify keeps in its state directory: the one place their names are spelled. */
+export const STATE_FILES = {
+  /** The delivery journal (outbox.ts). */
+  outbox: "outbox.jsonl",
+  /** Catch-up's high-water marks (highwater.ts). */
+  highwater: "highwater.json",
+  /** The running watcher's pid lock (lock.ts). */
+  lock: "watch.pid",
+  /** What `status` reads (status.ts). */
+  status: "status.json",
+  /** The key behind the notifiers' target ids (target-key.ts). */
+  targetKey: "target.key",
+} as const;
