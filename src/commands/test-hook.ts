@@ -1,11 +1,12 @@
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { Article } from "../article/article.js";
 import { loadSetup, type Setup, storageContext } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
 import { DeliveryError } from "../notify/http.js";
 import type { Notifier } from "../notify/notifier.js";
 import { articlePayload } from "../notify/payload.js";
-import { parseStoredInThread, readStored } from "../storage/load.js";
+import { type LoadOptions, parseStoredInThread, readStored } from "../storage/load.js";
 import type { StoredRef } from "../storage/method.js";
 import { ParseThread } from "../storage/parse-thread.js";
 import type { StoredArticle } from "../storage/read.js";
@@ -53,29 +54,26 @@ const TOKEN = /^@[0-9A-Fa-f]{36}@$/;
 
 type Stored = Pick<StoredArticle, "raw" | "bytes" | "truncated">;
 
-/** A file: in the spool (its method says where it was filed), or a saved copy (its Xref says). */
+/**
+ * A file: in the spool (its method says where it was filed), or a saved copy (its Xref says), read
+ * through storage/load.ts as watch reads it. A saved copy is outside the spool: the user named it,
+ * so its own directory stands for the spool in the "inside the spool" check.
+ */
 async function byFile(file: string, setup: Setup): Promise<{ ref: StoredRef; stored: Stored }> {
-  const max = setup.config.maxArticleBytes;
-  let raw: Buffer;
-  let path: string;
   try {
-    path = await realpath(file);
-    raw = await readFile(path);
+    const path = await realpath(file);
+    const ref = storedAtPath(path, { spool: setup.spool }) ?? {
+      method: null,
+      path,
+      token: null,
+      group: null,
+      number: null,
+    };
+    const spool = ref.method === null ? dirname(path) : setup.spool;
+    return { ref, stored: await readStored(ref, loadOptions(setup, spool)) };
   } catch (e) {
     throw new UserError(`cannot read ${file}: ${errorMessage(e)}`);
   }
-  const ref = storedAtPath(path, { spool: setup.spool }) ?? {
-    method: null,
-    path,
-    token: null,
-    group: null,
-    number: null,
-  };
-  const truncated = raw.length > max;
-  return {
-    ref,
-    stored: { raw: truncated ? raw.subarray(0, max) : raw, bytes: raw.length, truncated },
-  };
 }
 
 /** An INN token (`grephistory '<msgid>'` prints it): read as watch reads it, for every method. */
@@ -83,16 +81,22 @@ async function byToken(token: string, setup: Setup): Promise<{ ref: StoredRef; s
   const ctx = storageContext(setup);
   try {
     const ref = await storedByToken(token.toUpperCase(), ctx);
-    const stored = await readStored(ref, {
-      spool: setup.spool,
-      read: { maxBytes: setup.config.maxArticleBytes, timeoutMs: setup.config.completeTimeoutMs },
-      snippetChars: setup.config.snippetChars,
-      tokenReader: ctx.tokenReader,
-    });
+    const stored = await readStored(ref, loadOptions(setup, setup.spool, ctx.tokenReader));
     return { ref, stored };
   } catch (e) {
     throw new UserError(`cannot read the article stored as ${token}: ${errorMessage(e)}`);
   }
+}
+
+/** The article is already stored whole: read it at once, within the config's size. */
+function loadOptions(setup: Setup, spool: string, tokenReader?: LoadOptions["tokenReader"]) {
+  const { config } = setup;
+  return {
+    spool,
+    read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs, stored: true },
+    snippetChars: config.snippetChars,
+    tokenReader,
+  } satisfies LoadOptions;
 }
 
 /**

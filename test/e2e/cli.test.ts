@@ -97,4 +97,18 @@ describe("newsnotify CLI", () => {
     expect(r.stdout).toContain('"newsgroups": [');
     expect(r.stdout).toMatch(/dry run: nothing sent/);
   });
+
+  it("test-hook reads as watch does (storage/load.ts): a FIFO is refused, not waited on", async () => {
+    const file = cfg("hook-fifo.yaml", "notifiers:\n  - type: stdout\n");
+    const fifo = join(mkdtempSync(join(tmpdir(), "newsnotify-fifo-")), "article");
+    await execa("mkfifo", [fifo]);
+    const r = await execa(BIN, ["test-hook", fifo, "--config", file], {
+      reject: false,
+      stdin: "ignore",
+      timeout: 20_000,
+    });
+    expect(r.timedOut, "test-hook waited on the FIFO").toBe(false);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/cannot read .*article: not a regular file/);
+  });
 });
