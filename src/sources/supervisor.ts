@@ -37,17 +37,17 @@ interface Run {
 }
 
 /**
- * Keeps one bpftrace running: restarts it with backoff when it dies, falls back to another source
- * when the chosen one cannot attach (auto), and swaps in a regenerated program without a gap (the
- * new one attaches before the old one stops; the flow drops the duplicates).
- */
-/**
  * Without bpftrace's after-attach marker (its environment reset by sudo), how long after
  * `attached_probes` the probes are taken as attached: the load-and-attach time measured was
  * 0.1-0.8 s under qemu TCG (Debian 12 and 13), so 3 s leaves room on a loaded machine.
  */
 const ATTACH_GRACE_MS = 3_000;
 
+/**
+ * Keeps one bpftrace running: restarts it with backoff when it dies, falls back to another source
+ * when the chosen one cannot attach (auto), and swaps in a regenerated program without a gap (the
+ * new one attaches before the old one stops; the flow drops the duplicates).
+ */
 export class TraceSupervisor {
   #warnedNoMarker = false;
   #current: Run | null = null;
