@@ -143,9 +143,14 @@ else
 fi
 # --- seeing that it works: `newsnotify status` and /metrics, from outside the service -----------------
 # status reads the state directory the service writes (0700 root: as root here).
-st_out=$(newsnotify status -c /etc/newsnotify/newsnotify.yaml 2>&1) && st_rc=0 || st_rc=$?
-if [[ $st_rc == 0 && $st_out == *"running: pid $PID"* && $st_out == *"last article"*"$ID2"* &&
-  $st_out == *"last delivered"*"$ID2"* ]]; then
+# The service writes status.json at most every 5 s: wait for it to name $ID2 rather than read it once
+# (read at once, it named $ID1 in one run: the journal line comes before the next write).
+status_names_id2() {
+  st_out=$(newsnotify status -c /etc/newsnotify/newsnotify.yaml 2>&1) && st_rc=0 || st_rc=$?
+  [[ $st_rc == 0 && $st_out == *"running: pid $PID"* && $st_out == *"last article"*"$ID2"* &&
+    $st_out == *"last delivered"*"$ID2"* ]]
+}
+if wait_for 30 status_names_id2; then
   result PASS status-cli "newsnotify status: exit 0, the service's pid holds the lock, $ID2 last seen and delivered"
 else
   result FAIL status-cli "exit $st_rc: $(tail -n 8 <<<"$st_out" | tr '\n' '|')"
