@@ -71,6 +71,7 @@ export function newsnotifyContender(o) {
   let receiver = null;
   /** Its own state directory, made at start and removed at stop. */
   let stateDir = "";
+  let configDir = "";
   /** Every bpftrace pid seen under newsnotify (a restart would add one). */
   const bpftracePids = new Set();
 
@@ -101,9 +102,11 @@ export function newsnotifyContender(o) {
         for (const id of messageIdsOf(m.body)) receipts.add(id, m.at);
       });
       const { port } = await r.ready;
-      const config = join(o.dir, "newsnotify.yaml");
-      // Not under o.dir: that belongs to news (the private innd's), and newsnotify refuses a state
-      // directory whose parent another user could swap (see src/state/dir.ts).
+      // Neither under o.dir: that belongs to news (the private innd's), and as root newsnotify refuses
+      // a config file or a state directory that another user could change or swap
+      // (src/config/file-trust.ts, src/state/dir.ts).
+      configDir = mkdtempSync(join(tmpdir(), "newsnotify-config-"));
+      const config = join(configDir, "newsnotify.yaml");
       stateDir = mkdtempSync(join(tmpdir(), "newsnotify-state-"));
       writeFileSync(
         config,
@@ -188,6 +191,7 @@ export function newsnotifyContender(o) {
     async stop() {
       await stopChild(child, "SIGTERM", 15_000);
       if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+      if (configDir) rmSync(configDir, { recursive: true, force: true });
       await receiver?.stop();
     },
   };
