@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { checkConfigFile, type Invoker } from "../../../src/config/file-trust.js";
 import { loadConfig } from "../../../src/config/schema.js";
 import { ConfigError } from "../../../src/util/errors.js";
+import { requireRoot } from "../../helpers/root.js";
 
 type Node = { uid: number; mode: number };
 const tree = (file: Node, etc: Node = { uid: 0, mode: 0o40755 }) => {
@@ -90,17 +91,15 @@ describe("the config file's StrictModes check (run as root)", () => {
     ).resolves.toBeUndefined();
   });
 
-  it.runIf(process.geteuid?.() === 0)(
-    "loadConfig refuses a group-writable file before using it",
-    async () => {
-      const file = join(mkdtempSync(join(tmpdir(), "newsnotify-cfgmode-")), "config.yaml");
-      writeFileSync(file, "notifiers:\n  - type: exec\n    command: [/bin/true]\n");
-      chmodSync(file, 0o664);
-      await expect(loadConfig(file, { spool: "/", activeFile: "/a" })).rejects.toThrow(
-        /writable by its group/,
-      );
-      chmodSync(file, 0o644);
-      await expect(loadConfig(file, { spool: "/", activeFile: "/a" })).resolves.toBeTruthy();
-    },
-  );
+  it("loadConfig refuses a group-writable file before using it", async () => {
+    requireRoot("root is whom the mode check protects");
+    const file = join(mkdtempSync(join(tmpdir(), "newsnotify-cfgmode-")), "config.yaml");
+    writeFileSync(file, "notifiers:\n  - type: exec\n    command: [/bin/true]\n");
+    chmodSync(file, 0o664);
+    await expect(loadConfig(file, { spool: "/", activeFile: "/a" })).rejects.toThrow(
+      /writable by its group/,
+    );
+    chmodSync(file, 0o644);
+    await expect(loadConfig(file, { spool: "/", activeFile: "/a" })).resolves.toBeTruthy();
+  });
 });

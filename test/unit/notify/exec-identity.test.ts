@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ExecNotifier, resolveIdentity } from "../../../src/notify/exec.js";
+import { requireRoot } from "../../helpers/root.js";
 import { makeArticle } from "./article-factory.js";
 
 /** A directory anyone may enter and write, with a script that records its uid, gid and env. */
@@ -52,19 +53,17 @@ describe("exec: the program's user and environment", () => {
     expect(env).not.toMatch(/UNSET_ONE|NEWSNOTIFY_TOKEN|SLACK_URL/);
   });
 
-  it.runIf(process.geteuid?.() === 0)(
-    "user: nobody runs it as nobody, HOME from its passwd entry",
-    async () => {
-      const { script, out } = recorder();
-      await new ExecNotifier(
-        { type: "exec", command: [script], user: "nobody" } as never,
-        watcherEnv,
-      ).send(makeArticle());
-      const [uid, gid, ...env] = readFileSync(out, "utf8").split("\n");
-      expect([uid, gid]).toEqual(["65534", "65534"]);
-      expect(env).toContain("HOME=/nonexistent");
-    },
-  );
+  it("user: nobody runs it as nobody, HOME from its passwd entry", async () => {
+    requireRoot("only root can switch to nobody");
+    const { script, out } = recorder();
+    await new ExecNotifier(
+      { type: "exec", command: [script], user: "nobody" } as never,
+      watcherEnv,
+    ).send(makeArticle());
+    const [uid, gid, ...env] = readFileSync(out, "utf8").split("\n");
+    expect([uid, gid]).toEqual(["65534", "65534"]);
+    expect(env).toContain("HOME=/nonexistent");
+  });
 
   it.each([
     [{ user: "65534" }, { uid: 65534, gid: 65534 }],

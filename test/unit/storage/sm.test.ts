@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SmError, smRead, splitArticles } from "../../../src/storage/sm.js";
 import { TokenReader } from "../../../src/storage/token-reader.js";
+import { requireRoot } from "../../helpers/root.js";
 
 const art = (id: string, body = "body") =>
   `Path: x\r\nMessage-ID: <${id}@x>\r\n\r\n${body}\r\n.\r\n`;
@@ -58,16 +59,14 @@ process.exit(ok ? 0 : 1);
 const tok = (n: number) => `@0303${n.toString(16).toUpperCase().padStart(32, "0")}@`;
 
 describe("smRead (with a stand-in sm)", () => {
-  it.runIf(process.geteuid?.() === 0)(
-    "as root, an sm in an others-writable directory with no INN user to run it as is refused",
-    async () => {
-      const { bin, log } = fakeSm(); // under /tmp: mode 1777
-      await expect(smRead([tok(2)], { bin, runAs: null })).rejects.toThrow(
-        /refusing to run .*\/sm as root: its directory \/tmp is writable by others/,
-      );
-      expect(() => readFileSync(log)).toThrow(/ENOENT/);
-    },
-  );
+  it("as root, an sm in an others-writable directory with no INN user to run it as is refused", async () => {
+    requireRoot("the refusal applies to root only");
+    const { bin, log } = fakeSm(); // under /tmp: mode 1777
+    await expect(smRead([tok(2)], { bin, runAs: null })).rejects.toThrow(
+      /refusing to run .*\/sm as root: its directory \/tmp is writable by others/,
+    );
+    expect(() => readFileSync(log)).toThrow(/ENOENT/);
+  });
 
   it("maps every article to its token, failures named, in batches", async () => {
     const { bin, log } = fakeSm();
