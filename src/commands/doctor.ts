@@ -16,6 +16,8 @@ import type { HostFacts } from "../system/host.js";
 
 export interface DoctorOptions {
   config?: string;
+  /** Which config file was chosen and why (cli.ts, config/default-path.ts). */
+  configSaid?: string;
   out: NodeJS.WritableStream;
 }
 
@@ -58,6 +60,9 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
   }
   if (!setup.storage.ok) problems.push(`storage.conf: ${setup.storage.problem}`);
   const lines: [string, string][] = [
+    ...(opts.configSaid
+      ? [["config", opts.configSaid.replace(/^config: /, "")] as [string, string]]
+      : []),
     ["kernel", k.release],
     ["bpftrace", host.bpftrace ? `bpftrace v${host.bpftrace.join(".")}` : "NOT FOUND"],
     ["kprobes", k.kprobes ? "available" : "not available (CONFIG_KPROBES off)"],
