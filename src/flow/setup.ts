@@ -35,6 +35,19 @@ export interface Setup {
 
 /** Config file (or none) + INN's own paths → validated settings. Throws UserError / ConfigError. */
 export async function loadSetup(configFile: string | undefined): Promise<Setup> {
+  const { setup, spoolProblem } = await readSetup(configFile);
+  if (spoolProblem !== null) throw new UserError(spoolProblem, EXIT.prerequisite);
+  return setup;
+}
+
+/**
+ * loadSetup without giving up on an unreadable spool (INN not installed yet), for `doctor`, which
+ * reports everything else too: `spool` is then the configured path and `spoolProblem` says why.
+ * Still throws ConfigError for a config file that does not load.
+ */
+export async function readSetup(
+  configFile: string | undefined,
+): Promise<{ setup: Setup; spoolProblem: string | null }> {
   // innconfval runs before inn.conf names INN's user: an untrusted one runs as news, INN's default.
   const news = await lookupUser("news");
   const inn = await innPaths(news);
@@ -43,17 +56,17 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
       ? news
       : await lookupUser(inn.user, inn.group);
   const config = await loadConfig(configFile, { spool: inn.spool, activeFile: inn.activeFile });
-  let spool: string;
+  let spool = config.spool;
+  let spoolProblem: string | null = null;
   try {
     spool = await realpath(config.spool);
   } catch (e) {
-    throw new UserError(
+    spoolProblem =
       `spool ${config.spool} (${configFile ? `from ${configFile}` : `from ${inn.source}`}) cannot be read: ` +
-        `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`,
-      EXIT.prerequisite,
-    );
+      `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`;
   }
-  return { config, inn, spool, storage: await readStorageConf(inn.etc), innUser };
+  const setup = { config, inn, spool, storage: await readStorageConf(inn.etc), innUser };
+  return { setup, spoolProblem };
 }
 
 /** The storage methods storage.conf sends articles to (trash stores nothing); [] when unknown. */
