@@ -118,3 +118,28 @@ export function allProblems(lines: readonly DoctorLine[], problems: readonly str
   const blocking = lines.filter((l) => l.blocks).map((l) => `${l.key}: ${l.value}: ${l.fix}`);
   return [...blocking, ...problems];
 }
+
+/** What doctor's NNTP probe found: the server answered (and as whom), or why not (its code). */
+export type NntpProbe =
+  | { ok: true; where: string; user: string | null }
+  | { ok: false; where: string; error: string; code: number | null };
+
+/**
+ * Catch-up's NNTP (overview reads for every method but tradspool): reachable, authenticated or not
+ * asked; a failure blocks only when a method in use needs it.
+ */
+export function nntpLine(probe: NntpProbe, needs: readonly string[]): DoctorLine {
+  const key = "catch-up NNTP";
+  const why = needs.length > 0 ? `needed for ${needs.join(", ")}` : "not needed: tradspool only";
+  if (probe.ok) {
+    const as = probe.user ? `authenticated as ${probe.user}` : "no authentication asked";
+    return { key, value: `${probe.where}: connected, ${as} (${why})` };
+  }
+  const fix =
+    probe.code === 480
+      ? "readers.conf wants a user: set catchUp.nntp user and password, or add server:user:password to INN's passwd.nntp"
+      : probe.code === 481 || probe.code === 502 || probe.code === 483
+        ? "fix the credentials (catchUp.nntp user/password, or INN's passwd.nntp) or readers.conf"
+        : "is innd running? catch-up connects where inn.conf's port and bindaddress say; or set catchUp.nntp host and port";
+  return { key, value: `${probe.where}: ${probe.error} (${why})`, fix, blocks: needs.length > 0 };
+}

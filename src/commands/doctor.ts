@@ -1,5 +1,6 @@
 import { access, constants, readFile } from "node:fs/promises";
 import {
+  catchUpNntp,
   chooseFor,
   gatherHost,
   methodsInUse,
@@ -11,6 +12,8 @@ import { walkDepth } from "../sources/generate.js";
 import { bpftracePrivilege } from "../sources/privilege.js";
 import { SOURCES } from "../sources/registry.js";
 import type { Source } from "../sources/source.js";
+import { NntpError, NntpReader } from "../storage/nntp-reader.js";
+import { storageMethodNamed } from "../storage/registry.js";
 import { pidsNamed, TRACEFS, tracefsMounted } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { errorMessage } from "../util/errors.js";
@@ -21,6 +24,8 @@ import {
   type DoctorLine,
   inndLine,
   innPathsLine,
+  type NntpProbe,
+  nntpLine,
   renderDoctor,
   rootLine,
   spoolLine,
@@ -106,9 +111,41 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     }),
     { key: "mode", value: `${chosen.source.name} (${chosen.reason})` },
     { key: "unroll depth", value: depth },
+    nntpLine(await probeNntp(setup), needsOverview(setup)),
   ];
   opts.out.write(renderDoctor(lines, problems));
   return allProblems(lines, problems).length === 0;
+}
+
+/** The methods in use whose catch-up reads the overview through NNTP (all but tradspool). */
+function needsOverview(setup: Setup): string[] {
+  return methodsInUse(setup.storage).filter((m) => !storageMethodNamed(m)?.byNumber);
+}
+
+/**
+ * Connects as catch-up does (catchUpNntp) and asks for a group, so that readers.conf's rules apply:
+ * a 480 authenticates with catch-up's credentials, exactly as catch-up would.
+ */
+async function probeNntp(setup: Setup): Promise<NntpProbe> {
+  const opts = { ...catchUpNntp(setup), timeoutMs: 10_000 };
+  const where = opts.host.includes(":")
+    ? `[${opts.host}]:${opts.port}`
+    : `${opts.host}:${opts.port}`;
+  const group = await readFile(setup.config.activeFile, "latin1").then(
+    (t) => t.split(" ", 1)[0] || "control",
+    () => "control",
+  );
+  let reader: NntpReader | null = null;
+  try {
+    reader = await NntpReader.open(opts);
+    await reader.group(group);
+    return { ok: true, where, user: reader.authenticatedAs };
+  } catch (e) {
+    const code = e instanceof NntpError ? e.code : null;
+    return { ok: false, where, error: errorMessage(e), code };
+  } finally {
+    reader?.close();
+  }
 }
 
 /**

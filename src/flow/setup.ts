@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { type Config, loadConfig } from "../config/schema.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
+import { type NntpServer, readNntpServer } from "../inn/nntp-server.js";
+import { readPasswdNntp } from "../inn/passwd-nntp.js";
 import { matchGroups, readStorageConf, type StorageConf } from "../inn/storage-conf.js";
 import { INN_DEFAULT_STORAGE_METHOD, type InnStorageMethod } from "../inn/storage-methods.js";
 import { TradspoolGroups } from "../inn/tradspool-map.js";
@@ -11,6 +13,7 @@ import { chooseSource, type SourceChoice, type SourceSetting } from "../sources/
 import type { ProgramContext } from "../sources/source.js";
 import type { StorageContext } from "../storage/method.js";
 import { localOverview } from "../storage/nntp-overview.js";
+import type { NntpLogin, NntpOptions } from "../storage/nntp-reader.js";
 import { TokenReader } from "../storage/token-reader.js";
 import { hostFacts } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
@@ -31,6 +34,8 @@ export interface Setup {
    * uid, and INN's programs that root cannot trust run as it. Null when there is no such user.
    */
   innUser: RunAsUser | null;
+  /** Where innd answers readers (inn.conf port, bindaddress), for catch-up's overview reads. */
+  nntp: NntpServer;
 }
 
 /** Config file (or none) + INN's own paths → validated settings. Throws UserError / ConfigError. */
@@ -65,7 +70,11 @@ export async function readSetup(
       `spool ${config.spool} (${configFile ? `from ${configFile}` : `from ${inn.source}`}) cannot be read: ` +
       `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`;
   }
-  const setup = { config, inn, spool, storage: await readStorageConf(inn.etc), innUser };
+  const [storage, nntp] = await Promise.all([
+    readStorageConf(inn.etc),
+    readNntpServer(inn.bin, innUser),
+  ]);
+  const setup = { config, inn, spool, storage, innUser, nntp };
   return { setup, spoolProblem };
 }
 
@@ -82,9 +91,33 @@ export function storageContext(setup: Setup): StorageContext {
     spool: setup.spool,
     tradspoolGroups: new TradspoolGroups(inn.pathspool),
     tokenReader: new TokenReader({ bin: join(inn.bin, "sm"), runAs: setup.innUser }),
-    overview: localOverview(inn.bin, setup.innUser),
+    overview: localOverview(inn.bin, setup.innUser, catchUpNntp(setup)),
     methodsFor: (group) => methodsForGroup(storage, group),
   };
+}
+
+/**
+ * How catch-up reaches the local server: the config's catchUp.nntp, else inn.conf's port and
+ * bindaddress; credentials (asked only when the server answers 480) from the config, else the
+ * server's line in INN's passwd.nntp unless the config says passwdNntp: false.
+ */
+export function catchUpNntp(setup: Setup): NntpOptions & { host: string; port: number } {
+  const c = setup.config.catchUp.nntp;
+  const host = c?.host ?? setup.nntp.host;
+  const port = c?.port ?? setup.nntp.port;
+  return { host, port, login: () => nntpLogin(setup, host) };
+}
+
+/** The credentials catch-up would use, and where they come from (null: none configured). */
+export async function nntpLogin(setup: Setup, host: string): Promise<NntpLogin | null> {
+  const c = setup.config.catchUp.nntp;
+  if (c?.user !== undefined && c.password !== undefined)
+    return { user: c.user, password: c.password, source: "the config's catchUp.nntp" };
+  if (c?.passwdNntp === false) return null;
+  const names = [setup.nntp.name, host, "localhost"].filter((n): n is string => !!n);
+  const { credentials, problem } = await readPasswdNntp(setup.inn.etc, names);
+  if (problem) throw new UserError(`INN's passwd.nntp cannot be read: ${problem}`, EXIT.permission);
+  return credentials;
 }
 
 /**

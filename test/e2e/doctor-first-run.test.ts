@@ -47,6 +47,7 @@ const KEYS = [
   "source uprobe",
   "mode",
   "unroll depth",
+  "catch-up NNTP",
 ];
 
 /** The value of doctor's `key` line (null when it has none). */

@@ -6,6 +6,8 @@ import {
   type DoctorLine,
   inndLine,
   innPathsLine,
+  type NntpProbe,
+  nntpLine,
   renderDoctor,
   rootLine,
   spoolLine,
@@ -113,5 +115,59 @@ describe("renderDoctor", () => {
     );
     expect(allProblems(lines, [])).toHaveLength(1);
     expect(allProblems([{ key: "kernel", value: "6.1" }], [])).toEqual([]);
+  });
+});
+
+describe("nntpLine: catch-up's connection, blocking only when a method in use needs it", () => {
+  const where = "127.0.0.1:119";
+  it.each<[string, NntpProbe, string[], RegExp, RegExp | null, boolean]>([
+    [
+      "connected, no auth",
+      { ok: true, where, user: null },
+      [],
+      /connected, no authentication asked \(not needed: tradspool only\)$/,
+      null,
+      false,
+    ],
+    [
+      "authenticated",
+      { ok: true, where, user: "r" },
+      ["timehash"],
+      /connected, authenticated as r \(needed for timehash\)$/,
+      null,
+      false,
+    ],
+    [
+      "480, needed",
+      { ok: false, where, error: "wants auth", code: 480 },
+      ["cnfs"],
+      /wants auth \(needed for cnfs\)/,
+      /set catchUp.nntp user and password, or add server:user:password to INN's passwd.nntp/,
+      true,
+    ],
+    [
+      "481, not needed",
+      { ok: false, where, error: "refused", code: 481 },
+      [],
+      /refused/,
+      /fix the credentials/,
+      false,
+    ],
+    [
+      "refused connection",
+      { ok: false, where, error: "connect ECONNREFUSED", code: null },
+      ["timecaf"],
+      /ECONNREFUSED/,
+      /is innd running\?/,
+      true,
+    ],
+  ])("%s", (_what, probe, needs, value, fix, blocks) => {
+    const l = nntpLine(probe, needs);
+    expect(l.key).toBe("catch-up NNTP");
+    expect(l.value).toMatch(value);
+    expect(l.value.startsWith(`${where}: `)).toBe(true);
+    if (fix) expect(l.fix).toMatch(fix);
+    else expect(l.fix).toBeUndefined();
+    expect(l.blocks ?? false).toBe(blocks);
   });
 });

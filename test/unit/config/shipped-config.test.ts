@@ -74,9 +74,10 @@ describe("the shipped newsnotify.yaml", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "newsnotify-shipped-"));
-    // The webhook and Slack examples take their secrets from the service's environment.
+    // The webhook, Slack and NNTP examples take their secrets from the service's environment.
     vi.stubEnv("NEWSNOTIFY_TOKEN", "s3cret");
     vi.stubEnv("SLACK_SECRET", "XXXX");
+    vi.stubEnv("NNTP_PASSWORD", "pw");
   });
   afterAll(async () => {
     vi.unstubAllEnvs();
@@ -99,6 +100,10 @@ describe("the shipped newsnotify.yaml", () => {
     ["spool: /var/spool/news/articles", (c) => c.spool === "/var/spool/news/articles"],
     ["activeFile: /var/lib/news/active", (c) => c.activeFile === "/var/lib/news/active"],
     ["stateDir: /var/lib/newsnotify", (c) => c.stateDir === "/var/lib/newsnotify"],
+    [
+      "catchUp: { nntp:",
+      (c) => c.catchUp.nntp?.user === "newsnotify" && c.catchUp.maxArticles === 1000,
+    ],
     ['metrics: { listen: "127.0.0.1:9464" }', (c) => c.metrics?.listen === "127.0.0.1:9464"],
     ["- type: webhook", (c) => c.notifiers[1]?.type === "webhook"],
     ["- slack://", (c) => c.notifiers[1]?.type === "slack"],
@@ -114,6 +119,6 @@ describe("the shipped newsnotify.yaml", () => {
   );
 
   it("has no example the table above does not name", () => {
-    expect(examples).toHaveLength(7);
+    expect(examples).toHaveLength(8);
   });
 });
