@@ -135,8 +135,9 @@ export function nntpLine(probe: NntpProbe, needs: readonly string[]): DoctorLine
     const as = probe.user ? `authenticated as ${probe.user}` : "no authentication asked";
     return { key, value: `${probe.where}: connected, ${as} (${why})` };
   }
-  const fix =
-    probe.code === 480
+  const fix = /passwd\.nntp cannot be read/.test(probe.error)
+    ? "run doctor as root (INN's passwd.nntp is not world-readable), or set catchUp.nntp user and password"
+    : probe.code === 480
       ? "readers.conf wants a user: set catchUp.nntp user and password, or add server:user:password to INN's passwd.nntp"
       : probe.code === 481 || probe.code === 502 || probe.code === 483
         ? "fix the credentials (catchUp.nntp user/password, or INN's passwd.nntp) or readers.conf"

@@ -154,6 +154,14 @@ describe("nntpLine: catch-up's connection, blocking only when a method in use ne
       false,
     ],
     [
+      "passwd.nntp not readable (not root)",
+      { ok: false, where, error: "INN's passwd.nntp cannot be read: EACCES", code: null },
+      ["timehash"],
+      /EACCES/,
+      /run doctor as root/,
+      true,
+    ],
+    [
       "refused connection",
       { ok: false, where, error: "connect ECONNREFUSED", code: null },
       ["timecaf"],
