@@ -97,6 +97,15 @@ describe("doctor: catch-up's NNTP on an innd whose readers.conf wants a user", (
     expect(await doctor("mode: auto\n")).toMatch(
       new RegExp(`^${where}: connected, authenticated as ${USER} \\(`),
     );
+    // Not root: passwd.nntp (root:news 0640) cannot be read, and doctor says what to do.
+    const nobody = await execa(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", BIN, "doctor"],
+      { reject: false, stdin: "ignore", timeout: 120_000 },
+    );
+    expect(/^catch-up NNTP\s{2,}(.*)$/m.exec(nobody.stdout)?.[1], nobody.stdout).toMatch(
+      /passwd\.nntp cannot be read: .*EACCES.*-> to do: run doctor as root/,
+    );
     // passwdNntp: false is the admin saying "not from there".
     expect(await doctor("catchUp:\n  nntp: { passwdNntp: false }\n")).toMatch(
       /requires authentication .* no credentials are configured .*-> to do: readers.conf wants a user/,
