@@ -4,12 +4,13 @@ import { script } from "./commands/script.js";
 import { status } from "./commands/status.js";
 import { testHook } from "./commands/test-hook.js";
 import { watchReloading } from "./commands/watch-reload.js";
+import { chooseConfigFile, DEFAULT_CONFIG } from "./config/default-path.js";
 import { SOURCES, type SourceSetting } from "./sources/registry.js";
 import { ConfigError, EXIT, UserError } from "./util/errors.js";
 import { stderrLog } from "./util/log.js";
 
-const DEFAULT_CONFIG_HINT =
-  "config file (YAML or JSON); without one, INN's own paths and a stdout notifier are used";
+const DEFAULT_CONFIG_HINT = `config file (YAML or JSON); default ${DEFAULT_CONFIG} when it exists, else INN's own paths and a stdout notifier`;
+const STATUS_CONFIG_HINT = `the config file whose stateDir to read; default ${DEFAULT_CONFIG} when it exists, else /var/lib/newsnotify`;
 
 function program(): Command {
   const cli = new Command("newsnotify")
@@ -31,8 +32,10 @@ function program(): Command {
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .action(async (o: { config?: string }) => {
       const log = stderrLog();
+      const { file, said } = chooseConfigFile(o.config);
+      log("info", said);
       const reloadSignal = (listener: () => void) => void process.on("SIGHUP", listener);
-      await watchReloading({ config: o.config, log, stopSignal: stopSignal(), reloadSignal });
+      await watchReloading({ config: file, log, stopSignal: stopSignal(), reloadSignal });
     });
 
   cli
@@ -48,7 +51,9 @@ function program(): Command {
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .option("--send", "really send it to every notifier and report each result", false)
     .action(async (file: string, o: { config?: string; send: boolean }) => {
-      const ok = await testHook({ file, config: o.config, send: o.send, out: process.stdout });
+      const config = chooseConfigFile(o.config);
+      process.stdout.write(`${config.said}\n`);
+      const ok = await testHook({ file, config: config.file, send: o.send, out: process.stdout });
       if (!ok) process.exitCode = 1;
     });
 
@@ -59,7 +64,13 @@ function program(): Command {
     )
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .action(async (o: { config?: string }) => {
-      if (!(await doctor({ config: o.config, out: process.stdout }))) process.exitCode = 1;
+      const config = chooseConfigFile(o.config);
+      const ok = await doctor({
+        config: config.file,
+        configSaid: config.said,
+        out: process.stdout,
+      });
+      if (!ok) process.exitCode = 1;
     });
 
   cli
@@ -67,10 +78,13 @@ function program(): Command {
     .description(
       "what the watcher of the state directory is doing: per notifier backlog, last delivery and error; last article; lock (no root needed)",
     )
-    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .option("-c, --config <file>", STATUS_CONFIG_HINT)
     .option("--json", "print it as JSON", false)
     .action(async (o: { config?: string; json: boolean }) => {
-      const ok = await status({ config: o.config, json: o.json, out: process.stdout });
+      // stderr: stdout stays the report (--json: one JSON document).
+      const config = chooseConfigFile(o.config);
+      process.stderr.write(`newsnotify: ${config.said}\n`);
+      const ok = await status({ config: config.file, json: o.json, out: process.stdout });
       if (!ok) process.exitCode = 1;
     });
 
@@ -90,7 +104,10 @@ function program(): Command {
       depthArg,
     )
     .action(async (o: { config?: string; mode?: SourceSetting; depth?: number }) => {
-      await script({ config: o.config, mode: o.mode, depth: o.depth, out: process.stdout });
+      // A comment line: the output stays a program bpftrace runs.
+      const config = chooseConfigFile(o.config);
+      process.stdout.write(`// ${config.said}\n`);
+      await script({ config: config.file, mode: o.mode, depth: o.depth, out: process.stdout });
     });
   return cli;
 }

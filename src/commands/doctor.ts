@@ -1,30 +1,51 @@
-import { access, constants } from "node:fs/promises";
+import { access, constants, readFile } from "node:fs/promises";
 import {
+  catchUpNntp,
   chooseFor,
   gatherHost,
-  loadSetup,
   methodsInUse,
   programContext,
+  readSetup,
   type Setup,
 } from "../flow/setup.js";
 import { walkDepth } from "../sources/generate.js";
 import { bpftracePrivilege } from "../sources/privilege.js";
 import { SOURCES } from "../sources/registry.js";
 import type { Source } from "../sources/source.js";
-import { pidsNamed, tracefsMounted } from "../system/facts.js";
+import { NntpError, NntpReader } from "../storage/nntp-reader.js";
+import { storageMethodNamed } from "../storage/registry.js";
+import { pidsNamed, TRACEFS, tracefsMounted } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
+import { errorMessage } from "../util/errors.js";
+import {
+  activeLine,
+  allProblems,
+  bpftraceLine,
+  type DoctorLine,
+  inndLine,
+  innPathsLine,
+  type NntpProbe,
+  nntpLine,
+  renderDoctor,
+  rootLine,
+  spoolLine,
+  tracefsLine,
+} from "./doctor-checks.js";
 
 export interface DoctorOptions {
   config?: string;
+  /** Which config file was chosen and why (cli.ts, config/default-path.ts). */
+  configSaid?: string;
   out: NodeJS.WritableStream;
 }
 
 /**
- * `newsnotify doctor`: what this machine offers and what `watch` would do, one fact per line. Only
- * reads; returns false when something would stop `watch` from working.
+ * `newsnotify doctor`: what this machine offers and what `watch` would do, one fact per line, every
+ * line it can print even when INN, bpftrace, tracefs or root is missing (each such line says what to
+ * do). Only reads; returns false when something would stop `watch` from working.
  */
 export async function doctor(opts: DoctorOptions): Promise<boolean> {
-  const setup = await loadSetup(opts.config);
+  const { setup, spoolProblem } = await readSetup(opts.config);
   const { config, inn } = setup;
   const host = await gatherHost(setup);
   const k = host.kernel;
@@ -39,16 +60,12 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     () => true,
     () => false,
   );
-  const depth = walkDepth(await programContext(setup, host));
+  // Without INN's user (no INN yet) there is no program to size: say why instead of stopping.
+  const depth = await programContext(setup, host).then(
+    (ctx) => `${walkDepth(ctx)} (kprobe mode)`,
+    (e: unknown) => `unknown (${errorMessage(e)})`,
+  );
   const problems: string[] = [];
-  if (!host.bpftrace)
-    problems.push(
-      `bpftrace cannot be run (${config.bpftrace.join(" ")}): apt-get install bpftrace`,
-    );
-  if (bpftracePrivilege(config.bpftrace, process.getuid?.()) === null)
-    problems.push(
-      "not root: bpftrace needs root, or a bpftrace command that starts with sudo or doas",
-    );
   const unseen = methodsInUse(setup.storage).filter((m) => !chosen.source.sees.includes(m));
   if (unseen.length > 0) {
     problems.push(
@@ -57,43 +74,90 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     );
   }
   if (!setup.storage.ok) problems.push(`storage.conf: ${setup.storage.problem}`);
-  const lines: [string, string][] = [
-    ["kernel", k.release],
-    ["bpftrace", host.bpftrace ? `bpftrace v${host.bpftrace.join(".")}` : "NOT FOUND"],
-    ["kprobes", k.kprobes ? "available" : "not available (CONFIG_KPROBES off)"],
-    [
-      "kprobe functions",
-      k.traceable
+  const tracefs = tracefsMounted() || (await tracefsListed());
+  const privilege = bpftracePrivilege(config.bpftrace, process.getuid?.());
+  const lines: DoctorLine[] = [
+    ...(opts.configSaid
+      ? [{ key: "config", value: opts.configSaid.replace(/^config: /, "") }]
+      : []),
+    { key: "kernel", value: k.release },
+    bpftraceLine(host.bpftrace, config.bpftrace),
+    { key: "kprobes", value: k.kprobes ? "available" : "not available (CONFIG_KPROBES off)" },
+    {
+      key: "kprobe functions",
+      value: k.traceable
         ? `security_inode_create ${k.traceable.security_inode_create ? "yes" : "no"}, vfs_create ${k.traceable.vfs_create ? "yes" : "no"}`
-        : "unknown",
-    ],
-    ["lockdown", k.lockdown === "unknown" ? "unknown (securityfs not mounted?)" : k.lockdown],
-    ["BTF", k.btf ? "yes" : "no"],
-    ["tracefs", tracefsMounted() ? "mounted" : "not mounted (watch mounts it)"],
-    ["running as root", root ? "yes" : "no"],
-    [
-      "innd",
-      innd.length > 0 ? `running (pid ${innd.join(", ")})` : `no process named ${config.process}`,
-    ],
-    ["INN paths from", inn.source],
-    [
-      "spool",
-      `${config.spool}${setup.spool !== config.spool ? ` (real path ${setup.spool})` : ""}`,
-    ],
-    ["active file", `${config.activeFile}${activeReadable ? "" : " (NOT READABLE)"}`],
-    ["storage methods", methods ? methods.join(", ") || "none found" : "storage.conf not readable"],
-    ...storageClassLines(setup, host, chosen.source),
-    ...SOURCES.map((s): [string, string] => {
+        : `unknown${tracefs ? "" : " (tracefs not mounted)"}`,
+    },
+    {
+      key: "lockdown",
+      value: k.lockdown === "unknown" ? "unknown (securityfs not mounted?)" : k.lockdown,
+    },
+    { key: "BTF", value: k.btf ? "yes" : "no" },
+    tracefsLine(tracefs, host.tracefs),
+    rootLine(root, root ? null : privilege),
+    inndLine(innd, `no process named ${config.process}`),
+    innPathsLine(inn.source),
+    spoolLine(config.spool, setup.spool, spoolProblem),
+    activeLine(config.activeFile, activeReadable),
+    {
+      key: "storage methods",
+      value: methods ? methods.join(", ") || "none found" : "storage.conf not readable",
+    },
+    ...storageClassLines(setup, host, chosen.source).map(([key, value]) => ({ key, value })),
+    ...SOURCES.map((s): DoctorLine => {
       const c = s.check(host);
-      return [`source ${s.name}`, `${c.ok ? "can run" : "cannot run"}: ${c.reason}`];
+      return { key: `source ${s.name}`, value: `${c.ok ? "can run" : "cannot run"}: ${c.reason}` };
     }),
-    ["mode", `${chosen.source.name} (${chosen.reason})`],
-    ["unroll depth", `${depth} (kprobe mode)`],
+    { key: "mode", value: `${chosen.source.name} (${chosen.reason})` },
+    { key: "unroll depth", value: depth },
+    nntpLine(await probeNntp(setup), needsOverview(setup)),
   ];
-  const width = Math.max(...lines.map(([k]) => k.length));
-  for (const [key, value] of lines) opts.out.write(`${key.padEnd(width)}  ${value}\n`);
-  for (const p of problems) opts.out.write(`PROBLEM: ${p}\n`);
-  return problems.length === 0;
+  opts.out.write(renderDoctor(lines, problems));
+  return allProblems(lines, problems).length === 0;
+}
+
+/** The methods in use whose catch-up reads the overview through NNTP (all but tradspool). */
+function needsOverview(setup: Setup): string[] {
+  return methodsInUse(setup.storage).filter((m) => !storageMethodNamed(m)?.byNumber);
+}
+
+/**
+ * Connects as catch-up does (catchUpNntp) and asks for a group, so that readers.conf's rules apply:
+ * a 480 authenticates with catch-up's credentials, exactly as catch-up would.
+ */
+async function probeNntp(setup: Setup): Promise<NntpProbe> {
+  const opts = { ...catchUpNntp(setup), timeoutMs: 10_000 };
+  const where = opts.host.includes(":")
+    ? `[${opts.host}]:${opts.port}`
+    : `${opts.host}:${opts.port}`;
+  const group = await readFile(setup.config.activeFile, "latin1").then(
+    (t) => t.split(" ", 1)[0] || "control",
+    () => "control",
+  );
+  let reader: NntpReader | null = null;
+  try {
+    reader = await NntpReader.open(opts);
+    await reader.group(group);
+    return { ok: true, where, user: reader.authenticatedAs };
+  } catch (e) {
+    const code = e instanceof NntpError ? e.code : null;
+    return { ok: false, where, error: errorMessage(e), code };
+  } finally {
+    reader?.close();
+  }
+}
+
+/**
+ * tracefs in this mount namespace's table: a user other than root cannot look inside it (0700), so
+ * for them the mount table is what tells "mounted" from "not mounted".
+ */
+async function tracefsListed(): Promise<boolean> {
+  const mounts = await readFile("/proc/self/mounts", "utf8").catch(() => "");
+  return mounts.split("\n").some((l) => {
+    const [, dir, type] = l.split(" ");
+    return type === "tracefs" && dir === TRACEFS;
+  });
 }
 
 /** One line per storage.conf class: its method and groups, and which source sees its articles. */

@@ -47,7 +47,10 @@ export async function watchReloading(
     await watch({ ...opts, stats, stopSignal: Promise.race([opts.stopSignal, reloaded]) });
     hup = null;
     if (stopped) break;
-    log("info", `SIGHUP: starting again with ${opts.config ?? "the default config"}`);
+    log(
+      "info",
+      `SIGHUP: starting again with ${opts.config ?? "no config file (INN's paths, the stdout notifier)"}`,
+    );
   }
   await sd.flush();
 }

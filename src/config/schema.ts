@@ -8,6 +8,7 @@ import { SOURCE_NAMES } from "../sources/registry.js";
 import { ConfigError } from "../util/errors.js";
 import { parseListen } from "../util/listen.js";
 import { checkConfigFile } from "./file-trust.js";
+import { catchUpNntpSchema } from "./nntp.js";
 import {
   inheritLink,
   linkPattern,
@@ -141,6 +142,11 @@ export function configSchema(defaults: ConfigDefaults) {
           .max(86_400)
           .default(60)
           .describe("How often the spool is reconciled against what was traced."),
+        nntp: catchUpNntpSchema()
+          .optional()
+          .describe(
+            "The local server for groups not stored by tradspool: host, port, user, password, passwdNntp.",
+          ),
       })
       .prefault({})
       .describe("Catch-up of articles filed while newsnotify was stopped or bpftrace lost events."),

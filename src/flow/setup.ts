@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { type Config, loadConfig } from "../config/schema.js";
 import { deepestGroup, parseActive } from "../inn/active.js";
 import { type InnPaths, innPaths } from "../inn/innconf.js";
+import { type NntpServer, readNntpServer } from "../inn/nntp-server.js";
+import { readPasswdNntp } from "../inn/passwd-nntp.js";
 import { matchGroups, readStorageConf, type StorageConf } from "../inn/storage-conf.js";
 import { INN_DEFAULT_STORAGE_METHOD, type InnStorageMethod } from "../inn/storage-methods.js";
 import { TradspoolGroups } from "../inn/tradspool-map.js";
@@ -11,6 +13,7 @@ import { chooseSource, type SourceChoice, type SourceSetting } from "../sources/
 import type { ProgramContext } from "../sources/source.js";
 import type { StorageContext } from "../storage/method.js";
 import { localOverview } from "../storage/nntp-overview.js";
+import type { NntpLogin, NntpOptions } from "../storage/nntp-reader.js";
 import { TokenReader } from "../storage/token-reader.js";
 import { hostFacts } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
@@ -31,10 +34,25 @@ export interface Setup {
    * uid, and INN's programs that root cannot trust run as it. Null when there is no such user.
    */
   innUser: RunAsUser | null;
+  /** Where innd answers readers (inn.conf port, bindaddress), for catch-up's overview reads. */
+  nntp: NntpServer;
 }
 
 /** Config file (or none) + INN's own paths → validated settings. Throws UserError / ConfigError. */
 export async function loadSetup(configFile: string | undefined): Promise<Setup> {
+  const { setup, spoolProblem } = await readSetup(configFile);
+  if (spoolProblem !== null) throw new UserError(spoolProblem, EXIT.prerequisite);
+  return setup;
+}
+
+/**
+ * loadSetup without giving up on an unreadable spool (INN not installed yet), for `doctor`, which
+ * reports everything else too: `spool` is then the configured path and `spoolProblem` says why.
+ * Still throws ConfigError for a config file that does not load.
+ */
+export async function readSetup(
+  configFile: string | undefined,
+): Promise<{ setup: Setup; spoolProblem: string | null }> {
   // innconfval runs before inn.conf names INN's user: an untrusted one runs as news, INN's default.
   const news = await lookupUser("news");
   const inn = await innPaths(news);
@@ -43,17 +61,21 @@ export async function loadSetup(configFile: string | undefined): Promise<Setup> 
       ? news
       : await lookupUser(inn.user, inn.group);
   const config = await loadConfig(configFile, { spool: inn.spool, activeFile: inn.activeFile });
-  let spool: string;
+  let spool = config.spool;
+  let spoolProblem: string | null = null;
   try {
     spool = await realpath(config.spool);
   } catch (e) {
-    throw new UserError(
+    spoolProblem =
       `spool ${config.spool} (${configFile ? `from ${configFile}` : `from ${inn.source}`}) cannot be read: ` +
-        `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`,
-      EXIT.prerequisite,
-    );
+      `${errorMessage(e)}. Is INN installed? Set "spool:" in the config file to its patharticles.`;
   }
-  return { config, inn, spool, storage: await readStorageConf(inn.etc), innUser };
+  const [storage, nntp] = await Promise.all([
+    readStorageConf(inn.etc),
+    readNntpServer(inn.bin, innUser),
+  ]);
+  const setup = { config, inn, spool, storage, innUser, nntp };
+  return { setup, spoolProblem };
 }
 
 /** The storage methods storage.conf sends articles to (trash stores nothing); [] when unknown. */
@@ -69,9 +91,33 @@ export function storageContext(setup: Setup): StorageContext {
     spool: setup.spool,
     tradspoolGroups: new TradspoolGroups(inn.pathspool),
     tokenReader: new TokenReader({ bin: join(inn.bin, "sm"), runAs: setup.innUser }),
-    overview: localOverview(inn.bin, setup.innUser),
+    overview: localOverview(inn.bin, setup.innUser, catchUpNntp(setup)),
     methodsFor: (group) => methodsForGroup(storage, group),
   };
+}
+
+/**
+ * How catch-up reaches the local server: the config's catchUp.nntp, else inn.conf's port and
+ * bindaddress; credentials (asked only when the server answers 480) from the config, else the
+ * server's line in INN's passwd.nntp unless the config says passwdNntp: false.
+ */
+export function catchUpNntp(setup: Setup): NntpOptions & { host: string; port: number } {
+  const c = setup.config.catchUp.nntp;
+  const host = c?.host ?? setup.nntp.host;
+  const port = c?.port ?? setup.nntp.port;
+  return { host, port, login: () => nntpLogin(setup, host) };
+}
+
+/** The credentials catch-up would use, and where they come from (null: none configured). */
+export async function nntpLogin(setup: Setup, host: string): Promise<NntpLogin | null> {
+  const c = setup.config.catchUp.nntp;
+  if (c?.user !== undefined && c.password !== undefined)
+    return { user: c.user, password: c.password, source: "the config's catchUp.nntp" };
+  if (c?.passwdNntp === false) return null;
+  const names = [setup.nntp.name, host, "localhost"].filter((n): n is string => !!n);
+  const { credentials, problem } = await readPasswdNntp(setup.inn.etc, names);
+  if (problem) throw new UserError(`INN's passwd.nntp cannot be read: ${problem}`, EXIT.permission);
+  return credentials;
 }
 
 /**

@@ -4,8 +4,17 @@ import { connect, type Socket } from "node:net";
  * A reader connection to the local news server (RFC 3977): GROUP, ARTICLE by number or Message-ID,
  * OVER. innd hands a connection to nnrpd after MODE READER; articles come back as stored, in wire
  * format (CRLF, dot-stuffed, ending CRLF "." CRLF), which is what the article parser reads. Bounded:
- * every response has a size limit and a timeout; a protocol error closes the connection.
+ * every response has a size limit and a timeout; a protocol error closes the connection. When the
+ * server answers 480 (readers.conf wants a user), it authenticates with AUTHINFO USER/PASS (RFC
+ * 4643) and sends the command again: credentials go only to a server that asks for them.
  */
+
+/** Who to authenticate as; where they came from is for messages (never the password). */
+export interface NntpLogin {
+  user: string;
+  password: string;
+  source?: string;
+}
 
 export interface NntpOptions {
   host?: string;
@@ -13,6 +22,8 @@ export interface NntpOptions {
   timeoutMs?: number;
   /** Largest multi-line response accepted (an article), bytes. */
   maxBytes?: number;
+  /** Asked only when the server wants authentication; null: none configured. */
+  login?: () => Promise<NntpLogin | null>;
 }
 
 export class NntpError extends Error {
@@ -40,10 +51,12 @@ export class NntpReader {
   private closed: Error | null = null;
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
+  /** The user AUTHINFO succeeded for; null before (or without) authentication. */
+  authenticatedAs: string | null = null;
 
   private constructor(
     private readonly socket: Socket,
-    opts: NntpOptions,
+    private readonly opts: NntpOptions,
   ) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
@@ -68,7 +81,10 @@ export class NntpReader {
       r.close();
       throw new NntpError(`the server refused the connection: ${greeting.line}`, greeting.code);
     }
-    const mode = await r.command("MODE READER");
+    const mode = await r.command("MODE READER").catch((e: unknown) => {
+      r.close();
+      throw e;
+    });
     if (mode.code !== 200 && mode.code !== 201) {
       r.close();
       throw new NntpError(`MODE READER: ${mode.line}`, mode.code);
@@ -143,9 +159,47 @@ export class NntpReader {
     this.socket.destroy();
   }
 
-  private async command(line: string): Promise<{ code: number; line: string }> {
+  /**
+   * AUTHINFO USER, then PASS when asked (381). Throws NntpError for no credentials, refused ones
+   * (481), a server that permits no authentication (502) or wants TLS first (483); the message
+   * names the user and where the credentials came from, never the password.
+   */
+  async authenticate(why = "the server asked"): Promise<string> {
+    const login = (await this.opts.login?.()) ?? null;
+    if (!login) {
+      throw new NntpError(
+        `the server requires authentication (${why}) and no credentials are configured`,
+        480,
+      );
+    }
+    assertArg(login.user, /^[^\s\0]{1,500}$/, "user name");
+    assertArg(login.password, /^[^\r\n\0]{0,500}$/, "password");
+    const whose = `user ${login.user}${login.source ? ` (from ${login.source})` : ""}`;
+    let r = await this.command(`AUTHINFO USER ${login.user}`, false);
+    if (r.code === 381) r = await this.command(`AUTHINFO PASS ${login.password}`, false);
+    if (r.code === 281) {
+      this.authenticatedAs = login.user;
+      return login.user;
+    }
+    const what =
+      r.code === 481
+        ? `the server refused the credentials of ${whose}`
+        : r.code === 502
+          ? `the server permits no authentication here (${whose})`
+          : r.code === 483
+            ? `the server wants an encrypted connection (TLS) before AUTHINFO (${whose})`
+            : `AUTHINFO for ${whose} failed`;
+    this.close();
+    throw new NntpError(`${what}: ${r.line}`, r.code);
+  }
+
+  /** One command and its status line; a 480 authenticates (once) and sends it again. */
+  private async command(line: string, auth = true): Promise<{ code: number; line: string }> {
     this.socket.write(`${line}\r\n`);
-    return this.status();
+    const r = await this.status();
+    if (r.code !== 480 || !auth || this.authenticatedAs !== null) return r;
+    await this.authenticate(`${line.split(" ")[0]}: ${r.line}`);
+    return this.command(line, false);
   }
 
   private async status(): Promise<{ code: number; line: string }> {

@@ -10,12 +10,19 @@ import { fetchByNumber, NntpError, NntpReader } from "../../../src/storage/nntp-
  */
 async function server(
   groups: Record<string, Record<number, string>>,
-  opts: { greeting?: string; silent?: boolean } = {},
+  opts: {
+    greeting?: string;
+    silent?: boolean;
+    /** readers.conf wants a user: reader commands (and MODE READER when `mode`) answer 480 until AUTHINFO. */
+    auth?: { user: string; password: string; mode?: boolean; userReply?: string };
+  } = {},
 ): Promise<{ port: number; srv: Server; commands: string[] }> {
   const commands: string[] = [];
   const srv = createServer((s: Socket) => {
     let current = "";
     let buf = "";
+    let authed = false;
+    let user = "";
     const send = (text: string) => {
       for (let i = 0; i < text.length; i += 7) s.write(text.slice(i, i + 7));
     };
@@ -33,6 +40,18 @@ async function server(
     });
     const answer = (line: string) => {
       const [cmd, arg = ""] = line.split(" ");
+      const auth = opts.auth;
+      if (cmd === "AUTHINFO" && auth) {
+        const value = line.split(" ").slice(2).join(" ");
+        if (arg === "USER") {
+          user = value;
+          return send(`${auth.userReply ?? "381 password please"}\r\n`);
+        }
+        authed = user === auth.user && value === auth.password;
+        return send(authed ? "281 welcome\r\n" : "481 bad user or password\r\n");
+      }
+      const open = cmd === "QUIT" || (cmd === "MODE" && !auth?.mode);
+      if (auth && !authed && !open) return send("480 authentication required\r\n");
       if (cmd === "MODE") return send("200 reader\r\n");
       if (cmd === "QUIT") return s.end("205 bye\r\n");
       if (cmd === "GROUP") {
@@ -157,5 +176,131 @@ describe("NntpReader against a small local server", () => {
     const r = await NntpReader.open({ port: big.port, maxBytes: 1000 });
     await r.group("a.b");
     await expect(r.article(1)).rejects.toThrow(/over 1000 bytes/);
+  });
+});
+
+describe("NntpReader and readers.conf authentication (AUTHINFO USER/PASS, RFC 4643)", () => {
+  let srv: Server | null = null;
+  afterEach(() => {
+    srv?.close();
+    srv = null;
+  });
+  const GROUPS = { "a.b": { 1: art("1", "one") } };
+  const RIGHT = { user: "news-reader", password: "s3cret pass", source: "test" };
+  type Auth = NonNullable<Parameters<typeof server>[1]>["auth"];
+
+  it.each<[string, string, Auth, typeof RIGHT | null, RegExp | null, string[]]>([
+    [
+      "200, no auth wanted: credentials never sent",
+      "200 ok",
+      undefined,
+      RIGHT,
+      null,
+      ["MODE READER", "GROUP a.b"],
+    ],
+    [
+      "201 (no posting), no credentials at all",
+      "201 ok, no posting",
+      undefined,
+      null,
+      null,
+      ["MODE READER", "GROUP a.b"],
+    ],
+    [
+      "480 on GROUP -> AUTHINFO USER/PASS, then GROUP again",
+      "200 ok",
+      { user: RIGHT.user, password: RIGHT.password },
+      RIGHT,
+      null,
+      [
+        "MODE READER",
+        "GROUP a.b",
+        "AUTHINFO USER news-reader",
+        "AUTHINFO PASS s3cret pass",
+        "GROUP a.b",
+      ],
+    ],
+    [
+      "480 on MODE READER -> AUTHINFO, then MODE READER again",
+      "200 ok",
+      { user: RIGHT.user, password: RIGHT.password, mode: true },
+      RIGHT,
+      null,
+      [
+        "MODE READER",
+        "AUTHINFO USER news-reader",
+        "AUTHINFO PASS s3cret pass",
+        "MODE READER",
+        "GROUP a.b",
+      ],
+    ],
+    [
+      "480 and nothing configured: says so",
+      "200 ok",
+      { user: "u", password: "p" },
+      null,
+      /requires authentication \(GROUP: 480 authentication required\) and no credentials are configured/,
+      ["MODE READER", "GROUP a.b"],
+    ],
+    [
+      "481: bad credentials, named by user and source, never the password",
+      "200 ok",
+      { user: RIGHT.user, password: "other" },
+      RIGHT,
+      /^the server refused the credentials of user news-reader \(from test\): 481 bad user or password$/,
+      ["MODE READER", "GROUP a.b", "AUTHINFO USER news-reader", "AUTHINFO PASS s3cret pass"],
+    ],
+    [
+      "502: no authentication permitted",
+      "200 ok",
+      { user: RIGHT.user, password: RIGHT.password, userReply: "502 not for you" },
+      RIGHT,
+      /permits no authentication here \(user news-reader \(from test\)\): 502 not for you/,
+      ["MODE READER", "GROUP a.b", "AUTHINFO USER news-reader"],
+    ],
+    [
+      "483: TLS first",
+      "200 ok",
+      { user: RIGHT.user, password: RIGHT.password, userReply: "483 encryption required" },
+      RIGHT,
+      /wants an encrypted connection \(TLS\)/,
+      ["MODE READER", "GROUP a.b", "AUTHINFO USER news-reader"],
+    ],
+  ])("%s", async (_what, greeting, auth, login, error, commands) => {
+    const s = await server(GROUPS, { greeting, ...(auth ? { auth } : {}) });
+    srv = s.srv;
+    const asked: number[] = [];
+    const opts = {
+      port: s.port,
+      login: async () => {
+        asked.push(1);
+        return login;
+      },
+    };
+    const session = async () => {
+      const r = await NntpReader.open(opts);
+      try {
+        return { info: await r.group("a.b"), as: r.authenticatedAs };
+      } finally {
+        r.close();
+      }
+    };
+    if (error) {
+      const e = await session().then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(NntpError);
+      expect((e as Error).message).toMatch(error);
+      expect((e as Error).message).not.toContain("s3cret");
+    } else {
+      const got = await session();
+      expect(got.info).toEqual({ count: 1, low: 1, high: 1 });
+      expect(got.as).toBe(auth ? RIGHT.user : null);
+    }
+    // Credentials are looked up only when the server asks. (Every command was recorded before its
+    // answer was sent; QUIT races the close.)
+    expect(asked.length).toBe(auth ? 1 : 0);
+    expect(s.commands.filter((c) => c !== "QUIT")).toEqual(commands);
   });
 });
