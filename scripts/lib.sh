@@ -56,6 +56,23 @@ apt_install() {
   apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# nothing_replaced PKG...: stops before anything is installed if installing the missing ones would
+# remove an installed package (exim4-daemon-light and an installed postfix both provide
+# mail-transport-agent and conflict: apt would remove postfix). Asks apt for a simulation (-s) only.
+nothing_replaced() {
+  local missing=() p sim removed
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_update_once
+  sim=$(LC_ALL=C apt-get install -s -y "${missing[@]}" 2>&1) ||
+    die "apt-get cannot install ${missing[*]} here; nothing was installed:
+$sim"
+  removed=$(printf '%s\n' "$sim" | sed -n 's/^Remv \([^ ]*\).*/\1/p' | paste -sd' ' -)
+  [ -z "$removed" ] || die "installing ${missing[*]} would remove ${removed} from this machine; nothing was installed or removed.
+  $0 never replaces what a machine has (exim4-daemon-light, the SMTP server the email tests start,
+  conflicts with any other MTA, postfix included). Run it on a test machine without ${removed}."
+}
+
 # Installs packages without starting their services: of prometheus only promtool is wanted (the
 # tests validate /metrics with it), not a Prometheus server on :9090.
 apt_install_no_start() {

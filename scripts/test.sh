@@ -11,9 +11,11 @@
 # systemd lane (the .deb installed in a guest booted with systemd); then the generated programs
 # compiled by Debian 13's bpftrace 0.23 (the trixie image mounted as a chroot).
 #
-# It installs what the tests need (bpftrace, inn2, qemu + debootstrap for the VM lane), starts the
-# local innd, and posts test articles to it (groups local.test and a.b.c.d.e.f.g.h.i): run it on a
-# test machine, not on a production news server.
+# TEST MACHINES ONLY. It installs what the tests need (bpftrace, inn2, exim4, ngircd, mosquitto,
+# PostgreSQL, qemu + debootstrap for the VM lane), starts the local innd, and posts test articles to it
+# (groups local.test and a.b.c.d.e.f.g.h.i): not on a production news server. It never replaces
+# what the machine has: when an install would remove an installed package (exim4 and an installed
+# postfix conflict, say), it stops before installing anything and says which.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
@@ -33,12 +35,19 @@ need_root "$@"
 setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$here/bin/newsnotify" 2>/dev/null ||
   die "other users cannot reach $here (the tests also run newsnotify as nobody and as an unprivileged user).
   Clone it where they can, e.g. under /srv or /opt (not /root: Debian makes it 0700), and run this again there."
-need_node
+log "scripts/test.sh is for test machines only: it installs servers, starts innd and posts to it"
+# Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs);
+# prometheus for promtool alone; PostgreSQL 15 for the cluster tests (each test starts its own
+# throwaway server with initdb + pg_ctl).
+packages=(bpftrace sudo lintian openssl ngircd mosquitto exim4-daemon-light prometheus postgresql inn2)
+[ $vm = 1 ] && packages+=(qemu-system-x86 debootstrap cpio e2fsprogs)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+nothing_replaced "${packages[@]}"
+need_node 20
 apt_install bpftrace sudo lintian openssl
-# Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs).
 apt_install ngircd mosquitto exim4-daemon-light
 apt_install_no_start prometheus
-# PostgreSQL 15 for the cluster tests: each test starts its own throwaway server (initdb + pg_ctl).
 apt_install_no_start postgresql
 install_inn
 [ $vm = 1 ] && apt_install qemu-system-x86 debootstrap cpio e2fsprogs
