@@ -9,7 +9,8 @@
 # reads from beside itself, and {"type": "module"} for node 18), /usr/bin/newsnotify,
 # the systemd unit (contrib/systemd/newsnotify.service), /etc/newsnotify/newsnotify.yaml (conffile,
 # 0640, works as shipped: stdout notifier), /var/lib/newsnotify (0700), man page, docs, and
-# /usr/libexec/newsnotify/bpftrace (contrib/sudo/newsnotify-bpftrace: the wrapper sudoers names).
+# /usr/libexec/newsnotify/bpftrace (contrib/sudo/newsnotify-bpftrace: the wrapper sudoers names), and in
+# /usr/share/doc/newsnotify the README and docs/ with what they link to (scripts/doc-links.mjs).
 # Depends: nodejs (>= 18.20: Debian 12's, tested there and on Debian 13's 20), bpftrace; Recommends:
 # inn2. Architecture: all (nothing compiled).
 #
@@ -63,9 +64,12 @@ install -D -m 0755 "$here/contrib/sudo/newsnotify-bpftrace" "$root/usr/libexec/n
 install -m 0640 "$pkg/newsnotify.yaml" "$root/etc/newsnotify/newsnotify.yaml"
 
 sed "s/@VERSION@/$version/" "$pkg/newsnotify.1" | gzip -9n >"$root/usr/share/man/man1/newsnotify.1.gz"
-gzip -9n <"$here/README.md" >"$root/usr/share/doc/newsnotify/README.md.gz"
-gzip -9n <"$here/docs/notifiers.md" >"$root/usr/share/doc/newsnotify/docs/notifiers.md.gz"
-gzip -9n <"$here/docs/architecture.md" >"$root/usr/share/doc/newsnotify/docs/architecture.md.gz"
+# README.md, docs/*.md and every file they link to (bench results, plots), at their paths in the
+# repository and uncompressed, so that each relative link works from /usr/share/doc/newsnotify as
+# it does on the web (a link to docs/bench.md finds no docs/bench.md.gz).
+(cd "$here" && node scripts/doc-links.mjs ship README.md docs/*.md) | while IFS= read -r doc; do
+  install -D -m 0644 "$here/$doc" "$root/usr/share/doc/newsnotify/$doc"
+done
 {
   echo "newsnotify ($version) unstable; urgency=medium"
   echo

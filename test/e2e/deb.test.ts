@@ -6,11 +6,12 @@
  * running it under systemd is the systemd VM lane (test/vm/run.sh --lane systemd).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
+import { relativeLinks } from "../../scripts/doc-links.mjs";
 import { requirePrerequisites } from "../helpers/inn.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -54,6 +55,8 @@ describe("the Debian package", () => {
     ["drwx------", "./var/lib/newsnotify/"],
     ["-rw-r--r--", "./usr/share/man/man1/newsnotify.1.gz"],
     ["-rw-r--r--", "./usr/share/doc/newsnotify/copyright"],
+    ["-rw-r--r--", "./usr/share/doc/newsnotify/README.md"],
+    ["-rw-r--r--", "./usr/share/doc/newsnotify/docs/notifiers.md"],
   ])("ships %s %s, owned by root", (mode, path) => {
     const listing = execFileSync("dpkg-deb", ["-c", deb], { encoding: "utf8" }).split("\n");
     const line = listing.find((l) => l.endsWith(` ${path}`));
@@ -111,6 +114,33 @@ describe("the Debian package", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("multipart/alternative");
+  });
+
+  it("has every relative link of its docs working from /usr/share/doc/newsnotify, and the man page's paths", () => {
+    const doc = join(unpacked, "usr/share/doc/newsnotify");
+    const mds = execFileSync("find", [doc, "-name", "*.md"], { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    expect(mds.map((f) => f.slice(doc.length + 1))).toContain("docs/bench.md");
+    const dead: string[] = [];
+    for (const md of mds) {
+      for (const link of relativeLinks(readFileSync(md, "utf8"))) {
+        const target = link.path === "" ? md : join(dirname(md), link.path);
+        if (!existsSync(target))
+          dead.push(`${md.slice(doc.length + 1)}:${link.line}: ${link.target}`);
+      }
+    }
+    expect(dead).toEqual([]);
+    const man = execFileSync(
+      "sh",
+      ["-c", `gzip -dc '${join(unpacked, "usr/share/man/man1/newsnotify.1.gz")}'`],
+      {
+        encoding: "utf8",
+      },
+    );
+    const named = [...man.matchAll(/\/usr\/share\/doc\/newsnotify\/[^\s\\]*/g)].map((m) => m[0]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const path of named) expect(existsSync(join(unpacked, path)), path).toBe(true);
   });
 
   it("loads the shipped config as is (stdout notifier)", async () => {
