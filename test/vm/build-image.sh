@@ -36,7 +36,8 @@ LATE_PACKAGES="inn2"
 # Fetched into apt's cache but not installed, with the package lists kept: the guest has no network,
 # and these are what newsnotify's package depends on, so `apt-get install ./newsnotify_*.deb` in the
 # systemd lane resolves nodejs from Debian's own repositories as an admin's apt would (Debian 12's
-# nodejs 18; Debian 13's nodejs is installed already, packages-trixie.txt).
+# nodejs 18; Debian 13's nodejs is installed already, packages-trixie.txt). With their recommends,
+# as apt installs them by default (nodejs recommends ca-certificates and nodejs-doc).
 DOWNLOAD_ONLY="nodejs"
 
 # rm_tree: unmount under a tree, then remove it on one filesystem only.
@@ -144,7 +145,7 @@ if in_chroot dpkg --audit | grep -q .; then in_chroot dpkg --audit >&2; exit 1; 
 in_chroot apt-get clean >>"$BUILD_LOG" 2>&1
 log "apt-get install --download-only $DOWNLOAD_ONLY (kept in apt's cache; the lists are kept too) ..."
 # shellcheck disable=SC2086
-in_chroot apt-get install -y --no-install-recommends --download-only $DOWNLOAD_ONLY >>"$BUILD_LOG" 2>&1
+in_chroot apt-get install -y --download-only $DOWNLOAD_ONLY >>"$BUILD_LOG" 2>&1
 rm -f "$ROOT/usr/sbin/policy-rc.d"
 umount "$ROOT/dev" "$ROOT/sys" "$ROOT/proc"
 

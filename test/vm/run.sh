@@ -16,7 +16,8 @@
 #   --experiment      systemd lane: also the capability and systemd-notify measurements (INFO only)
 #   --only NAME       kprobe lane: after the kernel facts and innd, run only guest/NAME.sh (a focused
 #                     experiment, e.g. kprobe-depth); passes when it reports no FAIL
-#   VM_TIMEOUT=secs   hard limit for the VM run (default 900; a normal run takes ~5 min)
+#   VM_TIMEOUT=secs   hard limit for the VM run (default 1800; a normal run takes 5-15 min: the
+#                     systemd lane's apt install of Debian's nodejs alone took 394 s at load 11)
 #   VM_KEEP=1         keep the per-run project disk in test/vm/.cache/last-run/
 #
 # What it does:
@@ -52,7 +53,7 @@ while [[ $# -gt 0 ]]; do
 done
 case "$SUITE/$LANE" in bookworm/kprobe | bookworm/systemd | trixie/kprobe | trixie/systemd) ;;
   *) printf '[vm] --suite bookworm|trixie, --lane kprobe|systemd\n' >&2; exit 2 ;; esac
-VM_TIMEOUT="${VM_TIMEOUT:-900}"
+VM_TIMEOUT="${VM_TIMEOUT:-1800}"
 
 say() { printf '[vm] %s\n' "$*"; }
 # rm_tree: unmount under a tree, then remove it on one filesystem only.
