@@ -4,13 +4,15 @@
 # USAGE: scripts/build-deb.sh [OUTDIR]     (default: build/; prints the .deb's path on the last line)
 #        LINTIAN=1 scripts/build-deb.sh    also run lintian on it (fails on any error or warning)
 #
-# Contents: /usr/lib/newsnotify/{newsnotify.js,parse-thread-main.js,trace.bt} (the CLI bundled into
-# one file by scripts/bundle.mjs, the parse thread's entry and the bpftrace template it reads from
-# beside itself), /usr/bin/newsnotify,
+# Contents: /usr/lib/newsnotify/{newsnotify.js,parse-thread-main.js,trace.bt,package.json} (the CLI
+# bundled into one file by scripts/bundle.mjs, the parse thread's entry, the bpftrace template it
+# reads from beside itself, and {"type": "module"} for node 18), /usr/bin/newsnotify,
 # the systemd unit (contrib/systemd/newsnotify.service), /etc/newsnotify/newsnotify.yaml (conffile,
 # 0640, works as shipped: stdout notifier), /var/lib/newsnotify (0700), man page, docs, and
-# /usr/libexec/newsnotify/bpftrace (contrib/sudo/newsnotify-bpftrace: the wrapper sudoers names).
-# Depends: nodejs (>= 20), bpftrace; Recommends: inn2. Architecture: all (nothing compiled).
+# /usr/libexec/newsnotify/bpftrace (contrib/sudo/newsnotify-bpftrace: the wrapper sudoers names), and in
+# /usr/share/doc/newsnotify the README and docs/ with what they link to (scripts/doc-links.mjs).
+# Depends: nodejs (>= 18.20: Debian 12's, tested there and on Debian 13's 20), bpftrace; Recommends:
+# inn2. Architecture: all (nothing compiled).
 #
 # Why dpkg-deb and not debhelper: the package is one JavaScript file, a template, a unit and a
 # config; there is nothing to configure, compile, strip or link, so debhelper's sequence would add a
@@ -48,6 +50,10 @@ log "bundling the CLI (esbuild)"
 node "$here/scripts/bundle.mjs" "$root/usr/lib/newsnotify/newsnotify.js" "$stage/bundled.txt" >&2
 chmod 0755 "$root/usr/lib/newsnotify/newsnotify.js"
 chmod 0644 "$root/usr/lib/newsnotify/parse-thread-main.js" # the parse thread's entry, not a command
+# Both files are ES modules named .js: node 18 (Debian 12's) loads such a file as CommonJS unless a
+# package.json in reach says "type": "module" (node >= 20.19 guesses from the syntax instead).
+printf '{ "type": "module" }\n' >"$root/usr/lib/newsnotify/package.json"
+chmod 0644 "$root/usr/lib/newsnotify/package.json"
 # A template, never run as is: without its #! line it is not mistaken for a script (lintian).
 sed '1{/^#!/d}' "$here/scripts/trace.bt" >"$root/usr/lib/newsnotify/trace.bt"
 chmod 0644 "$root/usr/lib/newsnotify/trace.bt"
@@ -58,9 +64,12 @@ install -D -m 0755 "$here/contrib/sudo/newsnotify-bpftrace" "$root/usr/libexec/n
 install -m 0640 "$pkg/newsnotify.yaml" "$root/etc/newsnotify/newsnotify.yaml"
 
 sed "s/@VERSION@/$version/" "$pkg/newsnotify.1" | gzip -9n >"$root/usr/share/man/man1/newsnotify.1.gz"
-gzip -9n <"$here/README.md" >"$root/usr/share/doc/newsnotify/README.md.gz"
-gzip -9n <"$here/docs/notifiers.md" >"$root/usr/share/doc/newsnotify/docs/notifiers.md.gz"
-gzip -9n <"$here/docs/architecture.md" >"$root/usr/share/doc/newsnotify/docs/architecture.md.gz"
+# README.md, docs/*.md and every file they link to (bench results, plots), at their paths in the
+# repository and uncompressed, so that each relative link works from /usr/share/doc/newsnotify as
+# it does on the web (a link to docs/bench.md finds no docs/bench.md.gz).
+(cd "$here" && node scripts/doc-links.mjs ship README.md docs/*.md) | while IFS= read -r doc; do
+  install -D -m 0644 "$here/$doc" "$root/usr/share/doc/newsnotify/$doc"
+done
 {
   echo "newsnotify ($version) unstable; urgency=medium"
   echo

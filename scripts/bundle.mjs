@@ -7,7 +7,7 @@
 //        Also writes parse-thread-main.js beside OUT.js: the parse thread's entry
 //        (src/storage/parse-thread.ts starts it from beside itself), bundled the same way.
 //
-// The bundle needs only node (>= 20) and trace.bt beside it (src/sources/generate.ts readTemplate).
+// The bundle needs only node (>= 18.20: Debian 12's; esbuild's target below) and trace.bt beside it (src/sources/generate.ts readTemplate).
 // Two things esbuild cannot see on its own:
 // - src/article/mime.ts loads emailjs-mime-parser lazily with createRequire(import.meta.url)(...), which
 //   would look for node_modules next to the bundle; rewritten to a plain require(...) esbuild bundles,
@@ -42,7 +42,7 @@ const common = {
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node18",
   plugins: [lazyRequire],
   legalComments: "eof",
   // Without comments and indentation: a few comments of the dependencies hold characters above

@@ -16,25 +16,33 @@ need_root() {
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
-# Node.js >= 20 and npm. Where the distribution's own nodejs is new enough (Debian 13: 20.19), it is
-# installed with npm if missing; on Debian 12 (nodejs 18) the message says what to install first.
+# need_node MAJOR: Node.js >= MAJOR and npm. Debian's own nodejs and npm are installed if missing
+# (Debian 12: 18.20, Debian 13: 20.19); where Debian's is too old for MAJOR, it says what to do.
 need_node() {
-  if ! command -v node >/dev/null || [ "$(node_major)" -lt 20 ]; then
+  local min=${1:-20}
+  if ! command -v node >/dev/null || [ "$(node_major)" -lt "$min" ]; then
     local candidate
     apt_update_once
     candidate=$(apt-cache policy nodejs 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*\).*/\1/p')
-    if [ "${candidate:-0}" -ge 20 ] 2>/dev/null; then
+    if [ "${candidate:-0}" -ge "$min" ] 2>/dev/null; then
       apt_install nodejs npm
     else
-      die "Node.js >= 20 is needed$(command -v node >/dev/null && echo ", found $(node --version)"), and this system's nodejs package is ${candidate:-not available}${candidate:+.x}.
-  Debian 12: install NodeSource's nodejs 20 package (it includes npm), then run this again:
-    https://github.com/nodesource/distributions#debian-and-ubuntu-based-distributions
-  or use Debian 13, whose own nodejs is 20."
+      die "Node.js >= $min is needed$(command -v node >/dev/null && echo ", found $(node --version)"), and this system's nodejs package is ${candidate:-not available}${candidate:+.x}.
+  $(need_node_why "$min")"
     fi
   fi
-  # NodeSource's package has npm inside; Debian's is the separate npm package.
+  # Debian's npm is a separate package (NodeSource's nodejs has npm inside).
   command -v npm >/dev/null || apt_install npm
-  [ "$(node_major)" -ge 20 ] || die "Node.js >= 20 is needed, found $(node --version)"
+  [ "$(node_major)" -ge "$min" ] || die "Node.js >= $min is needed, found $(node --version)"
+}
+
+need_node_why() {
+  case $1 in
+    20) echo "The test suite's runner needs it: vitest 3 runs on vite 7, which declares node ^20.19.
+  Run the tests on Debian 13 (its own nodejs is 20), or with Node.js 20 from elsewhere on Debian 12;
+  newsnotify itself runs on Debian 12's nodejs 18 (scripts/setup.sh, or the .deb: README, Install)." ;;
+    *) echo "newsnotify runs on Debian 12's nodejs 18.20 and Debian 13's 20.19." ;;
+  esac
 }
 
 APT_UPDATED=
@@ -54,6 +62,23 @@ apt_install() {
   export DEBIAN_FRONTEND=noninteractive
   apt_update_once
   apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# nothing_replaced PKG...: stops before anything is installed if installing the missing ones would
+# remove an installed package (exim4-daemon-light and an installed postfix both provide
+# mail-transport-agent and conflict: apt would remove postfix). Asks apt for a simulation (-s) only.
+nothing_replaced() {
+  local missing=() p sim removed
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_update_once
+  sim=$(LC_ALL=C apt-get install -s -y "${missing[@]}" 2>&1) ||
+    die "apt-get cannot install ${missing[*]} here; nothing was installed:
+$sim"
+  removed=$(printf '%s\n' "$sim" | sed -n 's/^Remv \([^ ]*\).*/\1/p' | paste -sd' ' -)
+  [ -z "$removed" ] || die "installing ${missing[*]} would remove ${removed} from this machine; nothing was installed or removed.
+  $0 never replaces what a machine has (exim4-daemon-light, the SMTP server the email tests start,
+  conflicts with any other MTA, postfix included). Run it on a test machine without ${removed}."
 }
 
 # Installs packages without starting their services: of prometheus only promtool is wanted (the

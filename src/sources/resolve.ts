@@ -1,6 +1,7 @@
-import { readFile, readlink } from "node:fs/promises";
+import { readlink } from "node:fs/promises";
 import { posix } from "node:path";
 import { errorMessage } from "../util/errors.js";
+import { readPseudoFile } from "../util/pseudo-file.js";
 import type { TraceEvent } from "./assemble.js";
 import { type Mount, parseMountInfo, pathsOnMounts } from "./mounts.js";
 
@@ -15,7 +16,7 @@ export interface ResolveIO {
 
 const realIO: ResolveIO = {
   readlink: (p) => readlink(p),
-  readFile: (p) => readFile(p, "utf8"),
+  readFile: (p) => readPseudoFile(p),
 };
 
 /**

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { release } from "node:os";
 import { promisify } from "node:util";
+import { readPseudoFile } from "../util/pseudo-file.js";
 import type { HostFacts } from "./host.js";
 import { type InndBinaryOptions, inndBinaryFacts } from "./innd-binary.js";
 
@@ -42,7 +43,7 @@ async function lockdown(): Promise<KernelFacts["lockdown"]> {
 
 async function traceableFunctions(): Promise<KernelFacts["traceable"]> {
   try {
-    const text = await readFile(`${TRACEFS}/available_filter_functions`, "utf8");
+    const text = await readPseudoFile(`${TRACEFS}/available_filter_functions`);
     return {
       security_inode_create: /^security_inode_create\b/m.test(text),
       vfs_create: /^vfs_create\b/m.test(text),

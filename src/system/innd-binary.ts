@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile, readlink, stat } from "node:fs/promises";
+import { readlink, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { readPseudoFile } from "../util/pseudo-file.js";
 import { ElfError, type ElfInfo, readElf } from "./elf.js";
 import type { InndBinaryFacts } from "./host.js";
 
@@ -120,7 +121,7 @@ async function fromProcess(
   }
   let storageLib: string | null = null;
   try {
-    storageLib = storageLibFromMaps(await readFile(`${proc}/${pid}/maps`, "utf8"));
+    storageLib = storageLibFromMaps(await readPseudoFile(`${proc}/${pid}/maps`));
   } catch (e) {
     return { path: exe, storageLib: null, problem: `cannot read ${proc}/${pid}/maps: ${code(e)}` };
   }

@@ -1,5 +1,6 @@
 import { readFile, readlink, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { readPseudoFile } from "../util/pseudo-file.js";
 
 /** The running innd as a uprobe sees it: which binary (by inode: a path can be replaced). */
 export interface InndProcess {
@@ -87,7 +88,7 @@ export async function runningInode(pid: number, binary: string): Promise<number 
   try {
     const exe = (await readlink(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, "");
     if (exe === binary) return (await stat(`/proc/${pid}/exe`)).ino;
-    for (const line of (await readFile(`/proc/${pid}/maps`, "utf8")).split("\n")) {
+    for (const line of (await readPseudoFile(`/proc/${pid}/maps`)).split("\n")) {
       // address perms offset dev inode pathname
       const f = line.split(/\s+/);
       if (

@@ -6,11 +6,12 @@
  * running it under systemd is the systemd VM lane (test/vm/run.sh --lane systemd).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { beforeAll, describe, expect, it } from "vitest";
+import { relativeLinks } from "../../scripts/doc-links.mjs";
 import { requirePrerequisites } from "../helpers/inn.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -46,6 +47,7 @@ describe("the Debian package", () => {
     ["-rwxr-xr-x", "./usr/lib/newsnotify/newsnotify.js"],
     ["-rw-r--r--", "./usr/lib/newsnotify/parse-thread-main.js"],
     ["-rw-r--r--", "./usr/lib/newsnotify/trace.bt"],
+    ["-rw-r--r--", "./usr/lib/newsnotify/package.json"],
     ["lrwxrwxrwx", "./usr/bin/newsnotify -> ../lib/newsnotify/newsnotify.js"],
     ["-rw-r--r--", "./usr/lib/systemd/system/newsnotify.service"],
     ["-rwxr-xr-x", "./usr/libexec/newsnotify/bpftrace"],
@@ -53,6 +55,8 @@ describe("the Debian package", () => {
     ["drwx------", "./var/lib/newsnotify/"],
     ["-rw-r--r--", "./usr/share/man/man1/newsnotify.1.gz"],
     ["-rw-r--r--", "./usr/share/doc/newsnotify/copyright"],
+    ["-rw-r--r--", "./usr/share/doc/newsnotify/README.md"],
+    ["-rw-r--r--", "./usr/share/doc/newsnotify/docs/notifiers.md"],
   ])("ships %s %s, owned by root", (mode, path) => {
     const listing = execFileSync("dpkg-deb", ["-c", deb], { encoding: "utf8" }).split("\n");
     const line = listing.find((l) => l.endsWith(` ${path}`));
@@ -65,7 +69,7 @@ describe("the Debian package", () => {
       execFileSync("dpkg-deb", ["-f", deb, f], { encoding: "utf8" }).trim();
     expect(field("Package")).toBe("newsnotify");
     expect(field("Architecture")).toBe("all");
-    expect(field("Depends")).toBe("nodejs (>= 20), bpftrace");
+    expect(field("Depends")).toBe("nodejs (>= 18.20), bpftrace");
     expect(field("Recommends")).toBe("inn2");
     const conffiles = execFileSync("dpkg-deb", ["--ctrl-tarfile", deb]);
     expect(conffiles.toString("latin1")).toContain("/etc/newsnotify/newsnotify.yaml\n");
@@ -87,6 +91,56 @@ describe("the Debian package", () => {
     expect(r.stderr).toBe("");
     const fromCheckout = execFileSync(BIN, ["test-hook", MULTIPART], { encoding: "utf8" });
     expect(r.stdout).toBe(fromCheckout);
+  });
+
+  it("runs on a node that does not guess ESM from the syntax (Debian 12's 18): package.json says so", async () => {
+    // Node 18 loads a .js file with no "type" in reach as CommonJS and stops at the bundle's first
+    // import (seen on 18.20.4: "Cannot use import statement outside a module"); node >= 20.19 guesses
+    // ESM from the syntax, unless told not to: the same test on either.
+    const major = Number(process.versions.node.split(".")[0]);
+    const noGuess = major >= 20 ? ["--no-experimental-detect-module"] : [];
+    expect(
+      JSON.parse(readFileSync(join(unpacked, "usr/lib/newsnotify/package.json"), "utf8")),
+    ).toEqual({
+      type: "module",
+    });
+    // test-hook on a multipart article: the main bundle and the parse thread's entry both load.
+    const r = await execa("/usr/bin/node", [...noGuess, bundle, "test-hook", MULTIPART], {
+      cwd: "/",
+      env: { PATH: process.env.PATH },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("multipart/alternative");
+  });
+
+  it("has every relative link of its docs working from /usr/share/doc/newsnotify, and the man page's paths", () => {
+    const doc = join(unpacked, "usr/share/doc/newsnotify");
+    const mds = execFileSync("find", [doc, "-name", "*.md"], { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    expect(mds.map((f) => f.slice(doc.length + 1))).toContain("docs/bench.md");
+    const dead: string[] = [];
+    for (const md of mds) {
+      for (const link of relativeLinks(readFileSync(md, "utf8"))) {
+        const target = link.path === "" ? md : join(dirname(md), link.path);
+        if (!existsSync(target))
+          dead.push(`${md.slice(doc.length + 1)}:${link.line}: ${link.target}`);
+      }
+    }
+    expect(dead).toEqual([]);
+    const man = execFileSync(
+      "sh",
+      ["-c", `gzip -dc '${join(unpacked, "usr/share/man/man1/newsnotify.1.gz")}'`],
+      {
+        encoding: "utf8",
+      },
+    );
+    const named = [...man.matchAll(/\/usr\/share\/doc\/newsnotify\/[^\s\\]*/g)].map((m) => m[0]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const path of named) expect(existsSync(join(unpacked, path)), path).toBe(true);
   });
 
   it("loads the shipped config as is (stdout notifier)", async () => {

@@ -27,9 +27,18 @@ case "$SUITE" in bookworm | trixie) ;; *) echo "unknown suite $SUITE (bookworm o
 # Same mirror apt uses on these machines (/etc/apt/sources.list.d/debian.sources); the network here is
 # closed except for it.
 MIRROR="${VM_MIRROR:-http://deb.debian.org/debian}"
+# A Debian install also has the security and updates suites: Debian 12's current nodejs (18.20) is
+# in bookworm-security.
+SECURITY_MIRROR="${VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 ROOTFS_SIZE="3G"
 # inn2 is installed after debootstrap: its postinst fails until inn.conf has domain:/server: set.
 LATE_PACKAGES="inn2"
+# Fetched into apt's cache but not installed, with the package lists kept: the guest has no network,
+# and these are what newsnotify's package depends on, so `apt-get install ./newsnotify_*.deb` in the
+# systemd lane resolves nodejs from Debian's own repositories as an admin's apt would (Debian 12's
+# nodejs 18; Debian 13's nodejs is installed already, packages-trixie.txt). With their recommends,
+# as apt installs them by default (nodejs recommends ca-certificates and nodejs-doc).
+DOWNLOAD_ONLY="nodejs"
 
 # rm_tree: unmount under a tree, then remove it on one filesystem only.
 # shellcheck source=../../scripts/lib.sh
@@ -43,7 +52,8 @@ package_list() { cat $(package_files) | grep -v '^[[:space:]]*\(#\|$\)' | tr -d 
 
 cache_key() {
   {
-    echo "suite=$SUITE mirror=$MIRROR size=$ROOTFS_SIZE late=$LATE_PACKAGES"
+    echo "suite=$SUITE mirror=$MIRROR security=$SECURITY_MIRROR size=$ROOTFS_SIZE late=$LATE_PACKAGES"
+    echo "download-only=$DOWNLOAD_ONLY"
     # shellcheck disable=SC2046
     cat $(package_files) "$HERE/build-image.sh"
   } | sha256sum | cut -c1-16
@@ -111,6 +121,11 @@ mount --bind /dev "$ROOT/dev"
 
 in_chroot() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
 
+cat >"$ROOT/etc/apt/sources.list" <<SOURCES
+deb $MIRROR $SUITE main
+deb $MIRROR $SUITE-updates main
+deb $SECURITY_MIRROR $SUITE-security main
+SOURCES
 in_chroot apt-get update >>"$BUILD_LOG" 2>&1
 log "apt-get install $(package_list | paste -sd' ') ..."
 # shellcheck disable=SC2046
@@ -128,7 +143,10 @@ in_chroot dpkg --configure -a >>"$BUILD_LOG" 2>&1
 if in_chroot dpkg --audit | grep -q .; then in_chroot dpkg --audit >&2; exit 1; fi
 
 in_chroot apt-get clean >>"$BUILD_LOG" 2>&1
-rm -rf --one-file-system "$ROOT"/var/lib/apt/lists/* "$ROOT/usr/sbin/policy-rc.d"
+log "apt-get install --download-only $DOWNLOAD_ONLY (kept in apt's cache; the lists are kept too) ..."
+# shellcheck disable=SC2086
+in_chroot apt-get install -y --download-only $DOWNLOAD_ONLY >>"$BUILD_LOG" 2>&1
+rm -f "$ROOT/usr/sbin/policy-rc.d"
 umount "$ROOT/dev" "$ROOT/sys" "$ROOT/proc"
 
 echo newsvm >"$ROOT/etc/hostname"

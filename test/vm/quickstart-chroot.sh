@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # quickstart-chroot.sh — the README's quick start, typed verbatim, on a fresh Debian (12 or 13) made
-# by debootstrap for the occasion: a chroot on this host, no sudo, no node (Debian 13) or only
-# Debian's node 18 path (Debian 12).
+# by debootstrap for the occasion: a chroot on this host, no sudo, no node, only Debian's own
+# repositories (the suite, its updates and security, as an installed Debian has them).
 #
 # USAGE: test/vm/quickstart-chroot.sh SUITE           (as root; SUITE bookworm or trixie)
 #        test/vm/quickstart-chroot.sh SUITE --test    the second command instead
 #   On a shared machine: flock /tmp/nn-gate.lock true && flock -s /tmp/nn-cpu.lock <this>
 #
 # Both: debootstrap --variant=minbase SUITE (no cache: fresh is the point); this machine's CA
-# certificates and npm `cafile` (the registry proxy, see below); on Debian 12 the NodeSource stand-in
-# (test/vm/nodejs-deb.sh with npm inside: a nodejs 20 package, what the README asks Debian 12 users to
-# install first); a git clone of this checkout's HEAD (commit first: uncommitted changes are not in it).
+# certificates and npm `cafile` (the registry proxy, see below); a git clone of this checkout's HEAD
+# (commit first: uncommitted changes are not in it).
 #
 # Without --test (a few minutes), the first command, `scripts/setup.sh watch`:
 #   1. Cloned into /root/newsnotify; inn2 installed the way an admin has it (with its post-install
@@ -18,7 +17,8 @@
 #      newsnotify traces the kernel, so it sees the chroot's innd all the same (tracepoint mode on a
 #      kernel without kprobes).
 #   2. As root, in the chroot, from the clone: `scripts/setup.sh watch` — verbatim. It must install
-#      what is missing (Debian 13: nodejs and npm), build, and print its `ready:` line; then an
+#      what is missing (Debian's nodejs and npm: 18 on Debian 12, 20 on Debian 13), build, and
+#      print its `ready:` line; then an
 #      article posted with inews must come out as a line; then SIGTERM, exit 0.
 #   3. As a user with sudo rights: `scripts/setup.sh` — verbatim: it must run itself through sudo.
 #
@@ -59,6 +59,8 @@ for fd in /proc/$$/fd/*; do
   [[ $n -gt 2 && $n -lt 255 && $(readlink "$fd" 2>/dev/null) == /tmp/nn-*.lock ]] && eval "exec $n>&-"
 done
 mirror=${VM_MIRROR:-http://deb.debian.org/debian}
+security_mirror=${VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+case $suite in bookworm) suite_version=12 ;; trixie) suite_version=13 ;; esac
 name=$suite
 [[ $test == 0 ]] || name=$suite-test
 root=/var/tmp/newsnotify-quickstart-$name
@@ -151,6 +153,10 @@ cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 # An installed Debian names its host in /etc/hosts (debootstrap does not; sudo complains without it).
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$(hostname)" >"$root/etc/hosts"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb "$@"; }
+# debootstrap writes the suite alone; an installed Debian also has its updates and security suites
+# (Debian 12's nodejs 18.20 is in both bookworm and bookworm-security).
+printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' "$mirror" "$suite" "$mirror" "$suite" \
+  "$security_mirror" "$suite" >"$root/etc/apt/sources.list"
 in_root apt-get update >>"$log" 2>&1 || fail "apt-get update (see $log)"
 
 # This workplace's machines reach the npm registry through an egress proxy that re-signs TLS with its
@@ -169,14 +175,6 @@ if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
   done
 fi
 
-if [[ $suite == bookworm ]]; then
-  # README, Debian 12: "install NodeSource's nodejs 20 package first (it includes npm)".
-  say "Debian 12: the NodeSource stand-in (this host's node 20 and npm as a nodejs package)"
-  deb=$(NODEJS_DEB_NPM=1 "$here/nodejs-deb.sh" "$root/tmp")
-  in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "/tmp/${deb##*/}" ca-certificates >>"$log" 2>&1 ||
-    fail "nodejs 20 stand-in (see $log)"
-  rm -f "$deb"
-fi
 if [[ $test == 0 ]]; then
   # The admin's INN (not the quick start's business), installed without starting anything.
   say "inn2 (the news server the quick start watches)"
@@ -241,35 +239,42 @@ for _ in $(seq 1 60); do
 done
 in_innd_net /usr/lib/news/bin/ctlinnd newgroup local.test y >/dev/null 2>&1 || true
 
-# 2. Verbatim, as root: the first quick-start command.
-say "as root, in /root/newsnotify: scripts/setup.sh watch"
-t1=$(date +%s)
-in_root bash -c 'cd /root/newsnotify && scripts/setup.sh watch' >"$out" 2>&1 &
-setup_pid=$!
-for _ in $(seq 1 1800); do
-  grep -q 'newsnotify: ready: ' "$out" && break
-  kill -0 "$setup_pid" 2>/dev/null || break
-  sleep 1
-done
-# Not setup.sh's own `==> ready: .../bin/newsnotify` line: the watcher's, once bpftrace is attached.
-grep -q 'newsnotify: ready: ' "$out" || { tail -n 30 "$out"; fail "no ready line"; }
-say "ready after $(secs "$t1") s: $(grep 'newsnotify: ready: ' "$out" | head -n1)"
-id="<quickstart.$suite.$(date +%s)@example.net>"
-printf 'From: Quick Start <qs@example.net>\nNewsgroups: local.test\nSubject: quick start on %s\nMessage-ID: %s\n\nhello\n' "$suite" "$id" |
-  in_innd_net inews -h >/dev/null 2>&1 || fail "inews"
-for _ in $(seq 1 120); do grep -qF "$id" "$out" && break; sleep 1; done
-grep -qF "$id" "$out" || { tail -n 20 "$out"; fail "the article did not come out"; }
-say "article: $(grep -F "$id" "$out")"
-for p in $(chroot_pids); do
-  [[ $(cat "/proc/$p/comm" 2>/dev/null) == node ]] && kill -TERM "$p"
-done
-wait "$setup_pid" && rc=0 || rc=$?
-say "SIGTERM: exit $rc; its output:"
-# The tracing is the kernel's: the watcher also sees the files the host's innd (if one runs) creates,
-# under the same paths, which do not exist in the chroot. Those warnings are counted, not shown.
-grep -v 'not read: ENOENT' "$out" | sed 's/^/    | /'
-say "(and $(grep -c 'not read: ENOENT' "$out") 'not read: ENOENT' warnings: the host innd's articles)"
-[[ $rc == 0 ]] || fail "newsnotify watch exited $rc on SIGTERM (0 expected)"
+# watch_article LABEL COMM OUT COMMAND: runs COMMAND (as root, in the chroot) until the watcher's
+# ready line, posts an article, waits for its line, then SIGTERM to the process named COMM: exit 0.
+watch_article() {
+  local label=$1 comm=$2 wout=$3 cmd=$4 pid t1 id rc p
+  say "as root: $cmd"
+  t1=$(date +%s)
+  in_root bash -c "$cmd" >"$wout" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 1800); do
+    grep -q 'newsnotify: ready: ' "$wout" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  # Not setup.sh's own `==> ready: .../bin/newsnotify` line: the watcher's, once bpftrace is attached.
+  grep -q 'newsnotify: ready: ' "$wout" || { tail -n 30 "$wout"; fail "$label: no ready line"; }
+  say "$label: ready after $(secs "$t1") s: $(grep 'newsnotify: ready: ' "$wout" | head -n1)"
+  id="<quickstart.$suite.$label.$(date +%s)@example.net>"
+  printf 'From: Quick Start <qs@example.net>\nNewsgroups: local.test\nSubject: quick start on %s (%s)\nMessage-ID: %s\n\nhello\n' "$suite" "$label" "$id" |
+    in_innd_net inews -h >/dev/null 2>&1 || fail "inews"
+  for _ in $(seq 1 120); do grep -qF "$id" "$wout" && break; sleep 1; done
+  grep -qF "$id" "$wout" || { tail -n 20 "$wout"; fail "$label: the article did not come out"; }
+  say "$label: article: $(grep -F "$id" "$wout")"
+  for p in $(chroot_pids); do
+    [[ $(cat "/proc/$p/comm" 2>/dev/null) == "$comm" ]] && kill -TERM "$p"
+  done
+  wait "$pid" && rc=0 || rc=$?
+  say "$label: SIGTERM: exit $rc; its output:"
+  # The tracing is the kernel's: the watcher also sees the files the host's innd (if one runs)
+  # creates, under the same paths, which do not exist in the chroot. Those warnings are counted.
+  grep -v 'not read: ENOENT' "$wout" | sed 's/^/    | /'
+  say "$label: (and $(grep -c 'not read: ENOENT' "$wout") 'not read: ENOENT' warnings: the host innd's articles)"
+  [[ $rc == 0 ]] || fail "$label: newsnotify watch exited $rc on SIGTERM (0 expected)"
+}
+
+# 2. Verbatim, as root: the README's second column, `scripts/setup.sh watch`.
+watch_article setup node "$out" 'cd /root/newsnotify && scripts/setup.sh watch'
 
 # 3. Verbatim, as a user with sudo rights: it goes through sudo by itself.
 say "as user 'admin' (sudo rights, NOPASSWD), in a copy of the clone: scripts/setup.sh"
@@ -283,5 +288,19 @@ in_root su - admin -c 'cd newsnotify && scripts/setup.sh' >"$out.sudo" 2>&1 || {
 grep -q 'running again through sudo' "$out.sudo" && grep -q '==> ready' "$out.sudo" ||
   { tail "$out.sudo"; fail "setup.sh as a sudo user did not go through sudo to ready"; }
 sed 's/^/    | /' "$out.sudo"
+
+# 4. Verbatim, as root, in a clone of its own: the README's first column, the package (apt brings
+# Debian's nodejs and bpftrace; installed above by setup.sh, so here apt finds them). No systemd in a
+# chroot: the packaged CLI is run by hand, on Debian's node, as the unit would run it.
+git clone -q "$proj" "$root/root/newsnotify-deb"
+pkg_cmd=$(sed -n "s/^| Debian ${suite_version} ([a-z]*) | \`\(.*\)\` | \`.*\` |$/\1/p" "$proj/README.md")
+[[ -n $pkg_cmd ]] || fail "no Debian $suite_version row with the package's command in README.md's install table"
+say "as root, in /root/newsnotify-deb: $pkg_cmd"
+t1=$(date +%s)
+in_root bash -c "cd /root/newsnotify-deb && $pkg_cmd" >"$out.deb" 2>&1 || { tail -n 20 "$out.deb"; fail "the package's install command"; }
+say "installed in $(secs "$t1") s: $(in_root dpkg-query -W -f '${Package} ${Version} ${Status}' newsnotify); node $(in_root node --version) from nodejs $(in_root dpkg-query -W -f '${Version}' nodejs)"
+grep -F 'neither enabled nor started' "$out.deb" | sed 's/^/    | /'
+grep -qF 'systemctl enable --now newsnotify' "$out.deb" || fail "the postinst did not say how to start it"
+watch_article deb newsnotify "$out.deb-watch" '/usr/bin/newsnotify watch --config /etc/newsnotify/newsnotify.yaml'
 
 say "PASSED in $(secs "$t0") s"

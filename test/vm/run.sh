@@ -9,19 +9,20 @@
 # Usage:   test/vm/run.sh [--suite bookworm|trixie] [--lane kprobe|systemd] [--raw-only] [--experiment]
 #                        (as root, from anywhere; the project must be built: dist/cli.js present,
 #                        node_modules installed)
-#   --suite S         Debian 12 (bookworm, default: kernel 6.1, bpftrace 0.17, node 20 copied from the
-#                     host) or 13 (trixie: kernel 6.12, bpftrace 0.23, Debian's own nodejs 20)
+#   --suite S         Debian 12 (bookworm, default: kernel 6.1, bpftrace 0.17, Debian's own nodejs 18)
+#                     or 13 (trixie: kernel 6.12, bpftrace 0.23, Debian's own nodejs 20)
 #   --lane L          kprobe (default) or systemd
 #   --raw-only        kprobe lane: boot and run only the kernel/bpftrace/innd checks (no project code)
 #   --experiment      systemd lane: also the capability and systemd-notify measurements (INFO only)
 #   --only NAME       kprobe lane: after the kernel facts and innd, run only guest/NAME.sh (a focused
 #                     experiment, e.g. kprobe-depth); passes when it reports no FAIL
-#   VM_TIMEOUT=secs   hard limit for the VM run (default 900; a normal run takes ~5 min)
+#   VM_TIMEOUT=secs   hard limit for the VM run (default 1800; a normal run takes 5-15 min: the
+#                     systemd lane's apt install of Debian's nodejs alone took 394 s at load 11)
 #   VM_KEEP=1         keep the per-run project disk in test/vm/.cache/last-run/
 #
 # What it does:
 #   1. build-image.sh: Debian image (kernel, initrd, ext4 rootfs) from cache, or built from scratch.
-#   2. Stages the project (bin/ dist/ node_modules/ package.json scripts/), /usr/bin/node and guest/
+#   2. Stages the project (bin/ dist/ node_modules/ package.json scripts/) and guest/
 #      into a small ext4 disk (mke2fs -d, no mount), attached read-only: the image never holds project
 #      code, so it stays cached while the project changes.
 #   3. Boots qemu (TCG: KVM hangs on these machines) with the root disk in snapshot mode (the cached
@@ -52,8 +53,7 @@ while [[ $# -gt 0 ]]; do
 done
 case "$SUITE/$LANE" in bookworm/kprobe | bookworm/systemd | trixie/kprobe | trixie/systemd) ;;
   *) printf '[vm] --suite bookworm|trixie, --lane kprobe|systemd\n' >&2; exit 2 ;; esac
-VM_TIMEOUT="${VM_TIMEOUT:-900}"
-NODE_BIN="${VM_NODE:-$(readlink -f "$(command -v node)")}"
+VM_TIMEOUT="${VM_TIMEOUT:-1800}"
 
 say() { printf '[vm] %s\n' "$*"; }
 # rm_tree: unmount under a tree, then remove it on one filesystem only.
@@ -77,16 +77,14 @@ REQUIRED_CLI+=(uprobe-storage-conf uprobe-auto/chose-uprobe uprobe-complete)
 for mode in auto uprobe; do
   for c in ready cnfs timecaf tradspool one-post-per-article sigterm; do REQUIRED_CLI+=("uprobe-$mode/$c"); done
 done
-REQUIRED_SYSTEMD=(systemd-pid1 innd-active dpkg-install file-modes start journal-ready status-ready
-  no-deprecation article status-count reload article-after-reload status-cli metrics reload-bad-config
-  journal-priority stop
-  unit-no-mount unit-limits)
+REQUIRED_SYSTEMD=(systemd-pid1 innd-active apt-install not-started file-modes start journal-ready
+  status-ready no-deprecation article status-count reload article-after-reload status-cli metrics
+  reload-bad-config journal-priority unit-priority upgrade-restart stop unit-no-mount unit-limits)
 
 [[ $EUID -eq 0 ]] || die "run as root (debootstrap/chroot for the image build)"
 for tool in qemu-system-x86_64 mke2fs timeout awk; do
   command -v "$tool" >/dev/null || die "missing tool: $tool (apt-get install qemu-system-x86 e2fsprogs)"
 done
-[[ -x "$NODE_BIN" ]] || die "no node binary at $NODE_BIN"
 if [[ $RAW_ONLY -eq 0 && $LANE == kprobe ]]; then
   [[ -f "$ROOT/dist/cli.js" ]] || die "project not built ($ROOT/dist/cli.js missing): run 'npm run build' first, or use --raw-only"
   [[ -d "$ROOT/node_modules" ]] || die "no $ROOT/node_modules: run 'npm ci' first"
@@ -111,13 +109,12 @@ RUN="$(mktemp -d "$CACHE/run-$SUITE-$LANE.XXXXXX")"
 trap 'rm_tree "$RUN/stage"' EXIT
 T0=$(clock)
 STAGE="$RUN/stage"
-mkdir -p "$STAGE/runtime"
+mkdir -p "$STAGE"
 # Hard links where possible (same filesystem): staging 160 MB of node_modules then costs nothing.
 copy() { cp -al "$@" 2>/dev/null || cp -a "$@"; }
 if [[ $LANE == systemd ]]; then
-  # What a user installs: the package built from this tree (and on Debian 12 a nodejs 20 package).
+  # What a user installs: the package built from this tree (its nodejs comes from the image's apt).
   "$ROOT/scripts/build-deb.sh" "$STAGE/debs" >/dev/null
-  [[ $SUITE == bookworm ]] && "$HERE/nodejs-deb.sh" "$STAGE/debs" "$NODE_BIN" >/dev/null
   [[ $EXPERIMENT -eq 1 ]] && touch "$STAGE/experiment"
 elif [[ $RAW_ONLY -eq 0 ]]; then
   for item in bin dist node_modules package.json scripts; do
@@ -130,8 +127,6 @@ if [[ -n $ONLY ]]; then
   [[ -f "$HERE/guest/$ONLY.sh" ]] || die "--only $ONLY: no guest/$ONLY.sh"
   echo "$ONLY" >"$STAGE/only"
 fi
-# Debian 13 has node 20 itself; Debian 12's is 18, so the kprobe lane brings the host's.
-[[ $SUITE == bookworm && $LANE == kprobe ]] && cp "$NODE_BIN" "$STAGE/runtime/node"
 size_mb=$(( $(du -sm "$STAGE" | cut -f1) * 13 / 10 + 64 ))
 mke2fs -q -F -t ext4 -L vmproj -d "$STAGE" "$RUN/project.img" "${size_mb}M" >/dev/null
 rm_tree "$STAGE"

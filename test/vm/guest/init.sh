@@ -37,10 +37,12 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracin
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
 hostname newsvm
-# Debian 12: the node binary travels on the project disk (it changes with the host, not with the
-# image; bookworm's own nodejs is 18); bin/newsnotify's `#!/usr/bin/env node` needs it on PATH.
-# Debian 13: Debian's own nodejs 20 is in the image.
-[[ -x /proj/runtime/node ]] && ln -sf /proj/runtime/node /usr/local/bin/node
+# Debian's own nodejs: installed in the Debian 13 image; Debian 12's (18) is in the image's apt cache
+# only (build-image.sh), so that the systemd lane's apt installs it as newsnotify's dependency. The
+# root disk is a snapshot: this install is gone at power-off.
+command -v node >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download --no-install-recommends nodejs >/tmp/apt-nodejs.log 2>&1 ||
+  result FAIL node "Debian's nodejs not installed from the apt cache: $(tail -n 3 /tmp/apt-nodejs.log | tr '\n' ' ')"
 ip link set lo up
 echo 1 >/proc/sys/kernel/sysrq
 

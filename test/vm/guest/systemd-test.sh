@@ -1,7 +1,9 @@
 #!/bin/bash
 # guest/systemd-test.sh — the systemd lane inside a guest booted with systemd as PID 1 (run by the
 # image's vmtest.service, output on the serial console; see build-image.sh). Installs the project's
-# .deb (and on Debian 12 a nodejs 20 package), then: systemctl start, an article posted with inews
+# .deb with apt (its nodejs from Debian's own repositories, fetched into the image's apt cache: the
+# guest has no network), sees that the package started nothing, then: systemctl enable --now, an
+# article posted with inews
 # shows up in the journal, systemctl reload (also with a broken config), systemctl stop, and
 # systemd-analyze security before/after hardening. Prints VMRESULT lines (lib.sh), powers off.
 #
@@ -57,26 +59,38 @@ result INFO tracefs "$(findmnt -rn -o TARGET,FSTYPE -t tracefs,debugfs | tr "\n"
 
 # --- install ------------------------------------------------------------------------------------------
 T1=$(now)
-debs=(/proj/debs/newsnotify_*.deb)
-[[ $SUITE == bookworm ]] && debs=(/proj/debs/nodejs_*.deb "${debs[@]}")
-if out=$(dpkg -i "${debs[@]}" 2>&1) && dpkg-query -W -f '${Status}' newsnotify | grep -q 'ok installed'; then
-  result PASS dpkg-install "dpkg -i $(basename -a "${debs[@]}" | tr '\n' ' ')in $(elapsed "$T1")s; node $(node --version); $(bpftrace --version)"
+# The README's command; only Debian's repositories in sources.list (build-image.sh).
+deb=$(ls /proj/debs/newsnotify_*.deb)
+cp "$deb" /root/
+deb=/root/$(basename "$deb")
+cd /root
+if out=$(apt-get install -y "./$(basename "$deb")" 2>&1) && dpkg-query -W -f '${Status}' newsnotify | grep -q 'ok installed'; then
+  result PASS apt-install "apt-get install ./$(basename "$deb") in $(elapsed "$T1")s; nodejs $(dpkg-query -W -f '${Version}' nodejs) from $(apt-cache policy nodejs | sed -n 's/^ *[0-9]* \(http[^ ]* [^ ]*\).*/\1/p' | head -n1), node $(node --version); $(bpftrace --version)"
 else
-  result FAIL dpkg-install "$(tail -n 5 <<<"$out")"
+  result FAIL apt-install "$(tail -n 5 <<<"$out")"
 fi
-echo "$out" | sed 's/^/  dpkg| /'
-# The postinst enables and starts it, as debhelper's snippet does.
-result INFO after-install "is-enabled $(systemctl is-enabled $UNIT 2>&1), is-active $(systemctl is-active $UNIT 2>&1)"
+cd /
+echo "$out" | sed 's/^/  apt| /'
+# A new installation starts nothing (packaging/deb/postinst): the admin enables it once the config
+# is written, and the postinst said so.
+if [[ $(systemctl is-enabled $UNIT 2>&1) == disabled && $(systemctl is-active $UNIT 2>&1) == inactive ]] &&
+  grep -qF 'systemctl enable --now newsnotify' <<<"$out"; then
+  result PASS not-started "after install: is-enabled disabled, is-active inactive; the postinst: $(grep -F 'neither enabled' <<<"$out")"
+else
+  result FAIL not-started "is-enabled $(systemctl is-enabled $UNIT 2>&1), is-active $(systemctl is-active $UNIT 2>&1)"
+fi
 if [[ $(stat -c '%a %U' /etc/newsnotify/newsnotify.yaml) == "640 root" && $(stat -c '%a' /var/lib/newsnotify) == 700 ]]; then
   result PASS file-modes "/etc/newsnotify/newsnotify.yaml 0640 root, /var/lib/newsnotify 0700"
 else
   result FAIL file-modes "$(stat -c '%n %a %U' /etc/newsnotify/newsnotify.yaml /var/lib/newsnotify)"
 fi
 
-# --- systemctl start: returns once READY=1 (bpftrace attached) -------------------------------------------
+# --- the admin's first start: returns once READY=1 (bpftrace attached) ------------------------------------
+# The shipped config as the admin's (it prints each article to the journal, which this lane reads).
 T2=$(now)
-if systemctl start $UNIT && [[ $(prop ActiveState) == active && $(prop SubState) == running ]]; then
-  result PASS start "systemctl start returned after $(elapsed "$T2")s; active (running), Type=$(prop Type), main PID $(prop MainPID)"
+if systemctl enable --now $UNIT && [[ $(prop ActiveState) == active && $(prop SubState) == running &&
+  $(systemctl is-enabled $UNIT) == enabled ]]; then
+  result PASS start "systemctl enable --now returned after $(elapsed "$T2")s; active (running), Type=$(prop Type), main PID $(prop MainPID)"
 else
   result FAIL start "$(systemctl status $UNIT --no-pager 2>&1 | tail -n 15)"
 fi
@@ -194,7 +208,36 @@ else
 fi
 cp /tmp/good.yaml /etc/newsnotify/newsnotify.yaml
 
+# Below innd (the unit's Nice=, CPUWeight=, IOSchedulingClass=): what the running processes and
+# their cgroup really got, for node and its bpftrace child alike.
+cg=/sys/fs/cgroup$(cut -d: -f3 "/proc/$(prop MainPID)/cgroup")
+prio_ok=1
+prio=""
+for p in $(cat "$cg/cgroup.procs"); do
+  comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue # gone meanwhile (a systemd-notify)
+  ni=$(ps -o ni= -p "$p" | tr -d ' ')
+  io=$(ionice -p "$p" 2>&1)
+  [[ $p == "$(prop MainPID)" ]] && comm+=" (main)"
+  prio+="$comm nice $ni, ionice $io; "
+  [[ $ni == 10 && $io == idle ]] || prio_ok=0
+done
+if [[ $prio_ok == 1 && $prio == *"(main) nice"* && $prio == *"bpftrace nice"* && $(cat "$cg/cpu.weight") == 20 ]]; then
+  result PASS unit-priority "${prio}cpu.weight $(cat "$cg/cpu.weight") (inn2.service: $(cat /sys/fs/cgroup/system.slice/inn2.service/cpu.weight 2>&1))"
+else
+  result FAIL unit-priority "${prio}cpu.weight $(cat "$cg/cpu.weight" 2>&1)"
+fi
+
 result INFO unit-usage "MemoryCurrent=$(prop MemoryCurrent) MemoryPeak=$(prop MemoryPeak) TasksCurrent=$(prop TasksCurrent) (limits MemoryMax=$(prop MemoryMax) TasksMax=$(prop TasksMax))"
+
+# --- an upgrade (the same package again): an enabled service is restarted on the new files -------------
+OLD=$(prop MainPID)
+T6=$(now)
+if out=$(apt-get install -y --reinstall "$deb" 2>&1) && [[ $(prop ActiveState) == active && $(prop MainPID) != "$OLD" &&
+  $(systemctl is-enabled $UNIT) == enabled ]] && ! grep -qF 'neither enabled' <<<"$out"; then
+  result PASS upgrade-restart "apt-get install --reinstall: restarted in $(elapsed "$T6")s, main PID $OLD → $(prop MainPID), still enabled"
+else
+  result FAIL upgrade-restart "$(prop ActiveState), main PID $OLD → $(prop MainPID), $(systemctl is-enabled $UNIT); $(tail -n 3 <<<"$out")"
+fi
 
 # --- stop ------------------------------------------------------------------------------------------------
 T5=$(now)
