@@ -54,3 +54,37 @@ describe("configs shown to admins load as written", () => {
     await expect(loadConfig(file, INN)).rejects.toThrow(/to: expected a list/);
   });
 });
+
+/** Every whole config (a ```yaml block that starts with `notifiers:`) in a document. */
+function wholeConfigs(doc: string): [string, string][] {
+  const text = readFileSync(join(ROOT, doc), "utf8");
+  return [...text.matchAll(/```yaml\n([\s\S]*?)\n```/g)]
+    .map((m) => m[1] ?? "")
+    .filter((b) => b.startsWith("notifiers:"))
+    .map((b, i) => [`${doc} #${i + 1}`, b]);
+}
+
+/** A value of the kind the variable's name says (a webhook URL, a bot token, a secret). */
+function envValue(name: string): string {
+  if (/URL|HOOK/.test(name)) return "https://hooks.example.net/services/abc";
+  if (/TELEGRAM/.test(name)) return "123456789:AAsecret";
+  return "secret123";
+}
+
+describe("every whole config in the docs loads as written", () => {
+  const blocks = [...wholeConfigs("docs/notifiers.md"), ...wholeConfigs("README.md")];
+  it("finds them (the scan is not empty)", () => {
+    expect(blocks.length).toBeGreaterThan(3);
+  });
+  it.each(blocks)("%s", async (name, yaml) => {
+    const file = join(dir, `${name.replace(/\W+/g, "-")}.yaml`);
+    await writeFile(file, yaml, { mode: 0o600 });
+    // The examples' ${env:…} values, as an admin's environment would give them.
+    for (const [, v = ""] of yaml.matchAll(/\$\{env:(\w+)\}/g)) process.env[v] ??= envValue(v);
+    const problem = await loadConfig(file, INN).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(problem).toBe("");
+  });
+});
