@@ -65,6 +65,14 @@ export function clusterSchema(env: NodeJS.ProcessEnv = process.env) {
       .pipe(z.string())
       .default(defaultNode())
       .describe("This watcher's name in the cluster (default: the host name)."),
+    leaseSeconds: z
+      .int()
+      .min(5)
+      .max(3600)
+      .default(120)
+      .describe(
+        "How long a claim is held before another node may deliver it (longer than a notifier's slowest send).",
+      ),
   });
 }
 

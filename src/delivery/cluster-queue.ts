@@ -41,6 +41,8 @@ export interface ClusterQueueOptions {
   labels?: ReadonlyMap<string, string>;
   /** Gets the cluster's view for status and /metrics whenever it changes. */
   onView?: (view: ClusterView) => void;
+  /** The lease of a claim, instead of the lane's (cluster.leaseSeconds). */
+  leaseMs?: number;
   /** Waits between tries to connect or forward: the first, doubled up to the last (ms). */
   backoffMs?: { first: number; max: number };
   /** How often the view is read from the database (ms; default 5 s). */
@@ -115,7 +117,7 @@ export class ClusterQueue implements DeliveryQueue {
     const s = this.#shared;
     const name = s?.names.get(target);
     if (!s || name === undefined) return [];
-    const work = await s.queue.claim(name, max, leaseMs);
+    const work = await s.queue.claim(name, max, this.o.leaseMs ?? leaseMs);
     return work.map((w) => ({ ...w, target }));
   }
 

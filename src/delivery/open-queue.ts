@@ -12,7 +12,7 @@ import type { DeliveryQueue } from "./work.js";
 
 /** What of the config chooses the queue (config/schema.ts's Config has these keys). */
 export interface QueueConfig {
-  cluster?: { postgres: string; node: string } | undefined;
+  cluster?: { postgres: string; node: string; leaseSeconds: number } | undefined;
   notifiers: readonly unknown[];
 }
 
@@ -45,6 +45,7 @@ export async function openQueue(
     journal,
     node: cluster.node,
     where: redact(cluster.postgres),
+    leaseMs: cluster.leaseSeconds * 1000,
     log: c.log,
     labels: new Map(c.notifiers.map((n) => [n.target, n.label])),
     fatal: (e) => e instanceof PostgresError && e.fatal,
@@ -56,6 +57,7 @@ export async function openQueue(
         log: c.log,
         ordered: (name) => ordered.has(name),
         targets: shared,
+        leaseMs: cluster.leaseSeconds * 1000,
       });
       // Named by the cluster's key, so that the same notifier entry is one target on every node.
       const names = targetKeys(config.notifiers, q.targetKey);

@@ -26,6 +26,8 @@ export interface PostgresQueueOptions {
    * whole cluster, and none while another node holds a live lease on the target.
    */
   ordered?: (target: string) => boolean;
+  /** A failed attempt's row stays the claimer's until its retry time plus this (default LEASE_MS). */
+  leaseMs?: number;
   /** The targets this node delivers, written with its heartbeat (config drift shows in status). */
   targets?: readonly string[];
 }
@@ -216,7 +218,7 @@ export class PostgresQueue implements DeliveryQueue {
         `UPDATE newsnotify_deliveries
             SET attempts = attempts + 1, due_at = now() + ($3::bigint + $4::bigint) * interval '1 millisecond'
           WHERE target = $1 AND message_id = ANY($2) AND state = 'pending'`,
-        [target, ids, waitMs, LEASE_MS],
+        [target, ids, waitMs, this.o.leaseMs ?? LEASE_MS],
       ),
     );
   }

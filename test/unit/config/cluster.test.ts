@@ -47,6 +47,7 @@ describe("cluster schema", () => {
     [{ postgres: "nope" }, "expected a URL such as"],
     [{ postgres: "postgresql://db/nn", node: "news 1" }, "expected a node name"],
     [{ postgres: "postgresql://db/nn", nodes: "x" }, "nodes"],
+    [{ postgres: "postgresql://db/nn", leaseSeconds: 1 }, "leaseSeconds"],
     [{}, "postgres"],
   ])("refuses %j", (input, message) => {
     const r = schema.safeParse(input);
@@ -70,7 +71,11 @@ describe("cluster in the config file", () => {
       await file("cluster:\n  postgres: postgresql://nn@db.example/nn\n  node: news2\n"),
       INN,
     );
-    expect(c.cluster).toEqual({ postgres: "postgresql://nn@db.example/nn", node: "news2" });
+    expect(c.cluster).toEqual({
+      postgres: "postgresql://nn@db.example/nn",
+      node: "news2",
+      leaseSeconds: 120,
+    });
   });
   it("a malformed URL is a config error (exit 2) naming the key", async () => {
     const path = await file("cluster:\n  postgres: postgresql//db/nn\n");
