@@ -8,6 +8,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureGroup,
@@ -154,7 +155,10 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
   it("both running: every article delivered once, enqueued once", async () => {
     rx = await startReceiver();
     const { url, db } = database();
-    await ready(node("news1", { postgres: url }), node("news2", { postgres: url }));
+    const extra = "metrics:\n  listen: 127.0.0.1:0\n";
+    const file = config("news1", { postgres: url, extra });
+    const a = run(file);
+    await ready(a, node("news2", { postgres: url }));
     const ids = await postMany(20, "both-");
     const f = await settled(db, ids);
     console.log("both running:", JSON.stringify(f));
@@ -164,6 +168,27 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     expect(pg.psql("SELECT string_agg(node, ',' ORDER BY node) FROM newsnotify_nodes", db)).toBe(
       "news1,news2",
     );
+    // status and /metrics show the cluster: both nodes seen, the shared backlog, no error.
+    const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
+    let text = "";
+    // status.json is written at most every 5 s: wait for one that names both nodes.
+    for (;;) {
+      text = (await execa(BIN, ["status", "-c", file], { reject: false })).stdout;
+      if (/^cluster nodes +news1 \(seen .*\), news2 \(seen /m.test(text)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    console.log(text);
+    expect(text).toMatch(
+      /^cluster +node news1, PostgreSQL at postgresql:\/\/postgres@127\.0\.0\.1:/m,
+    );
+    expect(text).toMatch(/^cluster last error +none \(PostgreSQL answers\)$/m);
+    expect(text).toMatch(/^notifier 1 backlog +0$/m);
+    expect(text).not.toMatch(/WARNING|PROBLEM/);
+    const metricsUrl = /^metrics +(http:\S+)$/m.exec(text)?.[1] as string;
+    const metrics = await (await fetch(metricsUrl)).text();
+    expect(metrics).toMatch(/^newsnotify_cluster_postgres_up 1$/m);
+    expect(metrics).toMatch(/^newsnotify_cluster_leases\{node="news2"\} 0$/m);
+    expect(metrics).toMatch(/^newsnotify_cluster_config_drift 0$/m);
   }, 300_000);
 
   it("two watchers starting at once on an empty database: migrated once, then as above", async () => {
