@@ -168,6 +168,13 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     expect(pg.psql("SELECT string_agg(node, ',' ORDER BY node) FROM newsnotify_nodes", db)).toBe(
       "news1,news2",
     );
+    // Each heartbeat names the node's one target, the same id on both (the cluster's key).
+    expect(
+      pg.psql(
+        "SELECT count(DISTINCT targets) || ' ' || count(*) FROM newsnotify_nodes WHERE cardinality(targets) = 1",
+        db,
+      ),
+    ).toBe("1 2");
     // status and /metrics show the cluster: both nodes seen, the shared backlog, no error.
     const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
     let text = "";
