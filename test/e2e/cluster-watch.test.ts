@@ -215,20 +215,40 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     });
   }, 300_000);
 
-  it("one watcher SIGKILLed mid-burst holding leases: the survivor delivers the rest once the leases run out", async () => {
+  /**
+   * Two nodes with a short lease, the receiver holding every request `holdMs`; a burst of `count`
+   * posted, and `signal` sent to news1 once it holds leases (how many it held is returned).
+   */
+  async function burstWithNews1Holding(o: {
+    leaseSeconds: number;
+    holdMs: number;
+    count: number;
+    tag: string;
+    signal: NodeJS.Signals;
+  }) {
     rx = await startReceiver();
-    // Every request is held 3 s: the burst keeps both nodes' workers waiting on the receiver.
-    rx.reply(...Array.from({ length: 200 }, () => ({ status: 200, delayMs: 3000 })));
+    rx.reply(...Array.from({ length: 200 }, () => ({ status: 200, delayMs: o.holdMs })));
     const { url, db } = database();
-    const a = node("news1", { postgres: url, leaseSeconds: 10 });
-    const b = node("news2", { postgres: url, leaseSeconds: 10 });
+    const a = node("news1", { postgres: url, leaseSeconds: o.leaseSeconds });
+    const b = node("news2", { postgres: url, leaseSeconds: o.leaseSeconds });
     await ready(a, b);
-    const posting = postMany(30, "kill-");
+    const posting = postMany(o.count, o.tag);
     await until(() => leasesOf(db, "news1") > 0, "news1 holding leases");
     const held = leasesOf(db, "news1");
-    a.proc.kill("SIGKILL");
+    a.proc.kill(o.signal);
+    return { a, b, db, held, ids: await posting };
+  }
+
+  it("one watcher SIGKILLed mid-burst holding leases: the survivor delivers the rest once the leases run out", async () => {
+    // Every request is held 3 s: the burst keeps both nodes' workers waiting on the receiver.
+    const { a, b, db, held, ids } = await burstWithNews1Holding({
+      leaseSeconds: 10,
+      holdMs: 3000,
+      count: 30,
+      tag: "kill-",
+      signal: "SIGKILL",
+    });
     await a.proc;
-    const ids = await posting;
     const f = await settled(db, ids);
     console.log(`SIGKILL with ${held} lease(s) held:`, JSON.stringify(f));
     expect(f.delivered).toBe(30);
@@ -239,17 +259,13 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
   }, 300_000);
 
   it("a watcher SIGSTOPped past its lease, then continued: at most the bounded duplicate, same Idempotency-Key", async () => {
-    rx = await startReceiver();
-    rx.reply(...Array.from({ length: 200 }, () => ({ status: 200, delayMs: 2000 })));
-    const { url, db } = database();
-    const a = node("news1", { postgres: url, leaseSeconds: 5 });
-    const b = node("news2", { postgres: url, leaseSeconds: 5 });
-    await ready(a, b);
-    const posting = postMany(20, "stop-");
-    await until(() => leasesOf(db, "news1") > 0, "news1 holding leases");
-    const held = leasesOf(db, "news1");
-    a.proc.kill("SIGSTOP");
-    const ids = await posting;
+    const { a, b, db, held, ids } = await burstWithNews1Holding({
+      leaseSeconds: 5,
+      holdMs: 2000,
+      count: 20,
+      tag: "stop-",
+      signal: "SIGSTOP",
+    });
     // Past its lease: news2 takes over what news1 held.
     await until(
       () => leasesOf(db, "news1") === 0 && received(ids).delivered === ids.length,

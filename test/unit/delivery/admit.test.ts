@@ -37,7 +37,7 @@ async function setUp() {
       .filter((l) => l !== "")
       .map((l) => JSON.parse(l) as { op: string; target: string });
   };
-  return { outbox, queue, targets, notifiers, lines };
+  return { dir, outbox, queue, targets, notifiers, lines };
 }
 
 test("only the notifiers an article is routed to journal it", async () => {
@@ -84,12 +84,7 @@ function onDisk(dir: string): string[] {
 }
 
 test("durable when it resolves, as documented: its lines are in the file, with no sync or close", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "newsnotify-admit-"));
-  const outbox = await Outbox.open(dir);
-  const targets = targetKeys(ENTRIES);
-  const notifiers = buildNotifiers(ENTRIES, { stdout: new PassThrough() }).map(
-    (n, i) => new RecordedNotifier(n, targets[i] ?? ""),
-  );
+  const { dir, outbox, notifiers } = await setUp();
   const article = makeArticle({ newsgroups: ["alt.test"], group: "alt.test" });
   const pending = admit(new LocalQueue(outbox, { ownsStore: false }), notifiers, article);
   await pending;
@@ -98,12 +93,7 @@ test("durable when it resolves, as documented: its lines are in the file, with n
 });
 
 test("cluster mode, PostgreSQL unreachable: durable when it resolves too (this node's journal)", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "newsnotify-admit-"));
-  const outbox = await Outbox.open(dir);
-  const targets = targetKeys(ENTRIES);
-  const notifiers = buildNotifiers(ENTRIES, { stdout: new PassThrough() }).map(
-    (n, i) => new RecordedNotifier(n, targets[i] ?? ""),
-  );
+  const { dir, outbox, notifiers } = await setUp();
   const queue = await ClusterQueue.start({
     journal: outbox,
     node: "news1",
