@@ -178,10 +178,12 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     // status and /metrics show the cluster: both nodes seen, the shared backlog, no error.
     const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
     let text = "";
-    // status.json is written at most every 5 s: wait for one that names both nodes.
+    // status.json is written at most every 5 s: wait for one that names both nodes, caught up.
     for (;;) {
       text = (await execa(BIN, ["status", "-c", file], { reject: false })).stdout;
-      if (/^cluster nodes +news1 \(seen .*\), news2 \(seen /m.test(text)) break;
+      const both = /^cluster nodes +news1 \(seen .*\), news2 \(seen /m.test(text);
+      // The backlog as the watcher last read it from PostgreSQL (a poll a second).
+      if (both && /^notifier 1 backlog +0$/m.test(text)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     console.log(text);
