@@ -40,7 +40,6 @@ export async function openQueue(
   const cluster = config.cluster;
   if (!cluster) return new LocalQueue(journal, { ownsStore: false });
   const ordered = new Set<string>();
-  const shared: string[] = [];
   const queue = await ClusterQueue.start({
     journal,
     node: cluster.node,
@@ -56,12 +55,11 @@ export async function openQueue(
         node: cluster.node,
         log: c.log,
         ordered: (name) => ordered.has(name),
-        targets: shared,
+        // Named by the cluster's key, so that the same notifier entry is one target on every node.
+        targetsFor: (key) => targetKeys(config.notifiers, key),
         leaseMs: cluster.leaseSeconds * 1000,
       });
-      // Named by the cluster's key, so that the same notifier entry is one target on every node.
-      const names = targetKeys(config.notifiers, q.targetKey);
-      shared.splice(0, shared.length, ...names);
+      const names = q.targets;
       const byLocal = new Map<string, string>();
       for (const [i, n] of c.notifiers.entries()) {
         const name = names[i];

@@ -28,8 +28,11 @@ export interface PostgresQueueOptions {
   ordered?: (target: string) => boolean;
   /** A failed attempt's row stays the claimer's until its retry time plus this (default LEASE_MS). */
   leaseMs?: number;
-  /** The targets this node delivers, written with its heartbeat (config drift shows in status). */
-  targets?: readonly string[];
+  /**
+   * The targets this node delivers, named under the cluster's target key (read at open), written
+   * with every heartbeat from the first on (config drift shows in status).
+   */
+  targetsFor?: (clusterKey: Buffer) => readonly string[];
 }
 
 /** A PostgreSQL problem at open: `fatal` when waiting will not fix it (credentials, foreign tables). */
@@ -105,6 +108,8 @@ export class PostgresQueue implements DeliveryQueue {
     private readonly o: PostgresQueueOptions,
     /** The cluster's target key (the same on every node): see targets.ts. */
     readonly targetKey: Buffer,
+    /** This node's targets as targetsFor named them. */
+    readonly targets: readonly string[],
   ) {}
 
   /**
@@ -141,7 +146,8 @@ export class PostgresQueue implements DeliveryQueue {
       const problem = pgProblem(o.url, e);
       throw new PostgresError(problem.message, problem.fatal, { cause: e });
     }
-    const queue = new PostgresQueue(pool, o, Buffer.from(key, "hex"));
+    const sharedKey = Buffer.from(key, "hex");
+    const queue = new PostgresQueue(pool, o, sharedKey, o.targetsFor?.(sharedKey) ?? []);
     await queue.#poll();
     queue.#timer = setInterval(() => void queue.#poll(), o.pollMs ?? 1000);
     queue.#timer.unref();
@@ -320,7 +326,7 @@ export class PostgresQueue implements DeliveryQueue {
       await this.#query(
         `INSERT INTO newsnotify_nodes (node, seen_at, targets) VALUES ($1, now(), $2)
          ON CONFLICT (node) DO UPDATE SET seen_at = now(), targets = $2`,
-        [this.o.node, [...(this.o.targets ?? [])]],
+        [this.o.node, [...this.targets]],
       );
       const next = new Map<string, Backlog>();
       for (const row of r.rows) {
