@@ -14,6 +14,9 @@
 //   still lazy (a CommonJS module in a bundle runs at its first require). A src file left with the
 //   pattern after the rewrite fails the build, so a new lazy load cannot silently escape.
 // - bundled CommonJS dependencies require node's builtins: the banner gives the ESM bundle a require.
+// - pg (cluster mode) requires the optional native binding pg-native only behind its lazy
+//   `pg.native` getter, which newsnotify never reads: pg-native is external (not installed, not
+//   bundled), so that require stays a runtime one that never runs.
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +54,7 @@ const common = {
   minifyWhitespace: true,
   logLevel: "warning",
   metafile: true,
+  external: ["pg-native"],
 };
 const requireBanner =
   "// newsnotify, bundled by scripts/bundle.mjs (esbuild). Source: the project's src/.\n" +
@@ -86,7 +90,7 @@ for (const [file, code] of [
   }
 }
 const inputs = Object.keys(result.metafile.inputs);
-for (const must of ["emailjs-mime-parser", "ky", "zod", "commander", "yaml", "execa"]) {
+for (const must of ["emailjs-mime-parser", "ky", "zod", "commander", "yaml", "execa", "pg"]) {
   if (!inputs.some((i) => i.includes(`node_modules/${must}/`))) {
     console.error(`${out}: ${must} is not in the bundle`);
     process.exit(1);

@@ -5,7 +5,12 @@ import { EXPOSITION_CONTENT_TYPE, exposition, type Family } from "../util/exposi
 import { hostAllowed } from "../util/host-header.js";
 import { parseListen } from "../util/listen.js";
 import type { Log } from "../util/log.js";
-import { LATENCY_BUCKETS, type Stats, type StatsSnapshot } from "../util/stats.js";
+import {
+  type ClusterView,
+  LATENCY_BUCKETS,
+  type Stats,
+  type StatsSnapshot,
+} from "../util/stats.js";
 
 /** The watcher's counters as Prometheus families (names and help are the README's contract). */
 export function metricFamilies(s: StatsSnapshot): Family[] {
@@ -96,6 +101,49 @@ export function metricFamilies(s: StatsSnapshot): Family[] {
       help: "When this watcher started.",
       type: "gauge",
       samples: [{ value: s.started / 1000 }],
+    },
+    ...(s.cluster ? clusterFamilies(s.cluster) : []),
+  ];
+}
+
+/** Cluster mode (`cluster:`): the nodes, leases and PostgreSQL as this watcher last read them. */
+export function clusterFamilies(c: ClusterView): Family[] {
+  return [
+    {
+      name: "newsnotify_cluster_postgres_up",
+      help: "1 while PostgreSQL answers this watcher (0: notifications wait in the local journal).",
+      type: "gauge",
+      samples: [{ value: c.connected && c.lastError === null ? 1 : 0 }],
+    },
+    {
+      name: "newsnotify_cluster_postgres_last_error_timestamp_seconds",
+      help: "When talking to PostgreSQL last failed, while it fails (0: it answers).",
+      type: "gauge",
+      samples: [{ value: (c.lastError?.at ?? 0) / 1000 }],
+    },
+    {
+      name: "newsnotify_cluster_unforwarded",
+      help: "Notifications journaled by this watcher and not yet in PostgreSQL.",
+      type: "gauge",
+      samples: [{ value: c.unforwarded }],
+    },
+    {
+      name: "newsnotify_cluster_node_heartbeat_age_seconds",
+      help: "Per node the database knows: seconds since its last heartbeat.",
+      type: "gauge",
+      samples: c.nodes.map((n) => ({ labels: { node: n.node }, value: n.seenAgoMs / 1000 })),
+    },
+    {
+      name: "newsnotify_cluster_leases",
+      help: "Live claims per node: notifications being delivered now.",
+      type: "gauge",
+      samples: c.nodes.map((n) => ({ labels: { node: n.node }, value: c.leases[n.node] ?? 0 })),
+    },
+    {
+      name: "newsnotify_cluster_config_drift",
+      help: "Recently seen nodes whose notifiers differ from this watcher's (see status).",
+      type: "gauge",
+      samples: [{ value: c.drift.length }],
     },
   ];
 }

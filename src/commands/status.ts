@@ -7,7 +7,7 @@ import { readBacklog } from "../state/outbox.js";
 import { readStatus, type StatusDoc } from "../state/status.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
 import { printable } from "../util/printable.js";
-import { emptyNotifier, type NotifierStats } from "../util/stats.js";
+import { type ClusterView, emptyNotifier, type NotifierStats } from "../util/stats.js";
 
 export interface StatusOptions {
   config?: string;
@@ -37,6 +37,8 @@ export interface StatusReport {
   marksSaved: number | null;
   healthy: boolean;
   problems: string[];
+  /** Worth knowing, not failing (cluster config drift). */
+  warnings: string[];
 }
 
 /**
@@ -92,7 +94,10 @@ export async function gather(dir: string, now = Date.now()): Promise<StatusRepor
       `status.json was last written ${ago(now - doc.updated)} ago: the watcher is stuck, or cannot write ${dir}`,
     );
   }
-  const notifiers = notifierReports(doc, backlog);
+  // Cluster mode: the backlog is the shared queue's (plus what waits here), as the watcher read it.
+  const cluster = current ? (doc?.cluster ?? null) : null;
+  const notifiers = notifierReports(doc, cluster && doc ? docBacklog(doc) : backlog);
+  if (cluster) problems.push(...clusterProblems(cluster));
   for (const n of notifiers) {
     if (n.failingSince !== null && (current || !running)) {
       problems.push(
@@ -114,13 +119,66 @@ export async function gather(dir: string, now = Date.now()): Promise<StatusRepor
     marksSaved: marks,
     healthy: problems.length === 0,
     problems,
+    warnings: cluster ? [...cluster.drift] : [],
   };
+}
+
+/** status.json's backlog per target (no oldest: the watcher keeps counts only). */
+function docBacklog(doc: StatusDoc): Map<string, { pending: number; oldest: number | null }> {
+  return new Map(
+    Object.entries(doc.backlog ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => [t, { pending: n, oldest: null }]),
+  );
+}
+
+/** PostgreSQL failing is a problem: notifications wait (delayed, not lost) until it answers. */
+function clusterProblems(c: ClusterView): string[] {
+  if (!c.lastError) return [];
+  return [
+    `PostgreSQL failing since ${iso(c.lastError.at)}: ${printable(c.lastError.message)} ` +
+      `(${num(c.unforwarded)} notification(s) wait in this node's journal; delivery resumes once it answers)`,
+  ];
+}
+
+/** The cluster as the watcher last read it, one fact per line. */
+function clusterLines(c: ClusterView, when: (ms: number) => string): [string, string][] {
+  const age = (ms: number) => `${ago(ms)} ago`;
+  return [
+    [
+      "cluster",
+      `node ${printable(c.node)}, PostgreSQL at ${printable(c.postgres)}` +
+        (c.connected ? "" : " (not reached yet)"),
+    ],
+    [
+      "cluster nodes",
+      c.nodes.length === 0
+        ? "none read yet"
+        : c.nodes
+            .map(
+              (n) =>
+                `${printable(n.node)} (${n.recent ? "seen" : "NOT seen for"} ${age(n.seenAgoMs)})`,
+            )
+            .join(", "),
+    ],
+    [
+      "cluster leases",
+      c.nodes.map((n) => `${printable(n.node)} ${num(c.leases[n.node] ?? 0)}`).join(", ") || "0",
+    ],
+    ["cluster journal", `${num(c.unforwarded)} not yet forwarded to PostgreSQL`],
+    [
+      "cluster last error",
+      c.lastError
+        ? `${when(c.lastError.at)}: ${printable(c.lastError.message)}`
+        : "none (PostgreSQL answers)",
+    ],
+  ];
 }
 
 /** The notifiers status.json names, plus any target the outbox still holds work for. */
 function notifierReports(
   doc: StatusDoc | null,
-  backlog: Map<string, { pending: number; oldest: number }>,
+  backlog: ReadonlyMap<string, { pending: number; oldest: number | null }>,
 ): NotifierReport[] {
   const out: NotifierReport[] = [];
   const listed = new Set<string>();
@@ -149,6 +207,7 @@ function empty(dir: string, problems: string[]): StatusReport {
     marksSaved: null,
     healthy: false,
     problems,
+    warnings: [],
   };
 }
 
@@ -231,6 +290,7 @@ export function renderStatus(r: StatusReport, now: number): string {
       "metrics",
       s.metrics === null ? "off (set metrics: in the config)" : printable(s.metrics),
     ]);
+    if (s.cluster) lines.push(...clusterLines(s.cluster, when));
   } else {
     lines.push([
       "status written",
@@ -246,7 +306,10 @@ export function renderStatus(r: StatusReport, now: number): string {
     lines.push([k, printable(n.label)]);
     lines.push([
       `${k} backlog`,
-      n.backlog === 0 ? "0" : `${n.backlog} pending, the oldest since ${when(n.oldestPending)}`,
+      n.backlog === 0
+        ? "0"
+        : `${n.backlog} pending` +
+          (n.oldestPending !== null ? `, the oldest since ${when(n.oldestPending)}` : ""),
     ]);
     lines.push([
       `${k} last delivered`,
@@ -268,7 +331,11 @@ export function renderStatus(r: StatusReport, now: number): string {
   }
   const width = Math.max(...lines.map(([k]) => k.length));
   const text = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join("");
-  return text + r.problems.map((p) => `PROBLEM: ${p}\n`).join("");
+  return (
+    text +
+    r.warnings.map((w) => `WARNING: ${w}\n`).join("") +
+    r.problems.map((p) => `PROBLEM: ${p}\n`).join("")
+  );
 }
 
 function iso(ms: number): string {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Article } from "../article/article.js";
 import { admit } from "../delivery/admit.js";
 import { Dispatcher } from "../delivery/dispatcher.js";
-import { LocalQueue } from "../delivery/local-queue.js";
+import { openQueue } from "../delivery/open-queue.js";
 import { RecordedNotifier } from "../delivery/recorded.js";
 import { targetKeys } from "../delivery/targets.js";
 import type { DeliveryQueue } from "../delivery/work.js";
@@ -178,7 +178,7 @@ async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Pro
   opts.stats?.configure(notifiers.map((n) => ({ target: n.target, label: n.label })));
   opts.stats?.backlogFrom(() => outbox.pendingByTarget());
   await forgetUnconfigured(outbox, new Set(targets), opts.log);
-  const queue = new LocalQueue(outbox);
+  const queue = await openQueue(config, outbox, { log: opts.log, stats: opts.stats, notifiers });
   const dispatcher = new Dispatcher(notifiers, {
     log: (line) => opts.log("warn", line),
     queue: { queue, targets: notifiers.map((n) => n.target) },
@@ -375,6 +375,7 @@ async function runUntilStopped(supervisor: TraceSupervisor, opts: WatchOptions):
 async function closeDelivery(delivery: Delivery, log: Log): Promise<void> {
   const left = await delivery.dispatcher.drain(5000);
   await delivery.dispatcher.close();
+  await delivery.queue.close();
   if (left > 0)
     log("warn", `${left} notification(s) not yet delivered; kept in the outbox for the next start`);
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { SOURCE_NAMES } from "../sources/registry.js";
 import { ConfigError } from "../util/errors.js";
 import { parseListen } from "../util/listen.js";
+import { clusterSchema } from "./cluster.js";
 import { checkConfigFile } from "./file-trust.js";
 import { catchUpNntpSchema } from "./nntp.js";
 import {
@@ -162,6 +163,11 @@ export function configSchema(defaults: ConfigDefaults) {
       .optional()
       .describe(
         "Serve Prometheus metrics at http://LISTEN/metrics (off unless set; loopback only unless allowRemote).",
+      ),
+    cluster: clusterSchema()
+      .optional()
+      .describe(
+        "Several news servers, one notification per article: the delivery queue shared on PostgreSQL (see docs/cluster.md).",
       ),
     link: linkPattern
       .optional()

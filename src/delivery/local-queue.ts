@@ -32,7 +32,11 @@ export class LocalQueue implements DeliveryQueue {
   readonly #leased = new Map<string, Set<string>>();
   readonly #listeners = new Set<(target: string) => void>();
 
-  constructor(readonly store: PendingStore) {}
+  /** `ownsStore: false`: close() leaves the store open (a watcher's journal is its state's to close). */
+  constructor(
+    readonly store: PendingStore,
+    private readonly o: { ownsStore?: boolean } = {},
+  ) {}
 
   async enqueue(article: Article, targets: readonly string[]): Promise<string[]> {
     const fresh = await this.store.admit(targets, article);
@@ -103,7 +107,7 @@ export class LocalQueue implements DeliveryQueue {
 
   async close(): Promise<void> {
     this.#listeners.clear();
-    await this.store.close();
+    if (this.o.ownsStore ?? true) await this.store.close();
   }
 
   #leasedOf(target: string): Set<string> {

@@ -5,6 +5,7 @@
  * the database's clock (now() + interval), so a worker killed between claim and done loses
  * nothing: its lease runs out and another worker delivers.
  */
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Article } from "../article/article.js";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
@@ -25,6 +26,40 @@ export interface PostgresQueueOptions {
    * whole cluster, and none while another node holds a live lease on the target.
    */
   ordered?: (target: string) => boolean;
+  /** A failed attempt's row stays the claimer's until its retry time plus this (default LEASE_MS). */
+  leaseMs?: number;
+  /**
+   * The targets this node delivers, named under the cluster's target key (read at open), written
+   * with every heartbeat from the first on (config drift shows in status).
+   */
+  targetsFor?: (clusterKey: Buffer) => readonly string[];
+}
+
+/** A PostgreSQL problem at open: `fatal` when waiting will not fix it (credentials, foreign tables). */
+export class PostgresError extends EnvironmentError {
+  constructor(
+    message: string,
+    readonly fatal: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "PostgresError";
+  }
+}
+
+/** One node as the nodes table has it. */
+export interface NodeSeen {
+  node: string;
+  /** How long ago its last heartbeat was, on the database's clock (ms). */
+  agoMs: number;
+  targets: string[];
+}
+
+/** What the cluster looks like from the database: nodes, leases per node, backlog per target. */
+export interface ClusterRows {
+  nodes: NodeSeen[];
+  leases: Map<string, number>;
+  backlog: Map<string, Backlog>;
 }
 
 /** Problems that no retry will fix: wrong credentials, no such database or host. */
@@ -71,6 +106,10 @@ export class PostgresQueue implements DeliveryQueue {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly o: PostgresQueueOptions,
+    /** The cluster's target key (the same on every node): see targets.ts. */
+    readonly targetKey: Buffer,
+    /** This node's targets as targetsFor named them. */
+    readonly targets: readonly string[],
   ) {}
 
   /**
@@ -79,25 +118,36 @@ export class PostgresQueue implements DeliveryQueue {
    * naming the problem, with nothing written.
    */
   static async open(o: PostgresQueueOptions): Promise<PostgresQueue> {
-    const pool = new pg.Pool({ connectionString: o.url, max: 4, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({
+      connectionString: o.url,
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      // Idle connections do not keep a stopped watcher's process alive.
+      allowExitOnIdle: true,
+    });
     // An idle client's connection dropping (PostgreSQL restarted) must not crash the process.
     pool.on("error", () => {});
+    let key: string;
     try {
       const client = await pool.connect();
       const ignore = () => {};
       client.on("error", ignore);
       try {
         await migrate(client);
+        key = await clusterKey(client);
       } finally {
         client.off("error", ignore);
         client.release();
       }
     } catch (e) {
       await pool.end().catch(() => {});
-      if (e instanceof EnvironmentError) throw e;
-      throw new EnvironmentError(pgProblem(o.url, e).message, { cause: e });
+      // Refused by migrate (another program's tables, a newer schema): no wait fixes that.
+      if (e instanceof EnvironmentError) throw new PostgresError(e.message, true, { cause: e });
+      const problem = pgProblem(o.url, e);
+      throw new PostgresError(problem.message, problem.fatal, { cause: e });
     }
-    const queue = new PostgresQueue(pool, o);
+    const sharedKey = Buffer.from(key, "hex");
+    const queue = new PostgresQueue(pool, o, sharedKey, o.targetsFor?.(sharedKey) ?? []);
     await queue.#poll();
     queue.#timer = setInterval(() => void queue.#poll(), o.pollMs ?? 1000);
     queue.#timer.unref();
@@ -174,7 +224,7 @@ export class PostgresQueue implements DeliveryQueue {
         `UPDATE newsnotify_deliveries
             SET attempts = attempts + 1, due_at = now() + ($3::bigint + $4::bigint) * interval '1 millisecond'
           WHERE target = $1 AND message_id = ANY($2) AND state = 'pending'`,
-        [target, ids, waitMs, LEASE_MS],
+        [target, ids, waitMs, this.o.leaseMs ?? LEASE_MS],
       ),
     );
   }
@@ -215,6 +265,20 @@ export class PostgresQueue implements DeliveryQueue {
     if (this.#timer) clearInterval(this.#timer);
     this.#listeners.clear();
     await this.pool.end();
+  }
+
+  /** Nodes, leases and backlog as the database has them now (for status and /metrics). */
+  async view(): Promise<ClusterRows> {
+    const nodes = await this.#query<{ node: string; ago: string; targets: string[] }>(
+      `SELECT node, (extract(epoch FROM now() - seen_at) * 1000)::bigint AS ago, targets
+         FROM newsnotify_nodes ORDER BY node`,
+    );
+    const leases = await this.leases();
+    return {
+      nodes: nodes.rows.map((r) => ({ node: r.node, agoMs: Number(r.ago), targets: r.targets })),
+      leases,
+      backlog: await this.backlog(),
+    };
   }
 
   /** Leases held now, per node (for status). */
@@ -260,9 +324,9 @@ export class PostgresQueue implements DeliveryQueue {
            FROM newsnotify_deliveries WHERE state = 'pending' GROUP BY target`,
       );
       await this.#query(
-        `INSERT INTO newsnotify_nodes (node, seen_at) VALUES ($1, now())
-         ON CONFLICT (node) DO UPDATE SET seen_at = now()`,
-        [this.o.node],
+        `INSERT INTO newsnotify_nodes (node, seen_at, targets) VALUES ($1, now(), $2)
+         ON CONFLICT (node) DO UPDATE SET seen_at = now(), targets = $2`,
+        [this.o.node, [...this.targets]],
       );
       const next = new Map<string, Backlog>();
       for (const row of r.rows) {
@@ -330,4 +394,22 @@ export class PostgresQueue implements DeliveryQueue {
   #wake(target: string): void {
     for (const listener of this.#listeners) listener(target);
   }
+}
+
+/** The cluster's target key: made by the first watcher, read by every other (64 hex digits). */
+async function clusterKey(client: pg.PoolClient): Promise<string> {
+  await client.query(
+    "INSERT INTO newsnotify_cluster (id, target_key) VALUES (1, $1) ON CONFLICT DO NOTHING",
+    [randomBytes(32).toString("hex")],
+  );
+  const r = await client.query<{ key: string }>(
+    "SELECT target_key AS key FROM newsnotify_cluster WHERE id = 1",
+  );
+  const key = r.rows[0]?.key ?? "";
+  if (!/^[0-9a-f]{64}$/.test(key)) {
+    throw new EnvironmentError(
+      "PostgreSQL: newsnotify_cluster.target_key is not a key newsnotify wrote (64 hex digits)",
+    );
+  }
+  return key;
 }

@@ -43,6 +43,12 @@ const MIGRATIONS: readonly string[] = [
      last_error text,
      last_error_at timestamptz
    );`,
+  // The key that names targets the same on every node (an HMAC of a notifier's entry: targets.ts),
+  // written once by the first watcher (postgres-queue.ts).
+  `CREATE TABLE newsnotify_cluster (
+     id integer PRIMARY KEY CHECK (id = 1),
+     target_key text NOT NULL
+   );`,
 ];
 
 /** The schema version this build writes. */

@@ -26,7 +26,9 @@ export interface DeliveryQueue {
   /**
    * Enqueues the article for each of `targets` that does not have it yet (pending or finished),
    * and resolves with those targets once their entries are written (from then on a crash of
-   * newsnotify cannot lose them). Later sightings of the same Message-ID are no-ops.
+   * newsnotify cannot lose them; the local journal while the disk refuses: held in memory, see
+   * state/outbox.ts). Later sightings of the same Message-ID are no-ops. In cluster mode the
+   * entries are written to this node's journal and forwarded to PostgreSQL after.
    */
   enqueue(article: Article, targets: readonly string[]): Promise<string[]>;
   /**

@@ -37,6 +37,26 @@ export interface NotifierStats {
   latency: { buckets: number[]; count: number; sum: number };
 }
 
+/** Cluster mode as this watcher sees it (delivery/cluster-queue.ts): for status and /metrics. */
+export interface ClusterView {
+  /** This watcher's node name. */
+  node: string;
+  /** The database URL without its password. */
+  postgres: string;
+  /** The shared queue is open (its last call may still have failed: see lastError). */
+  connected: boolean;
+  /** Notifications journaled here and not yet in PostgreSQL (it was unreachable). */
+  unforwarded: number;
+  /** Every node the database knows, with the age of its last heartbeat. */
+  nodes: { node: string; seenAgoMs: number; recent: boolean }[];
+  /** Live leases per node. */
+  leases: Record<string, number>;
+  /** The last error talking to PostgreSQL; null once it answers again. */
+  lastError: (Stamp & { message: string }) | null;
+  /** Config drift warnings (notifiers not alike on every node). */
+  drift: string[];
+}
+
 export interface StatsSnapshot {
   started: number;
   /** The source in use (kprobe, tracepoint, uprobe), and since when; null before bpftrace attached. */
@@ -50,6 +70,8 @@ export interface StatsSnapshot {
   notifiers: NotifierStats[];
   /** Outbox backlog per target (pending notifications). */
   backlog: Record<string, number>;
+  /** Cluster mode only (null otherwise). */
+  cluster: ClusterView | null;
 }
 
 /** How long an article's event time is remembered for the latency of its deliveries. */
@@ -70,6 +92,7 @@ export class Stats implements DeliveryRecorder {
   #eventAt = new Map<string, number>();
   #backlog: () => ReadonlyMap<string, number> = () => new Map();
   #changes = 0;
+  #cluster: ClusterView | null = null;
 
   constructor(private readonly now: () => number = Date.now) {
     this.started = now();
@@ -94,6 +117,13 @@ export class Stats implements DeliveryRecorder {
   /** Where the outbox backlog per target comes from (read when a snapshot is taken). */
   backlogFrom(read: () => ReadonlyMap<string, number>): void {
     this.#backlog = read;
+  }
+
+  /** Cluster mode: the cluster as last read (counts as a change only when it moved). */
+  cluster(view: ClusterView | null): void {
+    if (JSON.stringify(view) === JSON.stringify(this.#cluster)) return;
+    this.#cluster = view;
+    this.#changes++;
   }
 
   /** bpftrace attached (at start, after a restart, after a handover). */
@@ -165,6 +195,7 @@ export class Stats implements DeliveryRecorder {
       catchUp: { ...this.#catchUp, last: this.#catchUp.last && { ...this.#catchUp.last } },
       notifiers: this.#current.map((t) => structuredClone(this.#notifier(t))),
       backlog: Object.fromEntries(this.#current.map((t) => [t, backlog.get(t) ?? 0])),
+      cluster: this.#cluster && structuredClone(this.#cluster),
     };
   }
 

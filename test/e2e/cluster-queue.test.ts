@@ -116,8 +116,11 @@ describe("PostgresQueue", () => {
     const url = database();
     const queues = await Promise.all([1, 2, 3, 4].map((i) => open(url, `news${i}`)));
     const db = dbName(url);
-    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("1");
+    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("2");
     expect(pg.psql("SELECT count(*) FROM newsnotify_schema", db)).toBe("1");
+    // One target key for the cluster, the same on every node (targets are named alike everywhere).
+    expect(pg.psql("SELECT count(*) FROM newsnotify_cluster", db)).toBe("1");
+    expect(new Set(queues.map((q) => q.targetKey.toString("hex"))).size).toBe(1);
     await Promise.all(queues.map((q) => q.close()));
   });
 });

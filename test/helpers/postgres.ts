@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -97,4 +97,50 @@ export async function startPostgres(): Promise<Postgres> {
   };
   pg.start();
   return pg;
+}
+
+/** A TCP proxy on 127.0.0.1 in front of a port: stop() cuts every connection, start() takes new ones. */
+export interface Proxy {
+  port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startProxy(to: number): Promise<Proxy> {
+  const port = await freePort();
+  const sockets = new Set<import("node:net").Socket>();
+  let server: import("node:net").Server | null = null;
+  const proxy: Proxy = {
+    port,
+    start: () =>
+      new Promise((resolve, reject) => {
+        const s = createServer((client) => {
+          const upstream = connect(to, "127.0.0.1");
+          for (const x of [client, upstream]) {
+            sockets.add(x);
+            x.on("close", () => sockets.delete(x));
+            x.on("error", () => {
+              client.destroy();
+              upstream.destroy();
+            });
+          }
+          client.pipe(upstream).pipe(client);
+        });
+        s.once("error", reject);
+        s.listen(port, "127.0.0.1", () => {
+          server = s;
+          resolve();
+        });
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        for (const x of sockets) x.destroy();
+        sockets.clear();
+        if (!server) return resolve();
+        server.close(() => resolve());
+        server = null;
+      }),
+  };
+  await proxy.start();
+  return proxy;
 }

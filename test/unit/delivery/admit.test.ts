@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { expect, test } from "vitest";
 import { admit } from "../../../src/delivery/admit.js";
+import { ClusterQueue } from "../../../src/delivery/cluster-queue.js";
 import { Dispatcher } from "../../../src/delivery/dispatcher.js";
 import { LocalQueue } from "../../../src/delivery/local-queue.js";
 import { RecordedNotifier } from "../../../src/delivery/recorded.js";
@@ -35,7 +37,7 @@ async function setUp() {
       .filter((l) => l !== "")
       .map((l) => JSON.parse(l) as { op: string; target: string });
   };
-  return { outbox, queue, targets, notifiers, lines };
+  return { dir, outbox, queue, targets, notifiers, lines };
 }
 
 test("only the notifiers an article is routed to journal it", async () => {
@@ -71,5 +73,38 @@ test("what was admitted is delivered and marked done; nothing is left pending", 
   expect(outbox.pendingCount()).toBe(0);
   expect((await lines()).map((l) => l.op)).toEqual(["add", "add", "done", "done"]);
   await dispatcher.close();
+  await outbox.close();
+});
+
+/** What a SIGKILL leaves: the journal's lines as the file holds them now (no sync, no close). */
+function onDisk(dir: string): string[] {
+  return readFileSync(join(dir, "outbox.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.includes('"op":"add"'));
+}
+
+test("durable when it resolves, as documented: its lines are in the file, with no sync or close", async () => {
+  const { dir, outbox, notifiers } = await setUp();
+  const article = makeArticle({ newsgroups: ["alt.test"], group: "alt.test" });
+  const pending = admit(new LocalQueue(outbox, { ownsStore: false }), notifiers, article);
+  await pending;
+  expect(onDisk(dir)).toHaveLength(2);
+  await outbox.close();
+});
+
+test("cluster mode, PostgreSQL unreachable: durable when it resolves too (this node's journal)", async () => {
+  const { dir, outbox, notifiers } = await setUp();
+  const queue = await ClusterQueue.start({
+    journal: outbox,
+    node: "news1",
+    where: "postgresql://db/nn",
+    log: () => {},
+    connect: () => Promise.reject(new Error("ECONNREFUSED")),
+    fatal: () => false,
+  });
+  const article = makeArticle({ newsgroups: ["comp.lang.c"], group: "comp.lang.c" });
+  expect(await admit(queue, notifiers, article)).toHaveLength(2);
+  expect(onDisk(dir)).toHaveLength(2);
+  await queue.close();
   await outbox.close();
 });

@@ -14,7 +14,7 @@ import { loadStateDir } from "../../../src/config/schema.js";
 import { startTime } from "../../../src/state/lock.js";
 import { readBacklog } from "../../../src/state/outbox.js";
 import { readStatus, StatusWriter } from "../../../src/state/status.js";
-import { Stats } from "../../../src/util/stats.js";
+import { type ClusterView, Stats } from "../../../src/util/stats.js";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "newsnotify-status-"));
 const kids: ReturnType<typeof spawn>[] = [];
@@ -98,7 +98,7 @@ describe("readBacklog (the outbox journal, read only)", () => {
 describe("gather + renderStatus", () => {
   const NOW = Date.parse("2026-12-01T23:30:00Z");
 
-  async function withWatcher(failing: boolean): Promise<StatusReport> {
+  async function withWatcher(failing: boolean, cluster?: ClusterView): Promise<StatusReport> {
     const dir = fresh();
     const pid = await fakeWatch();
     writeFileSync(join(dir, "watch.pid"), `${pid}\n${await startTime(pid)}\n${dir}\n`);
@@ -109,6 +109,10 @@ describe("gather + renderStatus", () => {
     stats.seen({ messageId: "<a@x>", group: "local.test" }, "trace");
     stats.delivered("t1", ["<a@x>"]);
     if (failing) stats.failed("t1", "HTTP 503 Service Unavailable", 0);
+    if (cluster) {
+      stats.cluster(cluster);
+      stats.backlogFrom(() => new Map([["t1", 7]]));
+    }
     const doc = { version: 1, pid, updated: NOW - 2000, stopped: null, metrics: null };
     writeFileSync(join(dir, "status.json"), JSON.stringify({ ...doc, ...stats.snapshot() }));
     return gather(dir, NOW);
@@ -128,6 +132,55 @@ describe("gather + renderStatus", () => {
     );
     expect(text).toMatch(/^catch-up marks +highwater\.json saved /m);
     expect(text).not.toMatch(/PROBLEM/);
+  });
+
+  const CLUSTER: ClusterView = {
+    node: "news1",
+    postgres: "postgresql://nn:***@db.example/nn",
+    connected: true,
+    unforwarded: 0,
+    nodes: [
+      { node: "news1", seenAgoMs: 1000, recent: true },
+      { node: "news2", seenAgoMs: 3000, recent: true },
+      { node: "news3", seenAgoMs: 7_200_000, recent: false },
+    ],
+    leases: { news2: 3 },
+    lastError: null,
+    drift: ["config drift with node news2: 1 notifier(s) only news2 has"],
+  };
+
+  it("cluster mode: nodes, leases, the shared backlog; drift is a WARNING, not a problem", async () => {
+    const r = await withWatcher(false, CLUSTER);
+    expect(r.healthy).toBe(true);
+    expect(r.warnings).toEqual(CLUSTER.drift);
+    const text = renderStatus(r, NOW);
+    expect(text).toMatch(
+      /^cluster +node news1, PostgreSQL at postgresql:\/\/nn:\*\*\*@db\.example\/nn$/m,
+    );
+    expect(text).toMatch(
+      /^cluster nodes +news1 \(seen 1 s ago\), news2 \(seen 3 s ago\), news3 \(NOT seen for 2 h ago\)$/m,
+    );
+    expect(text).toMatch(/^cluster leases +news1 0, news2 3, news3 0$/m);
+    expect(text).toMatch(/^cluster last error +none \(PostgreSQL answers\)$/m);
+    expect(text).toMatch(/^notifier 1 backlog +7 pending$/m);
+    expect(text).toMatch(
+      /^WARNING: config drift with node news2: 1 notifier\(s\) only news2 has$/m,
+    );
+    expect(text).not.toMatch(/PROBLEM/);
+  });
+
+  it("cluster mode, PostgreSQL failing: a PROBLEM line naming it and what waits", async () => {
+    const at = NOW - 60_000;
+    const r = await withWatcher(false, {
+      ...CLUSTER,
+      unforwarded: 4,
+      drift: [],
+      lastError: { at, message: "PostgreSQL at postgresql://db/nn: unreachable for now" },
+    });
+    expect(r.healthy).toBe(false);
+    expect(r.problems).toEqual([
+      "PostgreSQL failing since 2026-12-01T23:29:00.000Z: PostgreSQL at postgresql://db/nn: unreachable for now (4 notification(s) wait in this node's journal; delivery resumes once it answers)",
+    ]);
   });
 
   it("a failing notifier: a PROBLEM line, not healthy", async () => {
