@@ -1,0 +1,88 @@
+import { EXIT, UserError } from "../util/errors.js";
+import type { Decoder, Source, SourceEvent } from "./source.js";
+import { storedEvents } from "./uprobe-decode.js";
+
+/**
+ * innd's own channel feed: innd runs `newsnotify feed` (a newsfeeds entry) and writes one line per
+ * article it files for the entry's groups. No root, no bpftrace, no tracefs: innd does the
+ * filtering. `Wnm` asks for the two fields that make the uprobe source's stored-article event: the
+ * storage token (n: reads the article by `sm`, whatever the storage method) and the Message-ID (m:
+ * its identity, so a replayed line costs no read). Both are single words, so a line is unambiguous.
+ */
+export const FEED_FLAGS = "Tc,Wnm";
+
+/** The newsfeeds entry documented for it (site name, every group, the flags above). */
+export function feedEntry(site: string, command: string, patterns = "*"): string {
+  return `${site}!:${patterns}:${FEED_FLAGS}:${command}`;
+}
+
+/** One line of innd's channel (or of its spool file) decoded. */
+export type FeedLine =
+  | { kind: "stored"; event: SourceEvent & { kind: "stored" } }
+  /** A token of a method with no article (trash, TOKEN_EMPTY): nothing to notify, nothing to say. */
+  | { kind: "nothing" }
+  | { kind: "bad"; why: string };
+
+const TOKEN = /^@[0-9A-Fa-f]{36}@$/;
+/** INN's Message-ID syntax is checked by innd; here only what could break a log line or a key. */
+const MESSAGE_ID = /^<[\x21-\x7e]{1,996}>$/;
+
+/**
+ * Pure: one `Wnm` line (without its newline) → a stored-article event, the uprobe source's shape.
+ * `pid` is innd's (the feed's parent).
+ */
+export function decodeFeedLine(line: string, pid: number): FeedLine {
+  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  const fields = text.split(" ");
+  if (fields.length !== 2) {
+    return { kind: "bad", why: `expected "<token> <message-id>" (W flags nm), got ${show(text)}` };
+  }
+  const [token, messageId] = fields as [string, string];
+  if (!TOKEN.test(token)) return { kind: "bad", why: `not an INN token: ${show(token)}` };
+  if (!MESSAGE_ID.test(messageId))
+    return { kind: "bad", why: `not a Message-ID: ${show(messageId)}` };
+  const [ev] = storedEvents(
+    {
+      kind: "stored",
+      probe: "InndHisWrite",
+      pid,
+      tid: pid,
+      ns: 0n,
+      token: token.toUpperCase(),
+      messageId,
+    },
+    Number.POSITIVE_INFINITY,
+  );
+  return ev?.kind === "stored" ? { kind: "stored", event: ev } : { kind: "nothing" };
+}
+
+/** At most 80 characters of untrusted input, every byte printable, for one log line. */
+function show(s: string): string {
+  const cut = s.length > 80 ? `${s.slice(0, 80)}…` : s;
+  return JSON.stringify(cut);
+}
+
+/**
+ * In the source registry for its name (the config, doctor, the docs) but never chosen by `watch`:
+ * innd starts it, so it has no program and its check says how to set it up.
+ */
+export const feed: Source<"feed"> = {
+  name: "feed",
+  summary: `innd's channel feed (newsfeeds ${FEED_FLAGS}): innd runs \`newsnotify feed\` as news; no root, no bpftrace`,
+  sees: ["tradspool", "timehash", "timecaf", "cnfs"],
+  check: () => ({
+    ok: false,
+    reason: `innd runs it, not watch: a newsfeeds entry ${feedEntry("newsnotify", "/usr/bin/newsnotify feed")} (see docs/feed.md)`,
+  }),
+  program() {
+    throw new UserError(
+      "the feed source is run by innd, not by watch: add a newsfeeds entry " +
+        `${feedEntry("newsnotify", "/usr/bin/newsnotify feed")} and run ctlinnd reload newsfeeds (docs/feed.md)`,
+      EXIT.usage,
+    );
+  },
+  decoder: (): Decoder => ({
+    push: (r) => [{ kind: "problem", text: `the feed source reads innd's lines, not ${r.kind}` }],
+    flush: () => [],
+  }),
+};
