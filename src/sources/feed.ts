@@ -56,6 +56,49 @@ export function decodeFeedLine(line: string, pid: number): FeedLine {
   return ev?.kind === "stored" ? { kind: "stored", event: ev } : { kind: "nothing" };
 }
 
+/** A Wnm line is at most 38 + 1 + 998 bytes: anything longer is not one of innd's. */
+export const MAX_LINE = 2048;
+
+/**
+ * Pure: innd's byte stream → whole lines (latin1, so no byte is changed), the start of the next
+ * line kept until its newline comes. A run of more than MAX_LINE bytes without a newline is dropped
+ * up to its newline and counted, so that no input makes memory grow.
+ */
+export class FeedLines {
+  #tail: Buffer = Buffer.alloc(0);
+  #overlong = false;
+
+  push(chunk: Buffer): { lines: string[]; overlong: number } {
+    const data = this.#tail.length > 0 ? Buffer.concat([this.#tail, chunk]) : chunk;
+    const lines: string[] = [];
+    let overlong = 0;
+    let start = 0;
+    for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
+      if (this.#overlong) {
+        this.#overlong = false;
+      } else if (nl - start > MAX_LINE) {
+        overlong++;
+      } else {
+        lines.push(data.toString("latin1", start, nl));
+      }
+      start = nl + 1;
+    }
+    let rest = data.subarray(start);
+    if (rest.length > MAX_LINE) {
+      if (!this.#overlong) overlong++;
+      this.#overlong = true;
+      rest = Buffer.alloc(0);
+    }
+    this.#tail = Buffer.from(rest);
+    return { lines, overlong };
+  }
+
+  /** The start of a line not yet ended (what the inbox keeps when it is emptied). */
+  get tail(): Buffer {
+    return this.#overlong ? Buffer.alloc(0) : this.#tail;
+  }
+}
+
 /** At most 80 characters of untrusted input, every byte printable, for one log line. */
 function show(s: string): string {
   const cut = s.length > 80 ? `${s.slice(0, 80)}…` : s;

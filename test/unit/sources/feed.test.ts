@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { decodeFeedLine, FEED_FLAGS, feed, feedEntry } from "../../../src/sources/feed.js";
+import {
+  decodeFeedLine,
+  FEED_FLAGS,
+  FeedLines,
+  feed,
+  feedEntry,
+  MAX_LINE,
+} from "../../../src/sources/feed.js";
 import { storedEvents } from "../../../src/sources/uprobe-decode.js";
 
 /** Tokens and Message-IDs the real innd stored, one per storage method (the uprobe fixtures). */
@@ -80,5 +87,47 @@ describe("the feed source's registry entry", () => {
     expect(feedEntry("newsnotify", "/usr/bin/newsnotify feed", "local.*,!local.junk")).toBe(
       "newsnotify!:local.*,!local.junk:Tc,Wnm:/usr/bin/newsnotify feed",
     );
+  });
+});
+
+describe("FeedLines: innd's byte stream → lines", () => {
+  const long = "x".repeat(MAX_LINE + 1);
+  it.each([
+    ["one line", ["a b\n"], ["a b"], 0, ""],
+    ["a line cut across two reads", ["a ", "b\nc"], ["a b"], 0, "c"],
+    ["many lines in one read", ["a\nb\nc\n"], ["a", "b", "c"], 0, ""],
+    ["an empty line stays a line (decoded as bad)", ["\n"], [""], 0, ""],
+    ["a line over MAX_LINE in one read: dropped, counted", [`${long}\nok\n`], ["ok"], 1, ""],
+    [
+      "a run over MAX_LINE with no newline yet: dropped up to its newline",
+      [long, "yyy\nok\n"],
+      ["ok"],
+      1,
+      "",
+    ],
+    [
+      "a line of exactly MAX_LINE bytes is kept",
+      [`${"x".repeat(MAX_LINE)}\n`],
+      ["x".repeat(MAX_LINE)],
+      0,
+      "",
+    ],
+    [
+      "bytes above 127 are kept as they are (latin1)",
+      [Buffer.from([0xe9, 0x0a])],
+      ["\u00e9"],
+      0,
+      "",
+    ],
+  ])("%s", (_why, reads, lines, overlong, tail) => {
+    const f = new FeedLines();
+    const got = { lines: [] as string[], overlong: 0 };
+    for (const r of reads) {
+      const p = f.push(typeof r === "string" ? Buffer.from(r, "latin1") : r);
+      got.lines.push(...p.lines);
+      got.overlong += p.overlong;
+    }
+    expect(got).toEqual({ lines, overlong });
+    expect(f.tail.toString("latin1")).toBe(tail);
   });
 });
