@@ -5,6 +5,7 @@ import { script } from "./commands/script.js";
 import { status } from "./commands/status.js";
 import { testHook } from "./commands/test-hook.js";
 import { watchReloading } from "./commands/watch-reload.js";
+import { FEED_SITE } from "./sources/feed.js";
 import { SOURCES, type SourceSetting } from "./sources/registry.js";
 import { ConfigError, EXIT, UserError } from "./util/errors.js";
 import { stderrLog } from "./util/log.js";
@@ -44,9 +45,9 @@ function program(): Command {
     .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
     .option(
       "--site <name>",
-      "the newsfeeds entry's name: innd spools to <pathoutgoing>/<name> while no feed runs",
+      "the newsfeeds entry's site name, its ! included: innd spools to <pathoutgoing>/<name> while no feed runs",
       siteArg,
-      "newsnotify",
+      FEED_SITE,
     )
     .action(async (o: { config?: string; site: string }) => {
       const log = stderrLog();
@@ -115,8 +116,8 @@ function program(): Command {
 
 /** A newsfeeds site name (a file name in pathoutgoing): no slash, no leading dot. */
 function siteArg(v: string): string {
-  if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,63}$/.test(v))
-    throw new InvalidArgumentError("a newsfeeds site name (letters, digits, . _ + -)");
+  if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+!-]{0,63}$/.test(v))
+    throw new InvalidArgumentError("a newsfeeds site name (letters, digits, . _ + - !)");
   return v;
 }
 

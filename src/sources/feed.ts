@@ -11,9 +11,15 @@ import { storedEvents } from "./uprobe-decode.js";
  */
 export const FEED_FLAGS = "Tc,Wnm";
 
-/** The newsfeeds entry documented for it (site name, every group, the flags above). */
-export function feedEntry(site: string, command: string, patterns = "*"): string {
-  return `${site}!:${patterns}:${FEED_FLAGS}:${command}`;
+/**
+ * The documented entry's site name. Its `!` keeps it from matching a Path entry (newsfeeds(5)); innd
+ * spools to <pathoutgoing>/newsnotify! while no feed runs.
+ */
+export const FEED_SITE = "newsnotify!";
+
+/** The newsfeeds entry documented for it (site name, the groups, the flags above). */
+export function feedEntry(command: string, patterns = "*", site = FEED_SITE): string {
+  return `${site}:${patterns}:${FEED_FLAGS}:${command}`;
 }
 
 /** One line of innd's channel (or of its spool file) decoded. */
@@ -115,12 +121,12 @@ export const feed: Source<"feed"> = {
   sees: ["tradspool", "timehash", "timecaf", "cnfs"],
   check: () => ({
     ok: false,
-    reason: `innd runs it, not watch: a newsfeeds entry ${feedEntry("newsnotify", "/usr/bin/newsnotify feed")} (see docs/feed.md)`,
+    reason: `innd runs it, not watch: a newsfeeds entry ${feedEntry("/usr/bin/newsnotify feed")} (see docs/feed.md)`,
   }),
   program() {
     throw new UserError(
       "the feed source is run by innd, not by watch: add a newsfeeds entry " +
-        `${feedEntry("newsnotify", "/usr/bin/newsnotify feed")} and run ctlinnd reload newsfeeds (docs/feed.md)`,
+        `${feedEntry("/usr/bin/newsnotify feed")} and run ctlinnd reload newsfeeds (docs/feed.md)`,
       EXIT.usage,
     );
   },

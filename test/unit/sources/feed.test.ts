@@ -78,13 +78,13 @@ describe("the feed source's registry entry", () => {
   it("is never chosen by watch: its check says how innd runs it", () => {
     const c = feed.check({} as never);
     expect(c.ok).toBe(false);
-    expect(c.reason).toContain(feedEntry("newsnotify", "/usr/bin/newsnotify feed"));
+    expect(c.reason).toContain(feedEntry("/usr/bin/newsnotify feed"));
     expect(() => feed.program({} as never)).toThrow(/newsfeeds entry/);
   });
 
   it("the documented entry is a channel feed with the token and the Message-ID", () => {
     expect(FEED_FLAGS).toBe("Tc,Wnm");
-    expect(feedEntry("newsnotify", "/usr/bin/newsnotify feed", "local.*,!local.junk")).toBe(
+    expect(feedEntry("/usr/bin/newsnotify feed", "local.*,!local.junk")).toBe(
       "newsnotify!:local.*,!local.junk:Tc,Wnm:/usr/bin/newsnotify feed",
     );
   });
