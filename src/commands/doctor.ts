@@ -13,6 +13,7 @@ import { SOURCES } from "../sources/registry.js";
 import type { Source } from "../sources/source.js";
 import { pidsNamed, tracefsMounted } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
+import { feedChecks } from "./doctor-feed.js";
 
 export interface DoctorOptions {
   config?: string;
@@ -88,6 +89,7 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
       return [`source ${s.name}`, `${c.ok ? "can run" : "cannot run"}: ${c.reason}`];
     }),
     ["mode", `${chosen.source.name} (${chosen.reason})`],
+    ...(await feedChecks(setup, problems)),
     ["unroll depth", `${depth} (kprobe mode)`],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
