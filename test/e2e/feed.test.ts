@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ensureGroup,
@@ -26,6 +27,7 @@ import {
 } from "../helpers/newsfeeds.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 
+const BIN = new URL("../../bin/newsnotify", import.meta.url).pathname;
 const IN = "local.feedin";
 const OUT = "local.feedout";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,6 +89,29 @@ describe("newsnotify feed, innd's channel program", () => {
   it("the newsfeeds entry is active in innd (ctlinnd feedinfo)", () => {
     const info = execFileSync(`${INNBIN}/ctlinnd`, ["feedinfo", SITE], { encoding: "utf8" });
     expect(info).toMatch(/^nne2e!:\s+channel pid=\d+/m);
+  });
+
+  it("doctor names the entry, the groups innd sends it and that innd runs it", async () => {
+    const r = await execa(BIN, ["doctor"], { reject: false });
+    expect(r.stdout).toMatch(/^feed nne2e! +\/bin\/sh .* newsnotify feed \(flags Tc,Wnm\)$/m);
+    expect(r.stdout).toMatch(
+      new RegExp(`^feed nne2e! groups +!\\*,!\\*,${IN.replace(".", "\\.")}$`, "m"),
+    );
+    expect(r.stdout).toMatch(/^feed nne2e! in innd +active: nne2e!: channel pid=\d+/m);
+    expect(r.stdout).not.toMatch(/PROBLEM: .*nne2e/);
+  });
+
+  it("status, as news, reads its state directory: a feed runs", async () => {
+    await livePid();
+    const r = await execa(BIN, ["status", "-c", f.config, "--json"], {
+      uid: f.uid,
+      gid: Number(execFileSync("id", ["-g", "news"], { encoding: "utf8" })),
+      reject: false,
+      cwd: "/",
+    });
+    const doc = JSON.parse(r.stdout) as { running: boolean; status: { source?: string } | null };
+    expect(doc.running, r.stdout + r.stderr).toBe(true);
+    expect(JSON.stringify(doc.status)).toContain("feed");
   });
 
   it("runs as news, with no tracing process in its tree", async () => {

@@ -60,6 +60,7 @@ export function restoreNewsfeedsOnExit(): void {
 
 export interface FeedSetup {
   dir: string;
+  config: string;
   /** The feed's state directory (news-owned, 0700). */
   state: string;
   /** stderr of every feed innd started, appended. */
@@ -107,10 +108,11 @@ export function addFeed(url: string, patterns: string, extraConfig = ""): FeedSe
   );
   const file = newsfeedsPath();
   copyFileSync(file, file + BACKUP_SUFFIX);
-  const entry = `${SITE}:${patterns}:Tc,Wnm:${wrapper}`;
+  // Its arguments name `newsnotify feed` (the wrapper ignores them), as doctor looks for.
+  const entry = `${SITE}:${patterns}:Tc,Wnm:/bin/sh ${wrapper} newsnotify feed`;
   writeFileSync(file, `${readFileSync(file, "utf8").trimEnd()}\n\n# newsnotify e2e\n${entry}\n`);
   ctlinnd("reload", "newsfeeds", "newsnotify e2e");
-  return { dir, state, log, hold, uid };
+  return { dir, config, state, log, hold, uid };
 }
 
 /** The pid in the feed's lock file, when that process is alive. */
