@@ -4,7 +4,7 @@
  * test/helpers/storage-methods.ts), with newsfeeds and storage.conf restored afterwards, even on
  * failure.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newMessageId, postAsync } from "../helpers/inn.js";
 import { addFeed, type FeedSetup, restoreNewsfeeds } from "../helpers/newsfeeds.js";
@@ -53,6 +53,7 @@ describe("the feed source with every storage method", () => {
   afterAll(async () => {
     restoreNewsfeeds();
     await rx?.close();
+    if (f) rmSync(f.dir, { recursive: true, force: true });
     restoreStorageMethods();
   }, 120_000);
 

@@ -84,6 +84,7 @@ describe("newsnotify feed, innd's channel program", () => {
     rmSync(f?.hold ?? "/nonexistent", { force: true });
     expect(restoreNewsfeeds()).toBe(true);
     await rx?.close();
+    if (f) rmSync(f.dir, { recursive: true, force: true });
   }, 60_000);
 
   it("the newsfeeds entry is active in innd (ctlinnd feedinfo)", () => {
