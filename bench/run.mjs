@@ -2,8 +2,8 @@
 // @ts-check
 /**
  * newsnotify benchmark (issues 6, 12 and 22). Feeds a private innd N articles over an NNTP stream while
- * three contenders watch it side by side: newsnotify (→ webhook), inotifywait on the spool, and
- * INN's own channel feed. Measures creation → notification latency per article, misses, duplicates,
+ * four contenders watch it side by side: newsnotify (→ webhook), inotifywait on the spool,
+ * INN's own channel feed, and newsnotify's feed source run by innd from that channel (issue 25). Measures creation → notification latency per article, misses, duplicates,
  * CPU (the BPF programs' own run time included) and memory. Each scenario runs --runs times, each
  * run on a fresh private innd; the report gives median and range (min–max) of every figure.
  * Writes bench/results/latest.{json,md} and latency-cdf.svg, and the same under the label.
@@ -55,6 +55,7 @@ import {
 } from "./lib/bpfstats.mjs";
 import { nowMs, sleep } from "./lib/clock.mjs";
 import { channelContender } from "./lib/contenders/channel.mjs";
+import { feedContender } from "./lib/contenders/feed.mjs";
 import { inotifyContender } from "./lib/contenders/inotify.mjs";
 import { newsnotifyContender } from "./lib/contenders/newsnotify.mjs";
 import { drained, receiptsOf } from "./lib/contenders/receipts.mjs";
@@ -139,11 +140,13 @@ async function measure(run, bpfStats) {
 
   const channel = await channelContender(mix ? { pattern: WANTED_GROUP } : {});
   cleanups.push(() => channel.stop());
+  const feedSource = await feedContender(mix ? { pattern: WANTED_GROUP } : {});
+  cleanups.push(() => feedSource.stop());
   say(`run ${run}/${params.runs}: private innd (${params.storage}) in ${root}`);
   const inn = await startInn({
     root,
     port: await freePort(),
-    newsfeedsExtra: channel.newsfeedsEntry,
+    newsfeedsExtra: channel.newsfeedsEntry + feedSource.newsfeedsEntry,
     historySize: Math.max(20_000, 4 * params.articles),
     storage: params.storage,
     // CNFS: room for every article of the run (about 2 KB each, or the mix's sizes) with a margin;
@@ -208,11 +211,12 @@ async function measure(run, bpfStats) {
   });
   cleanups.push(() => newsnotify.stop());
   /** @type {any[]} */
-  const contenders = [newsnotify, ...(inotify ? [inotify] : []), channel];
+  const contenders = [newsnotify, ...(inotify ? [inotify] : []), channel, feedSource];
   const startup = {
     inotifywait: inotify ? await inotify.start() : null,
     newsnotify: await newsnotify.start(), // alone, so its start-up time is not shared with others
     channel: await channel.start(),
+    feed: await feedSource.start(),
     creationClockMs: clock.startupMs,
   };
   say(`attached: newsnotify ready in ${Math.round(startup.newsnotify.toReadyMs)} ms`);
@@ -240,6 +244,7 @@ async function measure(run, bpfStats) {
     newsnotify: newsnotify.pids(),
     ...(inotify ? { inotifywait: inotify.pids() } : {}),
     channel: channel.pids(),
+    feed: feedSource.pids(),
   });
   // Other people's bpftrace (their watchers trace every innd, ours included): a noise indicator.
   const foreignBpftrace = () =>
@@ -329,7 +334,8 @@ async function measure(run, bpfStats) {
     clock: clock.messages(),
   };
   // Stopping a receiver delivers every receipt it stamped before the analysis reads them.
-  for (const c of [newsnotify, ...(inotify ? [inotify] : []), channel, clock]) await c.stop();
+  for (const c of [newsnotify, ...(inotify ? [inotify] : []), channel, feedSource, clock])
+    await c.stop();
 
   const filed =
     "byInode" in clock

@@ -1,10 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { doctor } from "./commands/doctor.js";
+import { feed } from "./commands/feed.js";
 import { script } from "./commands/script.js";
 import { status } from "./commands/status.js";
 import { testHook } from "./commands/test-hook.js";
 import { watchReloading } from "./commands/watch-reload.js";
 import { chooseConfigFile, DEFAULT_CONFIG } from "./config/default-path.js";
+import { FEED_SITE } from "./sources/feed.js";
 import { SOURCES, type SourceSetting } from "./sources/registry.js";
 import { ConfigError, EXIT, UserError } from "./util/errors.js";
 import { stderrLog } from "./util/log.js";
@@ -36,6 +38,23 @@ function program(): Command {
       log("info", said);
       const reloadSignal = (listener: () => void) => void process.on("SIGHUP", listener);
       await watchReloading({ config: file, log, stopSignal: stopSignal(), reloadSignal });
+    });
+
+  cli
+    .command("feed")
+    .description(
+      "innd's channel program (newsfeeds: newsnotify!:*:Tc,Wnm:/usr/bin/newsnotify feed): notifies each article innd feeds it; runs as news, no root or bpftrace (docs/feed.md)",
+    )
+    .option("-c, --config <file>", DEFAULT_CONFIG_HINT)
+    .option(
+      "--site <name>",
+      "the newsfeeds entry's site name, its ! included: innd spools to <pathoutgoing>/<name> while no feed runs",
+      siteArg,
+      FEED_SITE,
+    )
+    .action(async (o: { config?: string; site: string }) => {
+      const log = stderrLog();
+      await feed({ ...o, input: process.stdin, log, stopSignal: stopSignal() });
     });
 
   cli
@@ -110,6 +129,13 @@ function program(): Command {
       await script({ config: config.file, mode: o.mode, depth: o.depth, out: process.stdout });
     });
   return cli;
+}
+
+/** A newsfeeds site name (a file name in pathoutgoing): no slash, no leading dot. */
+function siteArg(v: string): string {
+  if (!/^[A-Za-z0-9_+-][A-Za-z0-9._+!-]{0,63}$/.test(v))
+    throw new InvalidArgumentError("a newsfeeds site name (letters, digits, . _ + - !)");
+  return v;
 }
 
 function depthArg(v: string): number {

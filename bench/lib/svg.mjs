@@ -2,7 +2,12 @@
 /** Pure: results → a latency CDF as a hand-written SVG (log-scale latency axis, one line per contender). */
 import { scenario } from "./report.mjs";
 
-const COLORS = { newsnotify: "#1f62b4", inotifywait: "#e8710a", channel: "#2b9a3e" };
+const COLORS = {
+  newsnotify: "#1f62b4",
+  inotifywait: "#e8710a",
+  channel: "#2b9a3e",
+  feed: "#8e44ad",
+};
 const W = 760;
 const PLOT_H = 336;
 const M = { left: 64, right: 24, top: 48, bottom: 56 };

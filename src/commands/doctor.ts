@@ -31,6 +31,7 @@ import {
   spoolLine,
   tracefsLine,
 } from "./doctor-checks.js";
+import { feedChecks } from "./doctor-feed.js";
 
 export interface DoctorOptions {
   config?: string;
@@ -110,6 +111,7 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
       return { key: `source ${s.name}`, value: `${c.ok ? "can run" : "cannot run"}: ${c.reason}` };
     }),
     { key: "mode", value: `${chosen.source.name} (${chosen.reason})` },
+    ...(await feedChecks(setup, problems)).map(([key, value]): DoctorLine => ({ key, value })),
     { key: "unroll depth", value: depth },
     nntpLine(await probeNntp(setup), needsOverview(setup)),
   ];

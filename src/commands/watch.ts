@@ -119,7 +119,7 @@ async function preflight(
   return { host, choice: chooseFor(setup, host) };
 }
 
-interface State {
+export interface State {
   dir: string;
   outbox: Outbox;
   marks: HighWater;
@@ -127,7 +127,7 @@ interface State {
 }
 
 /** The state directory, locked for this watcher, with its outbox and high-water marks. */
-async function openState(setup: Setup, log: Log): Promise<State> {
+export async function openState(setup: Setup, log: Log): Promise<State> {
   // Checked before anything is written there: a refused directory is left as it was found.
   const dir = await prepareStateDir(setup.config.stateDir, { log });
   const unlock = await lockStateDir(dir);
@@ -153,7 +153,7 @@ async function openState(setup: Setup, log: Log): Promise<State> {
   }
 }
 
-interface Delivery {
+export interface Delivery {
   dispatcher: Dispatcher;
   queue: DeliveryQueue;
   targets: string[];
@@ -166,7 +166,11 @@ interface Delivery {
  * The notifiers, each under its target key, and their workers pulling from the local journal
  * (which still holds what an earlier run left undelivered: it goes out first).
  */
-async function openDelivery(setup: Setup, state: State, opts: WatchOptions): Promise<Delivery> {
+export async function openDelivery(
+  setup: Setup,
+  state: State,
+  opts: WatchOptions,
+): Promise<Delivery> {
   const { config } = setup;
   const { outbox } = state;
   const targets = targetKeys(config.notifiers, await targetKey(state.dir));
@@ -372,7 +376,7 @@ async function runUntilStopped(supervisor: TraceSupervisor, opts: WatchOptions):
 }
 
 /** Pending notifications get 5 s; the rest stays in the outbox for the next start. */
-async function closeDelivery(delivery: Delivery, log: Log): Promise<void> {
+export async function closeDelivery(delivery: Delivery, log: Log): Promise<void> {
   const left = await delivery.dispatcher.drain(5000);
   await delivery.dispatcher.close();
   await delivery.queue.close();

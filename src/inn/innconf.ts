@@ -27,6 +27,8 @@ export interface InnPaths {
   bin: string;
   /** pathrun: innd.pid. */
   run: string;
+  /** pathoutgoing: where innd spools a channel feed while its program is not running. */
+  outgoing: string;
   /** runasuser and runasgroup: the user innd runs as (news). */
   user: string;
   group: string;
@@ -41,6 +43,7 @@ const FALLBACK: InnPaths = {
   pathspool: "/var/spool/news",
   bin: "/usr/lib/news/bin",
   run: "/run/news",
+  outgoing: "/var/spool/news/outgoing",
   user: "news",
   group: "news",
   source: "built-in defaults (innconfval not found)",
@@ -59,10 +62,12 @@ export async function innPaths(runAs?: RunAsUser | null): Promise<InnPaths> {
     const identity = await spawnIdentity(bin, runAs);
     const { stdout } = await run(
       bin,
-      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin", "pathrun"],
+      ["patharticles", "pathdb", "pathetc", "pathspool", "pathbin", "pathrun", "pathoutgoing"],
       { timeout: 10_000, ...identity },
     );
-    const [spool, db, etc, pathspool, pathbin, pathrun] = stdout.split("\n").map((s) => s.trim());
+    const [spool, db, etc, pathspool, pathbin, pathrun, outgoing] = stdout
+      .split("\n")
+      .map((s) => s.trim());
     if (!spool || !db || !etc || !pathspool || !pathbin || !pathrun) return FALLBACK;
     const activeFile = join(db, "active");
     // INN before 2.7 has no runasuser/runasgroup: then news, its built-in user.
@@ -81,6 +86,7 @@ export async function innPaths(runAs?: RunAsUser | null): Promise<InnPaths> {
       pathspool,
       bin: pathbin,
       run: pathrun,
+      outgoing: outgoing || join(pathspool, "outgoing"),
       user: user || "news",
       group: group || "news",
       source,

@@ -5,14 +5,15 @@
  */
 import type { InnStorageMethod } from "../inn/storage-methods.js";
 import type { HostFacts } from "../system/host.js";
+import { feed } from "./feed.js";
 import { kprobe } from "./kprobe.js";
 import type { Source } from "./source.js";
 import { tracepoint } from "./tracepoint.js";
 import { uprobe } from "./uprobe.js";
 
-export const SOURCES = [kprobe, tracepoint, uprobe] as const satisfies readonly Source[];
+export const SOURCES = [kprobe, tracepoint, uprobe, feed] as const satisfies readonly Source[];
 
-/** "kprobe" | "tracepoint" | "uprobe" */
+/** "kprobe" | "tracepoint" | "uprobe" | "feed" */
 export type SourceName = (typeof SOURCES)[number]["name"];
 
 /** The names, in registry order (for the config's enum). */

@@ -12,6 +12,17 @@ export interface LockOwner {
   dir?: string;
 }
 
+/** The state directory is locked by a live watcher (a `feed` waits for its predecessor to go). */
+export class LockHeldError extends UserError {
+  constructor(
+    message: string,
+    readonly owner: LockOwner,
+  ) {
+    super(message);
+    this.name = "LockHeldError";
+  }
+}
+
 /**
  * One watcher per state directory: two would both replay the outbox and send twice. A lock file
  * holds the owner's pid, start time and state directory; it is taken over when that process is gone
@@ -44,8 +55,9 @@ export async function lockStateDir(
       }
       const owner = parseLock(await readFile(path, "utf8").catch(() => ""));
       if (owner && owner.pid !== process.pid && (await isOwner(owner, dir))) {
-        throw new UserError(
+        throw new LockHeldError(
           `another newsnotify watch (pid ${owner.pid}) uses the state directory ${dir}; stop it, or give this one its own stateDir`,
+          owner,
         );
       }
       await unlink(path).catch(() => {});
@@ -67,7 +79,7 @@ export function parseLock(text: string): LockOwner | null {
 }
 
 /**
- * True when the lock's pid is alive, started when the lock says, runs `newsnotify … watch` (its
+ * True when the lock's pid is alive, started when the lock says, runs `newsnotify … watch` or `feed` (its
  * /proc/PID/cmdline), and the lock names this directory.
  */
 export async function holdsLock(owner: LockOwner, dir: string): Promise<boolean> {
@@ -78,10 +90,14 @@ export async function holdsLock(owner: LockOwner, dir: string): Promise<boolean>
   return true;
 }
 
-/** `node [flags] …/newsnotify watch …` (the bin shim, or a symlink to it named newsnotify). */
+/**
+ * `node [flags] …/newsnotify watch …` or `… feed …` (innd's channel program: it holds a state
+ * directory too), through the bin shim or a symlink to it named newsnotify.
+ */
 export function isWatch(argv: readonly string[]): boolean {
   const i = argv.findIndex((a) => basename(a) === "newsnotify");
-  return i >= 0 && argv.slice(i + 1).includes("watch");
+  const rest = argv.slice(i + 1);
+  return i >= 0 && (rest.includes("watch") || rest.includes("feed"));
 }
 
 async function cmdline(pid: number): Promise<string[] | null> {

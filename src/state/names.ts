@@ -4,6 +4,8 @@ export const STATE_FILES = {
   outbox: "outbox.jsonl",
   /** Catch-up's high-water marks (highwater.ts). */
   highwater: "highwater.json",
+  /** Lines innd's channel fed `newsnotify feed`, kept until each is admitted (feed-inbox.ts). */
+  feedInbox: "feed-inbox.txt",
   /** The running watcher's pid lock (lock.ts). */
   lock: "watch.pid",
   /** What `status` reads (status.ts). */

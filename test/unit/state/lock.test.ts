@@ -70,6 +70,7 @@ describe("isWatch", () => {
       true,
     ],
     [["node", "/usr/bin/newsnotify", "watch"], true],
+    [["node", "/usr/bin/newsnotify", "feed", "-c", "/etc/newsnotify/feed.yaml"], true],
     [["node", "/usr/bin/newsnotify", "doctor"], false],
     [["/sbin/init", "watch"], false],
     [["vim", "newsnotify.yaml", "watch"], false],
