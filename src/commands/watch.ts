@@ -8,6 +8,7 @@ import { RecordedNotifier } from "../delivery/recorded.js";
 import { targetKeys } from "../delivery/targets.js";
 import type { DeliveryQueue } from "../delivery/work.js";
 import { CatchUp } from "../flow/catchup.js";
+import { observe } from "../flow/observe.js";
 import { ArticleFlow } from "../flow/pipeline.js";
 import {
   chooseFor,
@@ -30,6 +31,7 @@ import { HighWater } from "../state/highwater.js";
 import { lockStateDir } from "../state/lock.js";
 import { Outbox } from "../state/outbox.js";
 import { rekeyPending, targetKey } from "../state/target-key.js";
+import { Stats } from "../stats/stats.js";
 import { ParseThread } from "../storage/parse-thread.js";
 import { ensureTracefs, pidsNamed } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
@@ -38,8 +40,6 @@ import { InndPidFile, inndProcess, runningInode } from "../system/innd-process.j
 import { systemdNotifier } from "../system/sdnotify.js";
 import { EnvironmentError, EXIT, errorMessage, UserError } from "../util/errors.js";
 import type { Log } from "../util/log.js";
-import { Stats } from "../util/stats.js";
-import { observe } from "./observe.js";
 
 export interface WatchOptions {
   config?: string;
