@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ATTACHED_MARKER, announcesAfterAttach } from "../../../src/sources/bpftrace.js";
 import { sourceNamed } from "../../../src/sources/registry.js";
-import { TraceSupervisor } from "../../../src/sources/supervisor.js";
+import { type SupervisorOptions, TraceSupervisor } from "../../../src/sources/supervisor.js";
 import type { Timers } from "../../../src/util/timers.js";
 
 // A fake bpftrace that behaves like 0.17-0.23: `attached_probes` first, then (the programs still
@@ -39,6 +39,22 @@ function fakeBpftrace(name: string, marker: "stdout" | "stderr" | "none" | "stri
   return file;
 }
 
+/** A supervisor of the fake `command` as a kprobe source; `o` sets what each test watches. */
+function supervise(
+  command: string,
+  o: Partial<SupervisorOptions> & Pick<SupervisorOptions, "onAttached" | "bpftraceVersion">,
+): TraceSupervisor {
+  return new TraceSupervisor({
+    command: [command],
+    source: sourceNamed("kprobe"),
+    makeProgram: () => ({ source: "kprobe", text: "", detail: "walk depth 9", depth: 9 }),
+    mayFallBack: false,
+    onEvent: () => {},
+    log: () => {},
+    ...o,
+  });
+}
+
 /**
  * Runs the supervisor until it is attached and the line after the marker arrived (or until the start
  * fails); the order of events and the ready moment.
@@ -49,11 +65,7 @@ async function order(command: string, version: [number, number, number]): Promis
   const probesLive = new Promise<void>((r) => (live = r));
   let ready: () => void = () => {};
   const attached = new Promise<void>((r) => (ready = r));
-  const sup = new TraceSupervisor({
-    command: [command],
-    source: sourceNamed("kprobe"),
-    makeProgram: () => ({ source: "kprobe", text: "", detail: "walk depth 9", depth: 9 }),
-    mayFallBack: false,
+  const sup = supervise(command, {
     onEvent: (ev) => {
       if (ev.kind !== "problem") return;
       const line = ev.text.replace(/^bpftrace: /, "");
@@ -65,7 +77,6 @@ async function order(command: string, version: [number, number, number]): Promis
       seen.push("READY");
       ready();
     },
-    log: () => {},
     bpftraceVersion: version,
   });
   const running = sup.run();
@@ -121,12 +132,7 @@ describe("TraceSupervisor: ready only once bpftrace's probes are attached", () =
     let readyNow: () => void = () => {};
     const ready = new Promise<void>((r) => (readyNow = r));
     let readyCount = 0;
-    const sup = new TraceSupervisor({
-      command: [fakeBpftrace("stripped", "stripped")],
-      source: sourceNamed("kprobe"),
-      makeProgram: () => ({ source: "kprobe", text: "", detail: "walk depth 9", depth: 9 }),
-      mayFallBack: false,
-      onEvent: () => {},
+    const sup = supervise(fakeBpftrace("stripped", "stripped"), {
       onAttached: () => {
         readyCount++;
         readyNow();
@@ -156,12 +162,7 @@ describe("TraceSupervisor: ready only once bpftrace's probes are attached", () =
     const logs: string[] = [];
     let readyNow: () => void = () => {};
     const ready = new Promise<void>((r) => (readyNow = r));
-    const sup = new TraceSupervisor({
-      command: [fakeBpftrace("b017-grace", "stdout")],
-      source: sourceNamed("kprobe"),
-      makeProgram: () => ({ source: "kprobe", text: "", detail: "walk depth 9", depth: 9 }),
-      mayFallBack: false,
-      onEvent: () => {},
+    const sup = supervise(fakeBpftrace("b017-grace", "stdout"), {
       onAttached: () => readyNow(),
       log: (level, text) => logs.push(`${level}: ${text}`),
       bpftraceVersion: [0, 17, 0],
