@@ -9,9 +9,10 @@ import { LockHeldError } from "../state/lock.js";
 import { ParseThread } from "../storage/parse-thread.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
-import { Stats } from "../util/stats.js";
-import { observe } from "./observe.js";
-import { closeDelivery, openDelivery, openState, type State } from "./watch.js";
+import { closeDelivery, openDelivery } from "../flow/delivery.js";
+import { observe } from "../flow/observe.js";
+import { openState, type RunState as State } from "../flow/run-state.js";
+import { Stats } from "../stats/stats.js";
 
 /** The feed's own state directory when the config names none: the package makes it, owned by news. */
 export const FEED_STATE_DIR = "/var/lib/newsnotify-feed";
@@ -113,7 +114,7 @@ async function lockWhenFree(
   let said = false;
   for (;;) {
     try {
-      return await openState(setup, log);
+      return await openState(setup.config.stateDir, log);
     } catch (e) {
       if (!(e instanceof LockHeldError) || Date.now() > until) throw e;
       if (!said)

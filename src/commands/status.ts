@@ -5,9 +5,9 @@ import { inspectLock, type LockState } from "../state/lock.js";
 import { STATE_FILES } from "../state/names.js";
 import { readBacklog } from "../state/outbox.js";
 import { readStatus, type StatusDoc } from "../state/status.js";
+import { type ClusterView, emptyNotifier, type NotifierStats } from "../stats/stats.js";
 import { EXIT, errorMessage, UserError } from "../util/errors.js";
 import { printable } from "../util/printable.js";
-import { type ClusterView, emptyNotifier, type NotifierStats } from "../util/stats.js";
 
 export interface StatusOptions {
   config?: string;

@@ -1,7 +1,7 @@
 import { loadSetup } from "../flow/setup.js";
+import { Stats } from "../stats/stats.js";
 import { systemdNotifier } from "../system/sdnotify.js";
 import { ConfigError, errorMessage } from "../util/errors.js";
-import { Stats } from "../util/stats.js";
 import { type WatchOptions, watch } from "./watch.js";
 
 /**

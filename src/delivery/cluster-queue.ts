@@ -9,7 +9,7 @@ import type { Article } from "../article/article.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 import { printable } from "../util/printable.js";
-import type { ClusterView } from "../util/stats.js";
+import type { ClusterView } from "../stats/stats.js";
 import type { PendingStore } from "./local-queue.js";
 import type { ClusterRows } from "./postgres-queue.js";
 import type { Backlog, DeliveryQueue, Work } from "./work.js";

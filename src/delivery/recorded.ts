@@ -1,9 +1,9 @@
 import type { Article } from "../article/article.js";
 import type { Notifier } from "../notify/notifier.js";
 import type { Route } from "../notify/route.js";
+import type { DeliveryRecorder } from "../stats/stats.js";
 import { errorMessage } from "../util/errors.js";
 import { printable } from "../util/printable.js";
-import type { DeliveryRecorder } from "../util/stats.js";
 import { isRefused } from "./retry.js";
 
 /**

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { parseActive } from "../inn/active.js";
 import type { HighWater } from "../state/highwater.js";
+import type { Stats } from "../stats/stats.js";
 import { type ArticleRef, activeMarks, advanceMarks, findGaps } from "../storage/gaps.js";
 import type { Found, StorageContext, StoredRef } from "../storage/method.js";
 import { findStored } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
-import type { Stats } from "../util/stats.js";
 
 export interface CatchUpLimits {
   /** Notify at most this many missed articles per catch-up (the newest). */

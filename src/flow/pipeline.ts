@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { Article } from "../article/article.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "../inn/active.js";
 import type { SourceEvent } from "../sources/source.js";
+import type { Stats } from "../stats/stats.js";
 import { type LoadOptions, parseStored, parseStoredInThread, readStored } from "../storage/load.js";
 import type { StorageContext, StoredRef } from "../storage/method.js";
 import type { ParseThread } from "../storage/parse-thread.js";
@@ -11,7 +12,6 @@ import { errorMessage } from "../util/errors.js";
 import { Limit } from "../util/limit.js";
 import type { Log } from "../util/log.js";
 import { RecentSet } from "../util/recent.js";
-import type { Stats } from "../util/stats.js";
 
 const DONE: Promise<void> = Promise.resolve();
 

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type RunAsUser, spawnIdentity } from "../util/trusted-program.js";
+import { INN_STORAGE_METHODS, type InnStorageMethod } from "./storage-methods.js";
 
 const run = promisify(execFile);
 
@@ -96,11 +97,16 @@ export async function innPaths(runAs?: RunAsUser | null): Promise<InnPaths> {
   }
 }
 
-/** Pure: storage.conf text → the storage methods it uses (tradspool, timehash, timecaf, cnfs...). */
-export function storageMethods(text: string): string[] {
-  const methods = new Set<string>();
+/**
+ * Pure: storage.conf text → the storage methods it names, by INN's names (a name INN does not have
+ * is left out: storage-conf.ts's parser is the one that reports it).
+ */
+export function storageMethods(text: string): InnStorageMethod[] {
+  const methods = new Set<InnStorageMethod>();
   for (const m of text.replace(/#.*$/gm, "").matchAll(/^\s*method\s+([A-Za-z]+)\s*\{/gm)) {
-    if (m[1]) methods.add(m[1].toLowerCase());
+    const name = m[1]?.toLowerCase();
+    if (name !== undefined && Object.hasOwn(INN_STORAGE_METHODS, name))
+      methods.add(name as InnStorageMethod);
   }
   return [...methods];
 }

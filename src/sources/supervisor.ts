@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
+import { realTimers, type Timers } from "../util/timers.js";
 import {
   ATTACHED_MARKER,
   announcesAfterAttach,
@@ -27,6 +27,8 @@ export interface SupervisorOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** bpftrace's version, for the environment it wants (string length variable). */
   bpftraceVersion?: readonly number[] | null;
+  /** The attach grace and the restart backoff (default: the real clock). */
+  timers?: Timers;
 }
 
 interface Run {
@@ -41,7 +43,7 @@ interface Run {
  * `attached_probes` the probes are taken as attached: the load-and-attach time measured was
  * 0.1-0.8 s under qemu TCG (Debian 12 and 13), so 3 s leaves room on a loaded machine.
  */
-const ATTACH_GRACE_MS = 3_000;
+export const ATTACH_GRACE_MS = 3_000;
 
 /**
  * Keeps one bpftrace running: restarts it with backoff when it dies, falls back to another source
@@ -58,8 +60,11 @@ export class TraceSupervisor {
   #wake: (() => void) | null = null;
   #handovers: Promise<void> = Promise.resolve();
 
+  readonly #timers: Timers;
+
   constructor(private readonly o: SupervisorOptions) {
     this.#source = o.source;
+    this.#timers = o.timers ?? realTimers;
   }
 
   /** The program running now. */
@@ -80,7 +85,7 @@ export class TraceSupervisor {
         everAttached = true;
         this.o.onAttached(run.program, this.#restarts);
       }
-      const startedAt = Date.now();
+      const startedAt = this.#timers.now();
       // Follow handovers: a replaced run ends on purpose, its successor is the one to watch.
       let live = run;
       for (;;) {
@@ -108,15 +113,19 @@ export class TraceSupervisor {
             "Run `newsnotify doctor` to see what this kernel offers, or set another mode in the config.",
         );
       }
-      if (Date.now() - startedAt > 60_000) delay = backoff.initialMs;
+      if (this.#timers.now() - startedAt > 60_000) delay = backoff.initialMs;
       this.o.log(
         "error",
         `${why}; restarting in ${Math.round(delay / 1000)} s. ${tail.join(" | ")}`,
       );
       this.#restarts++;
-      const wake = new AbortController();
-      this.#wake = () => wake.abort();
-      await sleep(delay, undefined, { signal: wake.signal }).catch(() => {});
+      await new Promise<void>((resolve) => {
+        const cancel = this.#timers.after(delay, resolve);
+        this.#wake = () => {
+          cancel();
+          resolve();
+        };
+      });
       delay = Math.min(delay * 2, backoff.maxMs);
     }
   }
@@ -173,8 +182,10 @@ export class TraceSupervisor {
     // 0.24, bpftrace's attached_probes line comes before the programs are even loaded.
     const afterAttach = announcesAfterAttach(this.o.bpftraceVersion);
     let confirmed = false;
+    let cancelGrace = () => {};
     void bpf.probesAttached.then((ok) => {
       confirmed = true;
+      cancelGrace();
       if (ok) markAttached(true);
     });
     const decoder = source.decoder();
@@ -191,7 +202,7 @@ export class TraceSupervisor {
           // env_keep line): then ready a grace period after attached_probes, longer than the
           // load-and-attach time measured (0.1-0.8 s under qemu TCG), and said once.
           else
-            setTimeout(() => {
+            cancelGrace = this.#timers.after(ATTACH_GRACE_MS, () => {
               if (confirmed) return;
               if (!this.#warnedNoMarker) {
                 this.#warnedNoMarker = true;
@@ -203,7 +214,7 @@ export class TraceSupervisor {
                 );
               }
               markAttached(true);
-            }, ATTACH_GRACE_MS).unref();
+            });
         }
         const out = decoder.push(rec);
         // Decoding that needs I/O (/proc) must not hold up the next line: events go when ready.
@@ -215,6 +226,7 @@ export class TraceSupervisor {
       }
       emit(decoder.flush());
       await bpf.exited;
+      cancelGrace();
       markAttached(false);
     })();
     return { program, bpf, attached, done };

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Stats, StatsSnapshot } from "../stats/stats.js";
 import type { Log } from "../util/log.js";
-import type { Stats, StatsSnapshot } from "../util/stats.js";
 import { writeAtomic, writeProblem } from "./files.js";
 import { STATE_FILES } from "./names.js";
 

@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { metricFamilies } from "../../src/commands/metrics.js";
 import type { StatusReport } from "../../src/commands/status.js";
-import { exposition } from "../../src/util/exposition.js";
-import { Stats } from "../../src/util/stats.js";
+import { exposition } from "../../src/metrics/exposition.js";
+import { metricFamilies } from "../../src/metrics/families.js";
+import { Stats } from "../../src/stats/stats.js";
 import {
   ensureGroup,
   ensureInnd,

@@ -3,11 +3,13 @@
  * never upward or sideways between folders of one rank, and no module imports itself back through
  * a cycle. A new folder under src/ must be given a rank here.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, posix, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const SRC = join(import.meta.dirname, "../../src");
+const ROOT = join(import.meta.dirname, "../..");
+const SRC = join(ROOT, "src");
+const DOC = readFileSync(join(ROOT, "docs/architecture.md"), "utf8");
 
 /** Rank of each top-level part of src/ (a folder, or a file at the top). */
 const RANKS: Record<string, number> = {
@@ -16,7 +18,7 @@ const RANKS: Record<string, number> = {
   flow: 4,
   delivery: 3,
   config: 3,
-  "config.ts": 3,
+  metrics: 3,
   sources: 2,
   storage: 2,
   notify: 2,
@@ -24,11 +26,12 @@ const RANKS: Record<string, number> = {
   article: 1,
   inn: 1,
   system: 1,
+  stats: 1,
   util: 0,
 };
 
 /** Sideways imports between two parts of the same rank that the architecture allows: none yet. */
-const ALLOWED_SIDEWAYS = new Set<string>(["config.ts→config", "config→config.ts"]);
+const ALLOWED_SIDEWAYS = new Set<string>();
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -90,6 +93,45 @@ function cycles(graph: ReadonlyMap<string, string[]>): string[] {
   return found;
 }
 
+/**
+ * File names the document mentions (`x.ts`, `a/b.ts`, `scripts/trace.bt`) that exist nowhere they
+ * could mean: from the repository's root or from src/; inside the layout block (after a line that
+ * starts with `src/DIR/`) in that folder; in prose, in any folder of src/.
+ */
+function missingNamed(doc: string, paths: readonly string[]): string[] {
+  const have = new Set(paths);
+  const missing: string[] = [];
+  let folder: string | null = null;
+  let inBlock = false;
+  for (const line of doc.split("\n")) {
+    if (line.startsWith("```")) {
+      inBlock = !inBlock;
+      folder = null;
+    }
+    const lead = /^src\/([\w-]+)\//.exec(line);
+    if (lead) folder = lead[1] as string;
+    for (const m of line.matchAll(/(?<![\w./-])((?:[\w-]+\/)*[\w-]+\.(?:ts|bt|md))\b/g)) {
+      const name = m[1] as string;
+      const found = inBlock
+        ? [name, `src/${name}`, `src/${folder}/${name}`].some((p) => have.has(p))
+        : have.has(name) || paths.some((p) => p.startsWith("src/") && p.endsWith(`/${name}`));
+      if (!found) missing.push(name);
+    }
+  }
+  return missing;
+}
+
+/** The rank table of the document (its "## Import rules" section): folder (or file) → rank. */
+function documentedRanks(doc: string): Record<string, number> {
+  const ranks: Record<string, number> = {};
+  const section = doc.split(/^## /m).find((s) => s.startsWith("Import rules")) ?? "";
+  for (const m of section.matchAll(/^\| (\d+) \| (.+) \|$/gm)) {
+    for (const part of (m[2] as string).matchAll(/`([^`]+?)\/?`/g))
+      ranks[part[1] as string] = Number(m[1]);
+  }
+  return ranks;
+}
+
 const graph = new Map<string, string[]>();
 for (const f of files(SRC)) graph.set(relative(SRC, f), importsOf(f, readFileSync(f, "utf8")));
 
@@ -123,5 +165,33 @@ describe("architecture (docs/architecture.md)", () => {
       "notify/n.ts → storage/s.ts (notify rank 2 may not import storage rank 2)",
     ]);
     expect(cycles(bad)).toEqual(["article/a.ts → article/b.ts → article/a.ts"]);
+  });
+
+  it("every file docs/architecture.md names exists", () => {
+    const paths = [
+      ...files(SRC).map((f) => relative(ROOT, f)),
+      ...["scripts/trace.bt", "test/unit/architecture.test.ts"].filter((p) =>
+        existsSync(join(ROOT, p)),
+      ),
+    ];
+    expect(missingNamed(DOC, paths)).toEqual([]);
+  });
+
+  it("the ranks here are the document's", () => {
+    expect(documentedRanks(DOC)).toEqual(RANKS);
+  });
+
+  it("the document checks can fail: a missing file and a rank table that differs are reported", () => {
+    const doc =
+      "```\nsrc/flow/  pipeline.ts, gone.ts, work.ts\n```\n`util/nope.ts`, work.ts, scripts/trace.bt\n";
+    const there = ["src/flow/pipeline.ts", "src/delivery/work.ts", "scripts/trace.bt"];
+    expect(missingNamed(doc, there)).toEqual(["gone.ts", "work.ts", "util/nope.ts"]);
+    const table =
+      "## Import rules\n| 3 | `delivery/`, `config/` |\n| 6 | `cli.ts` |\n## Exit\n| 1 | `x` |";
+    expect(documentedRanks(table)).toEqual({
+      delivery: 3,
+      config: 3,
+      "cli.ts": 6,
+    });
   });
 });

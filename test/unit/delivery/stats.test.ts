@@ -10,7 +10,7 @@ import { RecordedNotifier } from "../../../src/delivery/recorded.js";
 import { DeliveryError } from "../../../src/notify/http.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
 import { Outbox } from "../../../src/state/outbox.js";
-import { Stats } from "../../../src/util/stats.js";
+import { Stats } from "../../../src/stats/stats.js";
 import { makeArticle } from "../notify/article-factory.js";
 
 /** Answers each send with the next outcome: "ok", a retryable failure, or a refusal. */

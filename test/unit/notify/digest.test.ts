@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, test } from "vitest";
+import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import { notifierEntry } from "../../../src/config/notifiers.js";
 import { Dispatcher } from "../../../src/delivery/dispatcher.js";
@@ -26,8 +26,22 @@ function capture(): Notifier & { sent: { at: number; article: Article }[] } {
     },
   };
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log: string[] = [];
+
+/** Lets what is ready run (I/O, promises, immediates) until `done` holds; time does not move. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200_000 && !done(); i++) await new Promise((r) => setImmediate(r));
+  expect(done()).toBe(true);
+}
+
+// The digest's period is read on a fake clock: setTimeout and Date are vitest's, setImmediate stays
+// real (the outbox writes through it).
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 test.each<[string | number, number | undefined]>([
   ["10m", 600_000],
@@ -84,24 +98,32 @@ test("one message per period with what gathered; a quiet period sends nothing; a
   );
   const start = Date.now();
   d.dispatch(makeArticle());
-  await sleep(100);
+  await vi.advanceTimersByTimeAsync(100);
   d.dispatch(makeArticle());
-  expect(await d.drain(2000)).toBe(0);
-  expect(inner.sent).toHaveLength(1);
+  await vi.advanceTimersByTimeAsync(199);
+  expect(inner.sent).toHaveLength(0);
+  await vi.advanceTimersByTimeAsync(1);
+  await until(() => inner.sent.length === 1);
   expect(inner.sent[0]?.article.subject).toBe("2 new articles in local.test");
-  expect((inner.sent[0]?.at ?? 0) - start).toBeGreaterThanOrEqual(290);
-  await sleep(700);
+  expect((inner.sent[0]?.at ?? 0) - start).toBe(300);
+  await vi.advanceTimersByTimeAsync(700);
   expect(inner.sent).toHaveLength(1);
   for (let i = 0; i < 5; i++) d.dispatch(makeArticle());
   const burst = Date.now();
-  expect(await d.drain(2000)).toBe(0);
+  // A full digest (max 3) goes without waiting for the period: the clock has not moved.
+  await until(() => inner.sent.length === 2);
+  expect(inner.sent[1]?.at).toBe(burst);
+  expect(inner.sent[1]?.article.subject).toBe("3 new articles in local.test");
+  await vi.advanceTimersByTimeAsync(300);
+  await until(() => inner.sent.length === 3);
   expect(inner.sent.map((s) => s.article.subject)).toEqual([
     "2 new articles in local.test",
     "3 new articles in local.test",
     "2 new articles in local.test",
   ]);
-  expect((inner.sent[1]?.at ?? 0) - burst).toBeLessThan(250);
-  await d.close();
+  const closed = d.close();
+  await vi.runAllTimersAsync();
+  await closed;
 });
 
 let dir: string;
@@ -123,7 +145,8 @@ test("durable: a digest not yet sent at a stop is sent after the restart, from t
     },
   );
   for (const a of articles) await queue.enqueue(a, ["t"]);
-  await sleep(100);
+  // Its worker waits for the period (a timer: 5 s), which never comes here.
+  await until(() => vi.getTimerCount() > 0);
   await d.close();
   await queue.close();
   expect(first.sent).toHaveLength(0);
@@ -140,12 +163,13 @@ test("durable: a digest not yet sent at a stop is sent after the restart, from t
       queue: { queue, targets: ["t"] },
     },
   );
-  expect(await d.drain(3000)).toBe(0);
-  await d.close();
+  await vi.advanceTimersByTimeAsync(200);
+  await until(() => second.sent.length === 1 && outbox.pendingCount() === 0);
+  const closed = d.close();
+  await vi.runAllTimersAsync();
+  await closed;
   expect(second.sent).toHaveLength(1);
   expect(second.sent[0]?.article.subject).toBe("2 new articles in local.test");
-  await sleep(50);
-  expect(outbox.pendingCount()).toBe(0);
   await outbox.close();
 });
 
@@ -166,8 +190,11 @@ test("webhook with a digest: one request with the JSON contract's batch body", a
     const b = makeArticle();
     d.dispatch(a);
     d.dispatch(b);
-    expect(await d.drain(3000)).toBe(0);
-    await d.close();
+    await vi.advanceTimersByTimeAsync(200);
+    await until(() => rx.requests.length === 1);
+    const closed = d.close();
+    await vi.runAllTimersAsync();
+    await closed;
     expect(rx.requests).toHaveLength(1);
     const body = rx.requests[0]?.body as { articles: { messageId: string }[] } | undefined;
     expect(body?.articles.map((x) => x.messageId)).toEqual([a.messageId, b.messageId]);

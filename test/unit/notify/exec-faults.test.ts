@@ -19,6 +19,11 @@ function script(body: string): string {
 const tag = () => String(90_000 + Math.floor(Math.random() * 9_000));
 const alive = (t: string) => spawnSync("pgrep", ["-f", `sleep ${t}`]).status === 0;
 
+/** Waits (polling, no bound on the time it takes but the test's own timeout) until `done` holds. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 50));
+}
+
 const left: string[] = [];
 afterEach(() => {
   // Orphans of a failed run: found by their unique tag, killed by pid.
@@ -66,12 +71,10 @@ describe("exec notifier faults", () => {
       command: [script(`cat >/dev/null; sleep ${t}`)],
       timeoutMs: 1000,
     } as never);
-    const t0 = Date.now();
+    // Were the pipe waited for, this would end only when the child does (in a day).
     const e = await n.send(makeArticle()).catch((x: unknown) => x as Error);
     expect(e?.message).toBe("timed out after 1000 ms");
-    expect(Date.now() - t0).toBeLessThan(5000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(alive(t), `sleep ${t} left behind`).toBe(false);
+    await until(() => !alive(t));
   });
 
   it("a stop (the dispatcher closing) kills the program's group at once", async () => {
@@ -84,17 +87,13 @@ describe("exec notifier faults", () => {
     } as never);
     const abort = new AbortController();
     const sending = n.send(makeArticle(), abort.signal).catch((x: unknown) => x as Error);
-    for (let i = 0; i < 50 && !alive(t); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(t)).toBe(true);
-    const t0 = Date.now();
+    await until(() => alive(t));
     abort.abort(new Error("stopping"));
     expect((await sending)?.message).toBe("stopping");
-    expect(Date.now() - t0).toBeLessThan(3000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(alive(t)).toBe(false);
+    await until(() => !alive(t));
   });
 
-  it("a program that leaves a child holding its stderr and exits 0 is done within a second", async () => {
+  it("a program that leaves a child holding its stderr and exits 0 is done when it exits", async () => {
     const t = tag();
     left.push(t);
     const n = new ExecNotifier({
@@ -102,9 +101,8 @@ describe("exec notifier faults", () => {
       command: [script(`cat >/dev/null; sleep ${t} & exit 0`)],
       timeoutMs: 30_000,
     } as never);
-    const t0 = Date.now();
-    await n.send(makeArticle());
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // Were stderr read to its end, this would fail with the timeout (30 s) instead.
+    await expect(n.send(makeArticle())).resolves.toBeUndefined();
     execFileSync("true");
   });
 });

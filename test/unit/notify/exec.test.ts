@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,10 +108,19 @@ describe("ExecNotifier", () => {
 
   test("an abort stops the program and passes the signal's reason through", async () => {
     const controller = new AbortController();
-    const notifier = new ExecNotifier({ command: [node, "-e", "setInterval(() => {}, 1000)"] });
+    const started = join(dir, "abort-started");
+    const notifier = new ExecNotifier({
+      command: [
+        node,
+        "-e",
+        `require("fs").writeFileSync(${JSON.stringify(started)}, ""); setInterval(() => {}, 1000)`,
+      ],
+    });
     const sending = notifier.send(makeArticle(), controller.signal);
     const reason = new Error("stop");
-    setTimeout(() => controller.abort(reason), 100);
+    // Aborted once the program runs (it says so with a file), not after a guessed delay.
+    while (!existsSync(started)) await new Promise((r) => setTimeout(r, 20));
+    controller.abort(reason);
     await expect(sending).rejects.toBe(reason);
   });
 

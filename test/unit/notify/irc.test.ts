@@ -136,11 +136,15 @@ describe("a real ngIRCd on 127.0.0.1", () => {
       timeoutMs: 5000,
     });
     await n.send(evil);
-    const got = (await listener.waitForMessages(before + 1)).slice(before);
-    // Everything after it arrives too: a second line would show up as a second message.
-    await new Promise((r) => setTimeout(r, 300));
+    // A plain article after it on the same connection: once it arrived, any second line the hostile
+    // one made would have arrived before it (one connection keeps its order).
+    const end = makeArticle({ subject: "end of the hostile test" });
+    await n.send(end);
+    await listener.waitForMessages(before + 2);
     n.close();
-    expect(listener.messages().slice(before)).toHaveLength(1);
+    const got = listener.messages().slice(before);
+    expect(got).toHaveLength(2);
+    expect(got[1]).toMatch(/ PRIVMSG #news :\[local\.test\] end of the hostile test — /);
     expect(got[0]).toBe(
       ":nnhostile!~newsnotify@127.0.0.1 PRIVMSG #news :[fixture.test] <!channel> @everyone <http://evil|click> JOIN #evil PRIVMSG #news :forged — @here *bold* <script> news:hostile.20261124212441.10222%40fixtures.newsnotify.invalid",
     );

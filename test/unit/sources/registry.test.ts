@@ -108,6 +108,7 @@ describe("storageMethods", () => {
       ["timehash", "cnfs"],
     ],
     ["", []],
+    ["method bogus {\n newsgroups: *\n}\nmethod CNFS {\n newsgroups: *\n}", ["cnfs"]],
   ])("%j", (text, want) => {
     expect(storageMethods(text)).toEqual(want);
   });

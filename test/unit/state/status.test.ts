@@ -14,7 +14,7 @@ import { loadStateDir } from "../../../src/config/schema.js";
 import { startTime } from "../../../src/state/lock.js";
 import { readBacklog } from "../../../src/state/outbox.js";
 import { readStatus, StatusWriter } from "../../../src/state/status.js";
-import { type ClusterView, Stats } from "../../../src/util/stats.js";
+import { type ClusterView, Stats } from "../../../src/stats/stats.js";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "newsnotify-status-"));
 const kids: ReturnType<typeof spawn>[] = [];

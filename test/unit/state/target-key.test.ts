@@ -14,12 +14,12 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { metricFamilies } from "../../../src/commands/metrics.js";
 import { targetKeys } from "../../../src/delivery/targets.js";
+import { metricFamilies } from "../../../src/metrics/families.js";
 import { prepareStateDir } from "../../../src/state/dir.js";
 import { Outbox } from "../../../src/state/outbox.js";
 import { rekeyPending, targetKey } from "../../../src/state/target-key.js";
-import { Stats } from "../../../src/util/stats.js";
+import { Stats } from "../../../src/stats/stats.js";
 import { makeArticle } from "../notify/article-factory.js";
 
 const fresh = () => mkdtempSync(join(tmpdir(), "newsnotify-key-"));

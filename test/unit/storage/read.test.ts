@@ -22,7 +22,8 @@ describe("readWhenComplete", () => {
     writeFileSync(at(1), "");
     setTimeout(() => appendFileSync(at(1), WIRE.slice(0, 10)), 20);
     setTimeout(() => appendFileSync(at(1), WIRE.slice(10)), 60);
-    const r = await readWhenComplete(at(1), spool, opts);
+    // No time limit that a loaded machine could reach before those two writes.
+    const r = await readWhenComplete(at(1), spool, { ...opts, timeoutMs: 600_000 });
     expect(r.raw.toString()).toBe(WIRE);
     expect(r).toMatchObject({ complete: true, truncated: false, bytes: WIRE.length });
     expect(r.waitedMs).toBeGreaterThanOrEqual(50);
@@ -36,9 +37,11 @@ describe("readWhenComplete", () => {
 
   it("an article innd has stored already (its token seen) is read at once, terminator or not", async () => {
     writeFileSync(at(7), "Message-ID: <a@b>\n\nbody\n");
-    const r = await readWhenComplete(at(7), spool, { ...opts, settleMs: 5000, stored: true });
+    // Without `stored`, this would wait for the size to settle (10 min) or time out (incomplete).
+    const slow = { ...opts, settleMs: 600_000, timeoutMs: 600_000 };
+    const r = await readWhenComplete(at(7), spool, { ...slow, stored: true });
     expect(r).toMatchObject({ complete: true, bytes: 24 });
-    expect(r.waitedMs).toBeLessThan(1000);
+    expect(r.waitedMs).toBeLessThan(slow.settleMs);
   });
 
   it("caps a huge article and says so", async () => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { chmodSync, copyFileSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +20,8 @@ describe("binary identity (what a uprobe is attached to)", () => {
     copyFileSync("/bin/sleep", bin);
     chmodSync(bin, 0o755);
     child = spawn(bin, ["30"], { stdio: "ignore" });
-    await new Promise((r) => setTimeout(r, 200));
+    // Emitted once the exec succeeded: /proc/PID/exe names the binary from then on.
+    await once(child, "spawn");
     const pid = child.pid ?? 0;
     const before = await fileIdentity(bin);
     expect(sameIdentity(await processIdentity(pid), before)).toBe(true);

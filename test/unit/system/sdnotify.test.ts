@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { sdNotify, statusText } from "../../../src/system/sdnotify.js";
 
 /** A stand-in for systemd-notify that appends its arguments, one JSON array per call, to a file. */
@@ -46,12 +46,21 @@ describe("sdNotify", () => {
 
   it("coalesces STATUS updates closer than the interval: the last text wins", async () => {
     const r = recorder();
-    const sd = sdNotify({ env: { NOTIFY_SOCKET: "/x" }, command: r.command, minIntervalMs: 300 });
-    sd.ready("up");
-    for (let i = 1; i <= 50; i++) sd.status(`${i} articles`);
-    await new Promise((res) => setTimeout(res, 600));
-    await sd.flush();
-    expect(r.calls()).toEqual([["READY=1", "STATUS=up"], ["STATUS=50 articles"]]);
+    // The interval on a fake clock (the sends, child processes, stay real).
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const sd = sdNotify({ env: { NOTIFY_SOCKET: "/x" }, command: r.command, minIntervalMs: 300 });
+      sd.ready("up");
+      for (let i = 1; i <= 50; i++) sd.status(`${i} articles`);
+      await vi.advanceTimersByTimeAsync(299);
+      await sd.flush();
+      expect(r.calls()).toEqual([["READY=1", "STATUS=up"]]);
+      await vi.advanceTimersByTimeAsync(1);
+      await sd.flush();
+      expect(r.calls()).toEqual([["READY=1", "STATUS=up"], ["STATUS=50 articles"]]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps control characters out of STATUS=", () => {

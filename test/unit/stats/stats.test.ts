@@ -1,8 +1,6 @@
 /** The watcher's counters: what the flow and delivery report becomes status.json and /metrics. */
 import { describe, expect, it } from "vitest";
-import { escapeLabel, exposition } from "../../../src/util/exposition.js";
-import { isLoopback, parseListen } from "../../../src/util/listen.js";
-import { LATENCY_BUCKETS, Stats } from "../../../src/util/stats.js";
+import { LATENCY_BUCKETS, Stats } from "../../../src/stats/stats.js";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -91,73 +89,4 @@ describe("Stats", () => {
       catchUp: { runs: 1, articles: 2, last: { reason: "lost events" } },
     });
   });
-});
-
-describe("exposition format", () => {
-  it.each([
-    ["plain", "plain"],
-    ['say "hi"', 'say \\"hi\\"'],
-    ["back\\slash", "back\\\\slash"],
-    ["two\nlines", "two\\nlines"],
-    ["ünïcödé → ok", "ünïcödé → ok"],
-  ])("label value %j is written as %j", (raw, escaped) => {
-    expect(escapeLabel(raw)).toBe(escaped);
-  });
-
-  it("writes HELP/TYPE once per family, a histogram as _bucket/_sum/_count", () => {
-    expect(
-      exposition([
-        { name: "a_total", help: "A\nB", type: "counter", samples: [{ value: 2 }] },
-        { name: "g", help: "G", type: "gauge", samples: [] },
-        {
-          name: "h_seconds",
-          help: "H",
-          type: "histogram",
-          bounds: [0.5, 1],
-          samples: [{ labels: { n: 'x"y' }, buckets: [1, 2], count: 3, sum: 4.5 }],
-        },
-      ]),
-    ).toBe(
-      [
-        "# HELP a_total A\\nB",
-        "# TYPE a_total counter",
-        "a_total 2",
-        "# HELP g G",
-        "# TYPE g gauge",
-        "# HELP h_seconds H",
-        "# TYPE h_seconds histogram",
-        'h_seconds_bucket{n="x\\"y",le="0.5"} 1',
-        'h_seconds_bucket{n="x\\"y",le="1"} 2',
-        'h_seconds_bucket{n="x\\"y",le="+Inf"} 3',
-        'h_seconds_sum{n="x\\"y"} 4.5',
-        'h_seconds_count{n="x\\"y"} 3',
-        "",
-      ].join("\n"),
-    );
-  });
-});
-
-describe("metrics listen address", () => {
-  it.each([
-    ["127.0.0.1:9464", { host: "127.0.0.1", port: 9464, loopback: true }],
-    ["localhost:0", { host: "127.0.0.1", port: 0, loopback: true }],
-    ["[::1]:9464", { host: "::1", port: 9464, loopback: true }],
-    ["0.0.0.0:9464", { host: "0.0.0.0", port: 9464, loopback: false }],
-    ["192.0.2.7:80", { host: "192.0.2.7", port: 80, loopback: false }],
-    ["9464", /HOST:PORT/],
-    ["example.net:9464", /not an IP address/],
-    ["127.0.0.1:70000", /out of range/],
-    ["::1:9464", /HOST:PORT|brackets/],
-  ])("%s", (text, want) => {
-    const got = parseListen(text);
-    if (want instanceof RegExp) expect(got).toMatch(want);
-    else expect(got).toEqual(want);
-  });
-
-  it.each([
-    ["127.8.9.1", true],
-    ["::ffff:127.0.0.1", true],
-    ["10.0.0.1", false],
-    ["::", false],
-  ])("%s loopback: %s", (host, loop) => expect(isLoopback(host)).toBe(loop));
 });

@@ -6,8 +6,8 @@
  */
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { METRICS_LIMITS, type MetricsServer, serveMetrics } from "../../../src/commands/metrics.js";
-import { Stats } from "../../../src/util/stats.js";
+import { METRICS_LIMITS, type MetricsServer, serveMetrics } from "../../../src/metrics/server.js";
+import { Stats } from "../../../src/stats/stats.js";
 
 let server: MetricsServer | null = null;
 const sockets: Socket[] = [];

@@ -1,8 +1,8 @@
 import type { Config } from "../config/schema.js";
+import { type MetricsServer, serveMetrics } from "../metrics/server.js";
 import { StatusWriter } from "../state/status.js";
+import type { Stats } from "../stats/stats.js";
 import type { Log } from "../util/log.js";
-import type { Stats } from "../util/stats.js";
-import { type MetricsServer, serveMetrics } from "./metrics.js";
 
 /**
  * What lets one see a watcher work from outside: stateDir/status.json (for `newsnotify status`) and,

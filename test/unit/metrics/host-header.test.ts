@@ -1,6 +1,6 @@
 /** The Host header check that keeps DNS rebinding away from /metrics (RFC 9110 §7.2 for the form). */
 import { describe, expect, it } from "vitest";
-import { hostAllowed, hostName } from "../../../src/util/host-header.js";
+import { hostAllowed, hostName } from "../../../src/metrics/host-header.js";
 
 describe("hostName", () => {
   it.each([

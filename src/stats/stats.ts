@@ -59,7 +59,7 @@ export interface ClusterView {
 
 export interface StatsSnapshot {
   started: number;
-  /** The source in use (kprobe, tracepoint, uprobe), and since when; null before bpftrace attached. */
+  /** The source in use (a name from sources/registry.ts), and since when; null before bpftrace attached. */
   mode: { source: string; detail: string; since: number } | null;
   /** Articles seen, by how: the source's name, or "catchup". */
   seen: Record<string, number>;
