@@ -1,18 +1,18 @@
 import { lstatSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadStateDir } from "../config/schema.js";
+import { closeDelivery, openDelivery } from "../flow/delivery.js";
+import { observe } from "../flow/observe.js";
 import { ArticleFlow } from "../flow/pipeline.js";
+import { openState, type RunState as State } from "../flow/run-state.js";
 import { loadSetup, type Setup, storageContext } from "../flow/setup.js";
 import { decodeFeedLine, FeedLines, MAX_LINE } from "../sources/feed.js";
 import { FeedInbox } from "../state/feed-inbox.js";
 import { LockHeldError } from "../state/lock.js";
+import { Stats } from "../stats/stats.js";
 import { ParseThread } from "../storage/parse-thread.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
-import { closeDelivery, openDelivery } from "../flow/delivery.js";
-import { observe } from "../flow/observe.js";
-import { openState, type RunState as State } from "../flow/run-state.js";
-import { Stats } from "../stats/stats.js";
 
 /** The feed's own state directory when the config names none: the package makes it, owned by news. */
 export const FEED_STATE_DIR = "/var/lib/newsnotify-feed";

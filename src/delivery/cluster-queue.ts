@@ -6,10 +6,10 @@
  * the site's work, and each (target, Message-ID) once.
  */
 import type { Article } from "../article/article.js";
+import type { ClusterView } from "../stats/stats.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 import { printable } from "../util/printable.js";
-import type { ClusterView } from "../stats/stats.js";
 import type { PendingStore } from "./local-queue.js";
 import type { ClusterRows } from "./postgres-queue.js";
 import type { Backlog, DeliveryQueue, Work } from "./work.js";

@@ -2,8 +2,9 @@
  * Which delivery queue a watcher uses: the local journal alone (the default), or, with `cluster:`,
  * the journal in front of the PostgreSQL queue shared by every watcher of the site.
  */
-import type { Log } from "../util/log.js";
+
 import type { ClusterView } from "../stats/stats.js";
+import type { Log } from "../util/log.js";
 import { ClusterQueue } from "./cluster-queue.js";
 import { LocalQueue, type PendingStore } from "./local-queue.js";
 import { PostgresError, PostgresQueue, redact } from "./postgres-queue.js";

@@ -1,7 +1,7 @@
 /** Cluster mode's /metrics families: present only in cluster mode, one series per node. */
 import { describe, expect, it } from "vitest";
-import { clusterFamilies, metricFamilies } from "../../../src/metrics/families.js";
 import { exposition } from "../../../src/metrics/exposition.js";
+import { clusterFamilies, metricFamilies } from "../../../src/metrics/families.js";
 import { type ClusterView, Stats } from "../../../src/stats/stats.js";
 
 const VIEW: ClusterView = {
