@@ -173,6 +173,7 @@ describe("architecture (docs/architecture.md)", () => {
       ...["scripts/trace.bt", "test/unit/architecture.test.ts"].filter((p) =>
         existsSync(join(ROOT, p)),
       ),
+      ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`),
     ];
     expect(missingNamed(DOC, paths)).toEqual([]);
   });
