@@ -161,7 +161,7 @@ try {
   const { articlePayload } = await dist("notify/payload.js");
   const { sendHttp } = await dist("notify/http.js");
   const { Outbox } = await dist("state/outbox.js");
-  const { compileRoute } = await dist("notify/route.js");
+  const { compileRoute, compileGate } = await dist("notify/route.js");
 
   // Warm-up, not measured: the first rows would otherwise pay the JIT and the page cache alone.
   for (const p of paths.slice(0, 50)) {
@@ -303,6 +303,8 @@ try {
         read: readOpts,
         snippetChars: 300,
         parseThread,
+        // As watch asks (builds before issue 22 have no gate: every article read and parsed whole).
+        route: compileGate?.([{ groups: WANTED }]),
         log: (/** @type {string} */ level, /** @type {string} */ m) => console.error(level, m),
         deliver: async (/** @type {any} */ art) => {
           await admit(queue, [hook], art);

@@ -56,7 +56,7 @@ export function parseHeadersOnly(raw: Buffer, opts: ParseOptions): Article {
 }
 
 /** Where the line that ends the header starts (LF or CRLF line ends), or -1. */
-function headerEnd(raw: Buffer): number {
+export function headerEnd(raw: Buffer): number {
   const lf = raw.indexOf("\n\n");
   const crlf = raw.indexOf("\n\r\n");
   if (lf < 0) return crlf < 0 ? -1 : crlf + 1;

@@ -20,6 +20,7 @@ import {
   storageContext,
 } from "../flow/setup.js";
 import { buildNotifiers } from "../notify/build.js";
+import { compileGate } from "../notify/route.js";
 import { walkDepth } from "../sources/generate.js";
 import { bpftracePrivilege } from "../sources/privilege.js";
 import type { SourceChoice } from "../sources/registry.js";
@@ -242,6 +243,8 @@ function wire(
     read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
     snippetChars: config.snippetChars,
     log,
+    // Every notifier's route, asked before an article's body is read (issue 22).
+    route: compileGate(config.notifiers),
     deliver: async (article) => {
       await delivery.admit(article);
       sd.status(
