@@ -28,6 +28,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -189,6 +190,13 @@ try {
   await stage("  same, all in flight at once (as in watch)", async () => {
     await Promise.all(paths.map((p) => readWhenComplete(p, spool, readOpts)));
   });
+  // The alternative read.ts measured against (issue 22: promise-based fs for small files).
+  await stage("  alternative: fs/promises readFile, serial (no wait, no checks)", async () => {
+    for (const p of paths) await readFile(p);
+  });
+  await stage("  alternative: fs/promises readFile, all in flight at once", async () => {
+    await Promise.all(paths.map((p) => readFile(p)));
+  });
   // A later stage needs an earlier one's output even when --only left that one out.
   if (raws.length === 0)
     for (const p of paths) raws.push((await readWhenComplete(p, spool, readOpts)).raw);
@@ -285,9 +293,10 @@ try {
     const flowRun = async (
       /** @type {number} */ batch,
       /** @type {any} */ parseThread = undefined,
+      /** @type {string[]} */ only = lines,
     ) => {
       const box = await Outbox.open(
-        join(dir, `flow-${batch}-${parseThread ? "thread" : "inline"}`),
+        join(dir, `flow-${batch}-${parseThread ? "thread" : "inline"}-${only.length}`),
       );
       const queue = new LocalQueue(box);
       // As watch builds a notifier: its route inside (admit enqueues only what the route wants).
@@ -312,7 +321,7 @@ try {
       });
       const decoder = fileDecoder();
       const handled = [];
-      for (const l of lines) {
+      for (const l of only) {
         const out = await decoder.push(parseLine(l));
         for (const ev of out) handled.push(flow.handle(ev));
       }
@@ -333,6 +342,15 @@ try {
     await stage(`whole flow, groups "${WANTED}", batch 100, parse thread (as watch)`, () =>
       flowRun(100, thread),
     );
+    if (plan) {
+      // Issue 22's ≤ 0.1 ms per unwanted article: the flow over the articles nobody wants alone.
+      const unwanted = lines.filter((_, i) => !plan[i]?.newsgroups.includes(WANTED));
+      await stage(
+        `whole flow, unwanted only (${unwanted.length}), parse thread (as watch)`,
+        () => flowRun(1, thread, unwanted),
+        unwanted.length,
+      );
+    }
     // The request and the journal for the articles the route sends: what a wanted article costs.
     const wantedArticles = articles.filter((art) => route(art).send);
     const req = (/** @type {any} */ art) => ({
