@@ -22,12 +22,18 @@ const art = (id: string, groups: string, xref: string, extra = "") =>
   `Message-ID: <${id}@x>\r\nNewsgroups: ${groups}\r\nFrom: a@x\r\nSubject: s\r\n` +
   `Xref: host ${xref}\r\n${extra}\r\nbody of ${id}\r\n.\r\n`;
 
+/** Real CNFS tokens (fixtures/tokens/tokens.tsv): no file; read through INN's sm. */
+const CNFS_A = "@03034E4E4532450000000000000400000001@";
+const CNFS_B = "@03034E4E4532450000000000000500000001@";
+
 /** Spool files by path under the spool ("local/test/1"), and symlinks ("@" + target). */
 type Files = Record<string, string>;
 
 interface Case {
   name: string;
   files?: Files;
+  /** Articles by token for the token reader (INN's sm) of token-only methods. */
+  tokens?: Record<string, string>;
   /** The active file's groups (for partial events). */
   active?: string[];
   /** Notifiers' routes (a narrow subscription); default none (every article read whole). */
@@ -198,6 +204,27 @@ const CASES: Case[] = [
     handled: ["alt.binaries.x:4"],
   },
   {
+    name: "stored: token only (CNFS), read through sm: group and number from the Xref",
+    tokens: { [CNFS_A]: art("cn", "cn.test", "cn.test:3") },
+    events: [{ kind: "stored", messageId: "<cn@x>", token: CNFS_A, pid: INND }],
+    delivered: ["<cn@x>"],
+    handled: ["cn.test:3"],
+  },
+  {
+    name: "stored: token only, unwanted: routed from its header, not delivered",
+    tokens: { [CNFS_B]: art("cnu", "cn.test", "cn.test:4") },
+    routes: [{ groups: "local.*" }],
+    events: [{ kind: "stored", messageId: "<cnu@x>", token: CNFS_B, pid: INND }],
+    delivered: [],
+    handled: ["cn.test:4"],
+  },
+  {
+    name: "stored: token only, sm cannot read it",
+    events: [{ kind: "stored", messageId: "<gone@x>", token: CNFS_A, pid: INND }],
+    delivered: [],
+    logs: [`warn ${CNFS_A}: not read: sm: no such article`],
+  },
+  {
     name: "lost: counted, logged, reconciled",
     events: [{ kind: "lost", count: 3 }],
     delivered: [],
@@ -234,7 +261,17 @@ describe("ArticleFlow, per event kind", () => {
     let shortfalls = 0;
     const flow = new ArticleFlow({
       spool,
-      storage: { spool, tradspoolGroups: { group: async (n) => MAP[n] ?? null } },
+      storage: {
+        spool,
+        tradspoolGroups: { group: async (n) => MAP[n] ?? null },
+        tokenReader: {
+          article: async (t) => {
+            const text = c.tokens?.[t];
+            if (text === undefined) throw new Error("sm: no such article");
+            return Buffer.from(text, "latin1");
+          },
+        },
+      },
       activeFile,
       read: { maxBytes: 1 << 20, timeoutMs: 500 },
       snippetChars: 100,
