@@ -273,7 +273,7 @@ export class ArticleFlow {
     }
     let head: Article;
     try {
-      head = parseStoredHeader(ref, stored, this.o.snippetChars);
+      head = parseStoredHeader(ref, stored, this.o.snippetChars, gate.reads);
     } catch (e) {
       this.o.log("warn", `${name}: unparsable article: ${errorMessage(e)}`);
       return null;

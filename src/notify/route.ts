@@ -1,5 +1,6 @@
 /** Which articles a notifier wants: newsgroups by wildmat, optional From/Subject filters, control and junk. */
 import type { Article } from "../article/article.js";
+import type { RouteReads } from "../article/parse.js";
 import { compileWildmat } from "../inn/wildmat.js";
 import {
   type ControlOption,
@@ -64,6 +65,8 @@ export interface RouteGate {
    * once. Only a hint: false never drops an article (a crosspost filed first in another group).
    */
   likelyFiledIn(group: string): boolean;
+  /** Whether any route filters on From or Subject: a routing head need not decode the others. */
+  readonly reads: RouteReads;
 }
 
 /** Pure: every notifier's route options → the gate the flow asks (compiled once per run). */
@@ -77,6 +80,10 @@ export function compileGate(options: readonly RouteOptions[]): RouteGate {
   const likely = new Map<string, boolean>();
   return {
     takes: (a) => routes.some((route) => route(a).send),
+    reads: {
+      from: options.some((o) => o.from !== undefined),
+      subject: options.some((o) => o.subject !== undefined),
+    },
     likelyFiledIn(group) {
       let answer = likely.get(group);
       if (answer === undefined) {

@@ -5,6 +5,8 @@ import {
   type ParseOptions,
   parseArticle,
   parseHeadersOnly,
+  parseHeadForRoute,
+  type RouteReads,
 } from "../article/parse.js";
 import type { StoredRef } from "./method.js";
 import type { ParseThread } from "./parse-thread.js";
@@ -115,11 +117,20 @@ export async function parseStoredInThread(
 }
 
 /**
- * Pure: the Article from the header block alone (snippet empty), located as parseStored locates it:
- * what routing before reading the body needs. Throws as parseStored does.
+ * Pure: the Article from the header block alone, as routing reads it (parseHeadForRoute: snippet
+ * empty, From and Subject only when `reads` says a route filters on them), located as parseStored
+ * locates it: what routing before reading the body needs. Not for delivery. Throws as parseStored does.
  */
-export function parseStoredHeader(ref: StoredRef, stored: Stored, snippetChars: number): Article {
-  return located(ref, parseHeadersOnly(stored.raw, parseOptions(ref, stored, snippetChars)));
+export function parseStoredHeader(
+  ref: StoredRef,
+  stored: Stored,
+  snippetChars: number,
+  reads: RouteReads,
+): Article {
+  return located(
+    ref,
+    parseHeadForRoute(stored.raw, parseOptions(ref, stored, snippetChars), reads),
+  );
 }
 
 function parseOptions(ref: StoredRef, stored: Stored, snippetChars: number): ParseOptions {

@@ -145,3 +145,12 @@ test("gate: an article is taken when any notifier's route sends it", () => {
   expect(gate.takes(article({ newsgroups: ["local.test"], subject: "yes" }))).toBe(true);
   expect(compileGate([]).takes(article({}))).toBe(false);
 });
+
+test.each([
+  ["groups only", [{ groups: "local.*" }], { from: false, subject: false }],
+  ["a From filter", [{ groups: "local.*" }, { from: "ada" }], { from: true, subject: false }],
+  ["a Subject filter", [{ subject: "/x/" }], { from: false, subject: true }],
+  ["both", [{ from: "a", subject: "b" }], { from: true, subject: true }],
+])("gate: which filtered fields a routing head must decode: %s", (_name, routes, reads) => {
+  expect(compileGate(routes).reads).toEqual(reads);
+});
