@@ -141,9 +141,7 @@ function parse(
   // body), which V8 would otherwise keep alive for as long as the article waits in the outbox.
   return {
     messageId,
-    newsgroups: caps
-      .list("newsgroups", parseNewsgroups(first(headers, "newsgroups")), MAX_GROUPS)
-      .map(own),
+    newsgroups: newsgroupsField(headers, caps),
     from,
     subject: subjectField(headers, caps),
     date: toIsoDate(first(headers, "date")),
@@ -194,9 +192,7 @@ export function parseHeadForRoute(raw: Buffer, opts: ParseOptions, reads: RouteR
   const control = first(headers, "control");
   return {
     messageId,
-    newsgroups: caps
-      .list("newsgroups", parseNewsgroups(first(headers, "newsgroups")), MAX_GROUPS)
-      .map(own),
+    newsgroups: newsgroupsField(headers, caps),
     from: reads.from ? fromField(headers, caps) : { name: "", address: "" },
     subject: reads.subject ? subjectField(headers, caps) : "",
     date: null,
@@ -235,6 +231,12 @@ function front(
   if (!messageId)
     throw new ArticleParseError(`unusable Message-ID header: ${JSON.stringify(idField)}`);
   return { article, headers, messageId };
+}
+
+function newsgroupsField(headers: Headers, caps: Caps): string[] {
+  return caps
+    .list("newsgroups", parseNewsgroups(first(headers, "newsgroups")), MAX_GROUPS)
+    .map(own);
 }
 
 function fromField(headers: Headers, caps: Caps): Article["from"] {
