@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { decodeCharset } from "./charset.js";
 import { htmlToText } from "./html.js";
 import {
@@ -65,9 +66,9 @@ export function leafText(part: LeafPart, lines: readonly string[], maxChars = In
  *   broken one, so decoding stops at it the same way with or without what follows; a UTF-8 BOM
  *   is dropped from both. Multi-byte and stateful encodings (ISO-2022-JP keeps its state across
  *   lines; UTF-16 has no byte LF) are decoded whole;
- * - no charset (or us-ascii): UTF-8 only if the whole body is valid UTF-8, else windows-1252. A
- *   sequence cannot span the LF, so when the rest has no 8-bit byte the choice is that of the
- *   prefix; when it has, we decode whole;
+ * - no charset (or us-ascii): UTF-8 only if the whole body is valid UTF-8, else windows-1252:
+ *   that choice is made over the whole body's bytes (linesAreUtf8), and the prefix is decoded
+ *   with it;
  * - and the CR rule (\r\n? -> \n) cannot see past a prefix that ends in LF.
  * Returns undefined when the whole body must be decoded.
  */
@@ -89,11 +90,25 @@ function plainPrefix(
   for (let bytes = 0; k < lines.length && bytes < bound; k++)
     bytes += (lines[k] as string).length + 1;
   if (k >= lines.length) return undefined; // the prefix would be all of it, plus a LF it has not got
-  if (decoder === "unlabelled") {
-    for (let i = k; i < lines.length; i++) if (EIGHT_BIT.test(lines[i] as string)) return undefined;
-  }
-  const text = decodePart([...lines.slice(0, k), ""], part.transferEncoding, part.charset);
+  // Unlabelled: the whole body's choice, made without decoding it (a 500 KB yEnc body is 8-bit).
+  const charset =
+    decoder === "unlabelled" && !linesAreUtf8(lines, k) ? "windows-1252" : part.charset;
+  const text = decodePart([...lines.slice(0, k), ""], part.transferEncoding, charset);
   return text.length > limit ? text : undefined;
+}
+
+/**
+ * Whether the lines joined with LF are valid UTF-8, checked line by line after the first `k` at
+ * once: a UTF-8 sequence never holds a LF byte, so one cut by a LF is invalid on both sides, and
+ * the whole is valid exactly when every line is. Most binaries fail in the first lines.
+ */
+function linesAreUtf8(lines: readonly string[], k: number): boolean {
+  if (!isUtf8(Buffer.from(lines.slice(0, k).join("\n"), "latin1"))) return false;
+  for (let i = k; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (EIGHT_BIT.test(line) && !isUtf8(Buffer.from(line, "latin1"))) return false;
+  }
+  return true;
 }
 
 const EIGHT_BIT = /[\x80-\xff]/;

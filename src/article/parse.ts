@@ -46,17 +46,19 @@ export function parseArticle(raw: Buffer, opts: ParseOptions): Article {
  */
 export function parseHeadersOnly(raw: Buffer, opts: ParseOptions): Article {
   const end = headerEnd(raw);
-  const article = parse(end < 0 ? raw : raw.subarray(0, end), opts, articleLines, (lines) => ({
-    header: splitHeader(lines).fields,
-    text: () => "",
-  }));
+  const article = parse(end < 0 ? raw : raw.subarray(0, end), opts, articleLines, headOnly);
   article.bytes = opts.bytes ?? raw.length;
   article.truncatedFields.push("snippet");
   return article;
 }
 
+/** The header alone, no body text. */
+function headOnly(lines: readonly string[]): Read {
+  return { header: splitHeader(lines).fields, text: () => "" };
+}
+
 /** Where the line that ends the header starts (LF or CRLF line ends), or -1. */
-function headerEnd(raw: Buffer): number {
+export function headerEnd(raw: Buffer): number {
   const lf = raw.indexOf("\n\n");
   const crlf = raw.indexOf("\n\r\n");
   if (lf < 0) return crlf < 0 ? -1 : crlf + 1;
@@ -131,31 +133,17 @@ function parse(
   split: (raw: Buffer) => string[],
   read: (lines: readonly string[]) => Read,
 ): Article {
-  if (raw.length === 0) throw new ArticleParseError("empty article");
-  // latin1: one char per byte, so charsets are decided per header and per MIME part later.
-  const lines = split(raw);
-  if (!lines.includes("")) lines.push(""); // headers only: the parser ends the header on an empty line
-  const article = read(lines);
-  if (article.header.length === 0) throw new ArticleParseError("no header before the body");
-  const headers = readHeaders(article.header);
-  const idField = first(headers, "message-id");
-  if (idField === undefined) throw new ArticleParseError("no Message-ID header");
-  const messageId = messageIdOf(idField);
-  if (!messageId)
-    throw new ArticleParseError(`unusable Message-ID header: ${JSON.stringify(idField)}`);
-
+  const { article, headers, messageId } = front(raw, split, read);
   const caps = new Caps();
-  const from = caps.from(first(headers, "from") ?? "");
+  const from = fromField(headers, caps);
   const control = first(headers, "control");
   // Owned copies throughout: these strings are cut from the article's whole text (or a decoded
   // body), which V8 would otherwise keep alive for as long as the article waits in the outbox.
   return {
     messageId,
-    newsgroups: caps
-      .list("newsgroups", parseNewsgroups(first(headers, "newsgroups")), MAX_GROUPS)
-      .map(own),
-    from: { name: own(from.name), address: own(from.address) },
-    subject: own(caps.text("subject", first(headers, "subject") ?? "")),
+    newsgroups: newsgroupsField(headers, caps),
+    from,
+    subject: subjectField(headers, caps),
     date: toIsoDate(first(headers, "date")),
     path: opts.path,
     snippet: own(snippet(article, opts.snippetChars ?? 300)),
@@ -177,6 +165,87 @@ function parse(
     token: opts.token ?? null,
     truncatedFields: caps.fields,
   };
+}
+
+/** Which of the filtered fields some route reads (see RouteGate.reads). */
+export interface RouteReads {
+  from: boolean;
+  subject: boolean;
+}
+
+/**
+ * Pure: what routing reads from an article's header block, as parseHeadersOnly gives it, except
+ * that From and Subject are decoded only when some route filters on them (`reads`, else empty) and
+ * the fields no route reads (Date, References, Organization, User-Agent) are left empty: most of an
+ * unwanted article's header parse was the From address parser, RFC 2047 and the date (bench/micro.mjs
+ * `--feed busy`, the unwanted row). Never delivered: an article a notifier takes is parsed again
+ * whole. Throws ArticleParseError as parseArticle does.
+ */
+export function parseHeadForRoute(raw: Buffer, opts: ParseOptions, reads: RouteReads): Article {
+  const end = headerEnd(raw);
+  const { headers, messageId } = front(
+    end < 0 ? raw : raw.subarray(0, end),
+    articleLines,
+    headOnly,
+  );
+  const caps = new Caps();
+  const control = first(headers, "control");
+  return {
+    messageId,
+    newsgroups: newsgroupsField(headers, caps),
+    from: reads.from ? fromField(headers, caps) : { name: "", address: "" },
+    subject: reads.subject ? subjectField(headers, caps) : "",
+    date: null,
+    path: opts.path,
+    snippet: "",
+    group: opts.group,
+    number: opts.number,
+    xref: caps.list("xref", parseXref(first(headers, "xref")), MAX_GROUPS),
+    references: [],
+    control: control ? own(caps.text("control", control)) : null,
+    organization: null,
+    userAgent: null,
+    bytes: opts.bytes ?? raw.length,
+    truncated: opts.truncated ?? false,
+    token: opts.token ?? null,
+    truncatedFields: caps.fields,
+  };
+}
+
+/** The header and Message-ID every parse needs; throws ArticleParseError without them. */
+function front(
+  raw: Buffer,
+  split: (raw: Buffer) => string[],
+  read: (lines: readonly string[]) => Read,
+): { article: Read; headers: Headers; messageId: string } {
+  if (raw.length === 0) throw new ArticleParseError("empty article");
+  // latin1: one char per byte, so charsets are decided per header and per MIME part later.
+  const lines = split(raw);
+  if (!lines.includes("")) lines.push(""); // headers only: the parser ends the header on an empty line
+  const article = read(lines);
+  if (article.header.length === 0) throw new ArticleParseError("no header before the body");
+  const headers = readHeaders(article.header);
+  const idField = first(headers, "message-id");
+  if (idField === undefined) throw new ArticleParseError("no Message-ID header");
+  const messageId = messageIdOf(idField);
+  if (!messageId)
+    throw new ArticleParseError(`unusable Message-ID header: ${JSON.stringify(idField)}`);
+  return { article, headers, messageId };
+}
+
+function newsgroupsField(headers: Headers, caps: Caps): string[] {
+  return caps
+    .list("newsgroups", parseNewsgroups(first(headers, "newsgroups")), MAX_GROUPS)
+    .map(own);
+}
+
+function fromField(headers: Headers, caps: Caps): Article["from"] {
+  const from = caps.from(first(headers, "from") ?? "");
+  return { name: own(from.name), address: own(from.address) };
+}
+
+function subjectField(headers: Headers, caps: Caps): string {
+  return own(caps.text("subject", first(headers, "subject") ?? ""));
 }
 
 function snippet(article: Read, maxChars: number): string {

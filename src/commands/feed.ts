@@ -6,6 +6,7 @@ import { observe } from "../flow/observe.js";
 import { ArticleFlow } from "../flow/pipeline.js";
 import { openState, type RunState as State } from "../flow/run-state.js";
 import { loadSetup, type Setup, storageContext } from "../flow/setup.js";
+import { compileGate } from "../notify/route.js";
 import { decodeFeedLine, FeedLines, MAX_LINE } from "../sources/feed.js";
 import { FeedInbox } from "../state/feed-inbox.js";
 import { LockHeldError } from "../state/lock.js";
@@ -78,6 +79,8 @@ export async function feed(opts: FeedOptions): Promise<void> {
           },
           snippetChars: setup.config.snippetChars,
           log: opts.log,
+          // innd sends what the entry subscribes; the notifiers' own routes are asked before a body is read.
+          route: compileGate(setup.config.notifiers),
           deliver: (article) => delivery.admit(article),
           stats,
         });

@@ -1,12 +1,21 @@
 import { readFile, stat } from "node:fs/promises";
 import type { Article } from "../article/article.js";
 import { type ActiveGroup, parseActive, resolveShortfall } from "../inn/active.js";
+import type { RouteGate } from "../notify/route.js";
 import type { SourceEvent } from "../sources/source.js";
 import type { Stats } from "../stats/stats.js";
-import { type LoadOptions, parseStored, parseStoredInThread, readStored } from "../storage/load.js";
+import {
+  HEADER_BOUND,
+  type LoadOptions,
+  parseStored,
+  parseStoredHeader,
+  parseStoredInThread,
+  readHead,
+  readStored,
+} from "../storage/load.js";
 import type { StorageContext, StoredRef } from "../storage/method.js";
 import type { ParseThread } from "../storage/parse-thread.js";
-import type { ReadOptions } from "../storage/read.js";
+import type { ReadOptions, StoredArticle } from "../storage/read.js";
 import { storedAtPath, storedByToken } from "../storage/registry.js";
 import { errorMessage } from "../util/errors.js";
 import { Limit } from "../util/limit.js";
@@ -29,6 +38,12 @@ export interface FlowOptions {
    */
   parseThread?: ParseThread;
   log: Log;
+  /**
+   * Which articles some notifier takes, asked before an article is read whole: one whose path's
+   * group does not say so is routed from its header block first, and only one that is taken has
+   * its body read and parsed. Without it (test-hook, tests) every article is read whole.
+   */
+  route?: RouteGate;
   /**
    * Called once per new article (never twice for one Message-ID in a run); resolves once the
    * article is safely queued (journaled) for its notifiers.
@@ -201,9 +216,18 @@ export class ArticleFlow {
 
   async #read(ref: StoredRef, seen: Sighting): Promise<void> {
     const name = ref.path ?? ref.token ?? "?";
-    let stored: Awaited<ReturnType<typeof readStored>>;
+    const gate = this.o.route;
+    // The path's group answers for the articles of a group someone wants (every article, when all
+    // are wanted): read whole at once. The rest are routed from their header block first.
+    const direct = !gate || (ref.group !== null && gate.likelyFiledIn(ref.group));
+    let stored: StoredArticle;
     try {
-      stored = await readStored(ref, this.#load);
+      if (direct) stored = await readStored(ref, this.#load);
+      else {
+        const head = await this.#routed(ref, name, gate, seen);
+        if (!head) return;
+        stored = head;
+      }
     } catch (e) {
       this.o.log("warn", `${name}: not read: ${errorMessage(e)}`);
       return;
@@ -225,15 +249,54 @@ export class ArticleFlow {
         this.o.log("error", `${name}: not queued for delivery: ${errorMessage(e)}`);
       }
     }
-    // Its other groups' numbers (the hard links of a crosspost) need no catch-up either.
+    this.#filed(article);
+  }
+
+  /**
+   * Routes an article from its header block (at most HEADER_BOUND bytes read): null when no
+   * notifier takes it (handled: nothing more is read), else the article's bytes, read whole now if
+   * the first read did not hold all of it. Throws when it cannot be read.
+   */
+  async #routed(
+    ref: StoredRef,
+    name: string,
+    gate: RouteGate,
+    seen: Sighting,
+  ): Promise<StoredArticle | null> {
+    const { stored, ended } = await readHead(ref, this.#load);
+    if (!ended) {
+      const what = stored.raw.length < stored.bytes ? `its first ${stored.raw.length} bytes` : "it";
+      this.o.log(
+        "warn",
+        `${name}: no empty line ends the header in ${what} (bound ${HEADER_BOUND}); routed by the header as read`,
+      );
+    }
+    let head: Article;
+    try {
+      head = parseStoredHeader(ref, stored, this.o.snippetChars, gate.reads);
+    } catch (e) {
+      this.o.log("warn", `${name}: unparsable article: ${errorMessage(e)}`);
+      return null;
+    }
+    if (!gate.takes(head)) {
+      if (this.#ids.add(head.messageId)) this.o.stats?.seen(head, seen.via, seen.at);
+      this.#filed(head);
+      return null;
+    }
+    const whole = stored.raw.length >= Math.min(stored.bytes, this.o.read.maxBytes);
+    if (whole) return stored;
+    return readStored(ref, {
+      ...this.#load,
+      read: stored.complete ? { ...this.o.read, stored: true } : this.o.read,
+    });
+  }
+
+  /** Its other groups' numbers (the hard links of a crosspost) need no catch-up either. */
+  #filed(article: Article): void {
     for (const x of article.xref) this.#numbers.add(`${x.group}:${x.number}`);
   }
 
-  async #parse(
-    ref: StoredRef,
-    stored: Awaited<ReturnType<typeof readStored>>,
-    name: string,
-  ): Promise<Article> {
+  async #parse(ref: StoredRef, stored: StoredArticle, name: string): Promise<Article> {
     const thread = this.o.parseThread;
     if (!thread) return parseStored(ref, stored, this.o.snippetChars);
     const { article, overBudget } = await parseStoredInThread(

@@ -1,6 +1,7 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { join } from "node:path";
 import type { Article } from "../article/article.js";
+import { compileGate } from "../notify/route.js";
 import { walkDepth } from "../sources/generate.js";
 import type { SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
@@ -73,6 +74,8 @@ export class Watcher {
       read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
       snippetChars: config.snippetChars,
       log,
+      // Every notifier's route, asked before an article's body is read (issue 22).
+      route: compileGate(config.notifiers),
       deliver: (article) => this.#admit(article),
       onLost: () => this.#catchUpNow("lost"),
       onShortfall: () => this.#raiseDepth("a path walk ran out of depth"),

@@ -50,7 +50,8 @@ export function controlPolicy(option: ControlOption | undefined): ControlPolicy 
   return { wants: (t) => set.has(t), only };
 }
 
-const isControlGroup = (g: string) => g === "control" || g.startsWith("control.");
+/** innd files control messages in `control` and `control.TYPE`. */
+export const isControlGroup = (g: string) => g === "control" || g.startsWith("control.");
 
 /** A Control header, or filed where innd files control messages (control, control.cancel, ...). */
 export function isControl(a: Article): boolean {

@@ -1,7 +1,14 @@
 /** Which articles a notifier wants: newsgroups by wildmat, optional From/Subject filters, control and junk. */
 import type { Article } from "../article/article.js";
+import type { RouteReads } from "../article/parse.js";
 import { compileWildmat } from "../inn/wildmat.js";
-import { type ControlOption, controlPolicy, controlType, isControl } from "./control.js";
+import {
+  type ControlOption,
+  controlPolicy,
+  controlType,
+  isControl,
+  isControlGroup,
+} from "./control.js";
 
 export interface RouteOptions {
   /** INN wildmat over the Newsgroups header; default "*". */
@@ -41,6 +48,55 @@ export function compileRoute(options: RouteOptions): Route {
     if (from && !from(fromText(a))) return { send: false, reason: "from: no match" };
     if (subject && !subject(a.subject)) return { send: false, reason: "subject: no match" };
     return SEND;
+  };
+}
+
+/**
+ * What the flow asks before it reads an article whole: every notifier's route at once. Each route
+ * reads only header fields (Newsgroups, Xref, Control, From, Subject) and where the article was
+ * filed, so the header alone answers `takes` exactly; `likelyFiledIn` is a hint from the path alone.
+ */
+export interface RouteGate {
+  /** Whether at least one notifier takes this article (parsed from its header alone, or whole). */
+  takes(article: Article): boolean;
+  /**
+   * Whether an article filed in `group` is taken on that ground alone as a rule (a route whose
+   * groups match it, with no From/Subject filter, outside control and junk): worth reading whole at
+   * once. Only a hint: false never drops an article (a crosspost filed first in another group).
+   */
+  likelyFiledIn(group: string): boolean;
+  /** Whether any route filters on From or Subject: a routing head need not decode the others. */
+  readonly reads: RouteReads;
+}
+
+/** Pure: every notifier's route options → the gate the flow asks (compiled once per run). */
+export function compileGate(options: readonly RouteOptions[]): RouteGate {
+  const routes = options.map(compileRoute);
+  const plain = options
+    .filter(
+      (o) => o.from === undefined && o.subject === undefined && !controlPolicy(o.control).only,
+    )
+    .map((o) => compileWildmat(o.groups ?? "*"));
+  const likely = new Map<string, boolean>();
+  return {
+    takes: (a) => routes.some((route) => route(a).send),
+    reads: {
+      from: options.some((o) => o.from !== undefined),
+      subject: options.some((o) => o.subject !== undefined),
+    },
+    likelyFiledIn(group) {
+      let answer = likely.get(group);
+      if (answer === undefined) {
+        answer =
+          group !== "junk" &&
+          !isControlGroup(group) &&
+          plain.some((w) => w.test(group) === "match");
+        // Group names come from the spool: a server's are a bounded set, but keep the cache small.
+        if (likely.size >= 4096) likely.clear();
+        likely.set(group, answer);
+      }
+      return answer;
+    },
   };
 }
 

@@ -1,9 +1,12 @@
 import type { Article } from "../article/article.js";
 import {
   ArticleParseError,
+  headerEnd,
   type ParseOptions,
   parseArticle,
   parseHeadersOnly,
+  parseHeadForRoute,
+  type RouteReads,
 } from "../article/parse.js";
 import type { StoredRef } from "./method.js";
 import type { ParseThread } from "./parse-thread.js";
@@ -44,6 +47,38 @@ export async function readStored(ref: StoredRef, o: LoadOptions): Promise<Stored
   };
 }
 
+/** The first read of an article's file for routing: the header of nearly every article, and the whole of most text posts. */
+export const HEAD_BYTES = 16 * 1024;
+/** The most read of a header block for routing: one that runs on is routed by what these bytes say. */
+export const HEADER_BOUND = 64 * 1024;
+
+export interface StoredHead {
+  /** The article's first bytes (all of it when `raw.length` is its `bytes`). */
+  stored: StoredArticle;
+  /** Whether its header block ended (an empty line) within them. */
+  ended: boolean;
+}
+
+/**
+ * Reads what routing needs: an article's header block, at most HEADER_BOUND bytes of it (waiting
+ * for the file to be complete as readStored does). An article with no file of its own comes whole:
+ * INN's sm reads it whole anyway, and a second run would read it twice.
+ */
+export async function readHead(ref: StoredRef, o: LoadOptions): Promise<StoredHead> {
+  const upTo = (n: number, stored = false): LoadOptions => ({
+    ...o,
+    read: { ...o.read, maxBytes: Math.min(n, o.read.maxBytes), ...(stored ? { stored } : {}) },
+  });
+  let stored = await readStored(ref, ref.path === null ? o : upTo(HEAD_BYTES));
+  let ended = headerEnd(stored.raw) >= 0;
+  if (!ended && stored.raw.length < Math.min(stored.bytes, HEADER_BOUND, o.read.maxBytes)) {
+    // A header longer than the first read: once more, up to the bound (complete by now).
+    stored = await readStored(ref, upTo(HEADER_BOUND, stored.complete));
+    ended = headerEnd(stored.raw) >= 0;
+  }
+  return { stored, ended };
+}
+
 type Stored = Pick<StoredArticle, "raw" | "bytes" | "truncated">;
 
 /**
@@ -79,6 +114,23 @@ export async function parseStoredInThread(
         overBudget: outcome.reason,
       };
   }
+}
+
+/**
+ * Pure: the Article from the header block alone, as routing reads it (parseHeadForRoute: snippet
+ * empty, From and Subject only when `reads` says a route filters on them), located as parseStored
+ * locates it: what routing before reading the body needs. Not for delivery. Throws as parseStored does.
+ */
+export function parseStoredHeader(
+  ref: StoredRef,
+  stored: Stored,
+  snippetChars: number,
+  reads: RouteReads,
+): Article {
+  return located(
+    ref,
+    parseHeadForRoute(stored.raw, parseOptions(ref, stored, snippetChars), reads),
+  );
 }
 
 function parseOptions(ref: StoredRef, stored: Stored, snippetChars: number): ParseOptions {

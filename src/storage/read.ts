@@ -23,6 +23,13 @@ export interface ReadOptions {
    * size (a spool without wireformat would otherwise cost settleMs per article).
    */
   stored?: boolean;
+  /** Counts the bytes read and the read calls made (a test's proof that a read stayed bounded). */
+  counted?: ReadCount;
+}
+
+export interface ReadCount {
+  bytes: number;
+  reads: number;
 }
 
 export interface StoredArticle {
@@ -82,10 +89,12 @@ export async function readWhenComplete(
       let wireDone = false;
       if (st.size >= WIRE_END.length) {
         if (st.size <= opts.maxBytes) {
-          data ??= readFrom(fd, st.size);
+          data ??= readFrom(fd, st.size, 0, opts.counted);
           wireDone = data.length === st.size && data.subarray(-WIRE_END.length).equals(WIRE_END);
         } else {
-          wireDone = readFrom(fd, WIRE_END.length, st.size - WIRE_END.length).equals(WIRE_END);
+          wireDone = readFrom(fd, WIRE_END.length, st.size - WIRE_END.length, opts.counted).equals(
+            WIRE_END,
+          );
         }
       }
       const settled = st.size > 0 && (opts.stored === true || now - sizeSince >= settleMs);
@@ -93,7 +102,7 @@ export async function readWhenComplete(
       if (wireDone || settled || timedOut) {
         if (st.size === 0) throw new Error(`still empty after ${opts.timeoutMs} ms`);
         const n = Math.min(st.size, opts.maxBytes);
-        const raw = data?.length === n ? data : readFrom(fd, n);
+        const raw = data?.length === n ? data : readFrom(fd, n, 0, opts.counted);
         return {
           raw,
           bytes: st.size,
@@ -124,7 +133,12 @@ function openedPath(fd: number, path: string): string {
 }
 
 /** Up to `n` bytes from `position` (fewer if the file is shorter by then). */
-function readFrom(fd: number, n: number, position = 0): Buffer {
+function readFrom(fd: number, n: number, position: number, counted?: ReadCount): Buffer {
   const buf = Buffer.allocUnsafe(n);
-  return buf.subarray(0, readSync(fd, buf, 0, n, position));
+  const got = readSync(fd, buf, 0, n, position);
+  if (counted) {
+    counted.bytes += got;
+    counted.reads++;
+  }
+  return buf.subarray(0, got);
 }

@@ -27,6 +27,10 @@ describe("ArticleFlow", () => {
     const journaled = new Promise<void>((r) => {
       release = r;
     });
+    let delivering = () => {};
+    const inDeliver = new Promise<void>((r) => {
+      delivering = r;
+    });
     const flow = new ArticleFlow({
       spool,
       activeFile: join(spool, "active"),
@@ -37,6 +41,7 @@ describe("ArticleFlow", () => {
       },
       deliver: async (article) => {
         delivered.push(article);
+        delivering();
         await journaled; // the outbox's fdatasync, say
       },
     });
@@ -48,7 +53,7 @@ describe("ArticleFlow", () => {
     const b = flow.article(path).then(() => {
       second = true;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await inDeliver;
     expect(delivered.map((x) => x.messageId)).toEqual(["<flow@x>"]);
     // Not journaled yet: neither call is done, and catch-up must not count it as seen.
     expect([first, second]).toEqual([false, false]);

@@ -2,6 +2,7 @@ import { expect, test } from "vitest";
 import type { Article } from "../../../src/article/article.js";
 import {
   compileFilter,
+  compileGate,
   compileRoute,
   filterProblem,
   type RouteOptions,
@@ -115,4 +116,41 @@ test.each([
   const problem = filterProblem(spec);
   if (expected === undefined) expect(problem).toBeUndefined();
   else expect(problem).toMatch(expected);
+});
+
+test.each<[string, RouteOptions[], string, boolean]>([
+  ["default config: every ordinary group", [{}], "alt.binaries.x", true],
+  ["default config: a control group is left to the header", [{}], "control.cancel", false],
+  ["default config: junk is left to the header", [{}], "junk", false],
+  ["a narrow subscription: its group", [{ groups: "local.*" }], "local.test", true],
+  [
+    "a narrow subscription: another group (maybe a crosspost)",
+    [{ groups: "local.*" }],
+    "alt.x",
+    false,
+  ],
+  ["any of several notifiers", [{ groups: "comp.*" }, { groups: "alt.*" }], "alt.x", true],
+  ["a From filter: only the header can say", [{ from: "ada" }], "local.test", false],
+  ["a Subject filter: only the header can say", [{ subject: "/x/" }], "local.test", false],
+  ["control only: ordinary groups never", [{ control: "only" }], "local.test", false],
+  ["negated: not its group", [{ groups: "*,!alt.*" }], "alt.x", false],
+])("gate, the path's group alone: %s", (_name, routes, group, likely) => {
+  expect(compileGate(routes).likelyFiledIn(group)).toBe(likely);
+});
+
+test("gate: an article is taken when any notifier's route sends it", () => {
+  const gate = compileGate([{ groups: "comp.*" }, { groups: "local.test", subject: "yes" }]);
+  expect(gate.takes(article({ newsgroups: ["alt.x", "comp.lang.c"] }))).toBe(true);
+  expect(gate.takes(article({ newsgroups: ["local.test"], subject: "no" }))).toBe(false);
+  expect(gate.takes(article({ newsgroups: ["local.test"], subject: "yes" }))).toBe(true);
+  expect(compileGate([]).takes(article({}))).toBe(false);
+});
+
+test.each([
+  ["groups only", [{ groups: "local.*" }], { from: false, subject: false }],
+  ["a From filter", [{ groups: "local.*" }, { from: "ada" }], { from: true, subject: false }],
+  ["a Subject filter", [{ subject: "/x/" }], { from: false, subject: true }],
+  ["both", [{ from: "a", subject: "b" }], { from: true, subject: true }],
+])("gate: which filtered fields a routing head must decode: %s", (_name, routes, reads) => {
+  expect(compileGate(routes).reads).toEqual(reads);
 });
