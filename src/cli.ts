@@ -146,8 +146,9 @@ function depthArg(v: string): number {
 }
 
 /**
- * Resolves with the signal's name on the first SIGINT or SIGTERM; a second one exits at once (the
- * listeners stay installed, not `once`, to see it).
+ * Resolves with the signal's name on the first SIGINT or SIGTERM; a second one exits at once. The
+ * listeners stay installed (not `once`): execa's signal-exit kills the process when it sees itself
+ * as the last listener of a signal.
  */
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { execa, type ResultPromise } from "execa";
 import { classifyStderr } from "./protocol.js";
 
 /** str() buffer size for the generated program: bpftrace 0.17's practical maximum. */
@@ -48,8 +48,6 @@ export interface BpftraceOptions {
   version?: readonly number[] | null;
   /** One line per stderr line that is worth a log line (known noise is dropped). */
   onStderr: (level: "info" | "warn" | "error", text: string) => void;
-  /** After stop()'s SIGINT, SIGKILL once this long has passed (default 5 s: time to run END). */
-  killAfterMs?: number;
 }
 
 /** A running bpftrace: its stdout lines (JSON, one object each), and how to stop it. */
@@ -65,26 +63,21 @@ export interface BpftraceRun {
   stop(): Promise<void>;
 }
 
-/**
- * Spawns bpftrace with node's child_process, not execa: execa and its dependencies were 6 MB of the
- * watcher's resident memory once ready (bench/module-rss.mjs), for one long-lived child that needs
- * only a spawn, its lines, a SIGINT with a SIGKILL after a grace period, and a kill on our exit.
- */
 export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
   const [cmd, ...pre] = opts.command;
   if (!cmd) throw new Error("bpftrace command is empty");
-  const child = spawn(cmd, [...pre, "-f", "json", "-e", opts.program], {
+  const child: ResultPromise = execa(cmd, [...pre, "-f", "json", "-e", opts.program], {
     env: {
-      ...process.env,
       ...strlenEnv(opts.version ?? null),
       BPFTRACE_PERF_RB_PAGES: String(PERF_RB_PAGES),
       [ATTACHED_MARKER]: "1",
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdin: "ignore",
+    buffer: false,
+    reject: false,
+    killSignal: "SIGINT",
+    forceKillAfterDelay: 5_000,
   });
-  // If this process exits without stop() (a crash), bpftrace must not keep its probes attached.
-  const onOurExit = () => child.kill("SIGINT");
-  process.once("exit", onOurExit);
   let markAttached: (ok: boolean) => void = () => {};
   const probesAttached = new Promise<boolean>((r) => (markAttached = r));
   const stderrTail: string[] = [];
@@ -97,17 +90,10 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
       if (c) opts.onStderr(c.level, c.text);
     });
   }
-  const exited = new Promise<{ code: number | null; signal: string | null; stderrTail: string[] }>(
-    (resolve) => {
-      // "error" without "close" when it could not be spawned at all (ENOENT, EACCES).
-      child.once("error", (e) => {
-        if (child.pid === undefined)
-          resolve({ code: null, signal: null, stderrTail: [...stderrTail, String(e)] });
-      });
-      child.once("close", (code, signal) => resolve({ code, signal, stderrTail }));
-    },
+  const exited = child.then(
+    (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null, stderrTail }),
+    (e: unknown) => ({ code: null, signal: null, stderrTail: [...stderrTail, String(e)] }),
   );
-  void exited.then(() => process.removeListener("exit", onOurExit));
   void exited.then(() => markAttached(false));
   return {
     pid: child.pid,
@@ -122,12 +108,7 @@ export function startBpftrace(opts: BpftraceOptions): BpftraceRun {
     probesAttached,
     exited,
     stop: async () => {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGINT");
-        const force = setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs ?? 5_000);
-        await exited;
-        clearTimeout(force);
-      }
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
       await exited;
     },
   };
