@@ -157,7 +157,9 @@ test("Slack defaults to about one message per second", async () => {
   d.dispatch(makeArticle());
   expect(await d.drain(5000)).toBe(0);
   const [a, b] = rx.requests;
-  expect((b?.at ?? 0) - (a?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  // Sends start 1 s apart; arrivals are closer by however long the first request's TCP connect
+  // took (806 ms apart once under load 15). Unpaced, they arrive within a few ms of each other.
+  expect((b?.at ?? 0) - (a?.at ?? 0)).toBeGreaterThanOrEqual(500);
   await d.close();
 });
 
