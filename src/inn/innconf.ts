@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type RunAsUser, spawnIdentity } from "../util/trusted-program.js";
-import { INN_STORAGE_METHODS, type InnStorageMethod } from "./storage-methods.js";
 
 const run = promisify(execFile);
 
@@ -95,18 +94,4 @@ export async function innPaths(runAs?: RunAsUser | null): Promise<InnPaths> {
   } catch (e) {
     return { ...FALLBACK, source: `built-in defaults (${bin}: ${(e as Error).message})` };
   }
-}
-
-/**
- * Pure: storage.conf text → the storage methods it names, by INN's names (a name INN does not have
- * is left out: storage-conf.ts's parser is the one that reports it).
- */
-export function storageMethods(text: string): InnStorageMethod[] {
-  const methods = new Set<InnStorageMethod>();
-  for (const m of text.replace(/#.*$/gm, "").matchAll(/^\s*method\s+([A-Za-z]+)\s*\{/gm)) {
-    const name = m[1]?.toLowerCase();
-    if (name !== undefined && Object.hasOwn(INN_STORAGE_METHODS, name))
-      methods.add(name as InnStorageMethod);
-  }
-  return [...methods];
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { storageMethods } from "../../../src/inn/innconf.js";
 import { chooseSource, SOURCES } from "../../../src/sources/registry.js";
 import type { Source } from "../../../src/sources/source.js";
 import { STORAGE_METHODS } from "../../../src/storage/registry.js";
@@ -97,19 +96,5 @@ describe("the source registry", () => {
   it("every fallback names a registered source", () => {
     for (const s of SOURCES)
       if (s.fallback) expect(SOURCES.map((x) => x.name)).toContain(s.fallback);
-  });
-});
-
-describe("storageMethods", () => {
-  it.each([
-    ["method tradspool {\n    newsgroups: *\n    class: 0\n}\n", ["tradspool"]],
-    [
-      "# method cnfs {\nmethod timehash {\n newsgroups: *\n}\nmethod cnfs {\n newsgroups: alt.*\n}",
-      ["timehash", "cnfs"],
-    ],
-    ["", []],
-    ["method bogus {\n newsgroups: *\n}\nmethod CNFS {\n newsgroups: *\n}", ["cnfs"]],
-  ])("%j", (text, want) => {
-    expect(storageMethods(text)).toEqual(want);
   });
 });
