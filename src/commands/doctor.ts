@@ -14,7 +14,7 @@ import { SOURCES } from "../sources/registry.js";
 import type { Source } from "../sources/source.js";
 import { NntpError, NntpReader } from "../storage/nntp-reader.js";
 import { storageMethodNamed } from "../storage/registry.js";
-import { pidsNamed, TRACEFS, tracefsMounted } from "../system/facts.js";
+import { pidsNamed, tracefsInMountTable, tracefsMounted } from "../system/facts.js";
 import type { HostFacts } from "../system/host.js";
 import { errorMessage } from "../util/errors.js";
 import {
@@ -75,7 +75,7 @@ export async function doctor(opts: DoctorOptions): Promise<boolean> {
     );
   }
   if (!setup.storage.ok) problems.push(`storage.conf: ${setup.storage.problem}`);
-  const tracefs = tracefsMounted() || (await tracefsListed());
+  const tracefs = tracefsMounted() || (await tracefsInMountTable());
   const privilege = bpftracePrivilege(config.bpftrace, process.getuid?.());
   const lines: DoctorLine[] = [
     ...(opts.configSaid
@@ -148,18 +148,6 @@ async function probeNntp(setup: Setup): Promise<NntpProbe> {
   } finally {
     reader?.close();
   }
-}
-
-/**
- * tracefs in this mount namespace's table: a user other than root cannot look inside it (0700), so
- * for them the mount table is what tells "mounted" from "not mounted".
- */
-async function tracefsListed(): Promise<boolean> {
-  const mounts = await readFile("/proc/self/mounts", "utf8").catch(() => "");
-  return mounts.split("\n").some((l) => {
-    const [, dir, type] = l.split(" ");
-    return type === "tracefs" && dir === TRACEFS;
-  });
 }
 
 /** One line per storage.conf class: its method and groups, and which source sees its articles. */

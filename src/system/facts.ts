@@ -58,6 +58,19 @@ export function tracefsMounted(): boolean {
   return existsSync(`${TRACEFS}/events/syscalls`);
 }
 
+/**
+ * tracefs in this mount namespace's table: a user other than root cannot look inside it (0700), so
+ * for them the mount table is what tells "mounted" from "not mounted". Read to its end (node 18's
+ * readFile stops early on a file the kernel sizes 0).
+ */
+export async function tracefsInMountTable(): Promise<boolean> {
+  const mounts = await readPseudoFile("/proc/self/mounts").catch(() => "");
+  return mounts.split("\n").some((l) => {
+    const [, dir, type] = l.split(" ");
+    return type === "tracefs" && dir === TRACEFS;
+  });
+}
+
 /** bpftrace's version line, or null when it cannot be run. */
 export async function bpftraceVersion(argv: readonly string[]): Promise<string | null> {
   const [cmd, ...pre] = argv;
