@@ -9,10 +9,10 @@ import { makeArticle } from "../notify/article-factory.js";
 
 const FAST = { initialMs: 5, maxMs: 20 };
 
-/** Waits until `ok()` holds (a condition, not a guess of how long it takes); fails after 5 s. */
+/** Waits until `ok()` holds (a condition, not a guess of how long it takes); fails after 30 s (a hang, not load). */
 async function until(ok: () => boolean, what = "condition"): Promise<void> {
   for (const t0 = Date.now(); !ok(); ) {
-    if (Date.now() - t0 > 5000) throw new Error(`${what} not reached in 5 s`);
+    if (Date.now() - t0 > 30_000) throw new Error(`${what} not reached in 30 s`);
     await new Promise((r) => setTimeout(r, 2));
   }
 }
