@@ -3,10 +3,10 @@ import { join } from "node:path";
 import { loadStateDir } from "../config/schema.js";
 import { closeDelivery, openDelivery } from "../flow/delivery.js";
 import { observe } from "../flow/observe.js";
-import { ArticleFlow } from "../flow/pipeline.js";
+import type { ArticleFlow } from "../flow/pipeline.js";
+import { runFlow } from "../flow/run-flow.js";
 import { openState, type RunState as State } from "../flow/run-state.js";
 import { loadSetup, type Setup, storageContext } from "../flow/setup.js";
-import { compileGate } from "../notify/route.js";
 import { decodeFeedLine, FeedLines, MAX_LINE } from "../sources/feed.js";
 import { FeedInbox } from "../state/feed-inbox.js";
 import { LockHeldError } from "../state/lock.js";
@@ -68,19 +68,11 @@ export async function feed(opts: FeedOptions): Promise<void> {
       const delivery = await openDelivery(setup, state, { ...opts, stats });
       const parseThread = new ParseThread();
       try {
-        const flow = new ArticleFlow({
-          spool: setup.spool,
+        // innd sends what the entry subscribes; the notifiers' own routes are asked before a body is read.
+        const flow = runFlow(setup, {
           parseThread,
           storage: storageContext(setup),
-          activeFile: setup.config.activeFile,
-          read: {
-            maxBytes: setup.config.maxArticleBytes,
-            timeoutMs: setup.config.completeTimeoutMs,
-          },
-          snippetChars: setup.config.snippetChars,
           log: opts.log,
-          // innd sends what the entry subscribes; the notifiers' own routes are asked before a body is read.
-          route: compileGate(setup.config.notifiers),
           deliver: (article) => delivery.admit(article),
           stats,
         });
