@@ -2,16 +2,15 @@ import { lstatSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadStateDir } from "../config/schema.js";
 import { closeDelivery, openDelivery } from "../flow/delivery.js";
+import { FeedRun, readSitePatterns } from "../flow/feed-run.js";
 import { observe } from "../flow/observe.js";
-import { ArticleFlow } from "../flow/pipeline.js";
 import { openState, type RunState as State } from "../flow/run-state.js";
-import { loadSetup, type Setup, storageContext } from "../flow/setup.js";
-import { compileGate } from "../notify/route.js";
+import { loadSetup, type Setup } from "../flow/setup.js";
+import { subscription } from "../inn/newsfeeds.js";
 import { decodeFeedLine, FeedLines, MAX_LINE } from "../sources/feed.js";
 import { FeedInbox } from "../state/feed-inbox.js";
 import { LockHeldError } from "../state/lock.js";
 import { Stats } from "../stats/stats.js";
-import { ParseThread } from "../storage/parse-thread.js";
 import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 
@@ -66,27 +65,19 @@ export async function feed(opts: FeedOptions): Promise<void> {
     const seeing = await observe(setup.config, state.dir, stats, opts.log);
     try {
       const delivery = await openDelivery(setup, state, { ...opts, stats });
-      const parseThread = new ParseThread();
+      const patterns = await readSitePatterns(setup.inn.etc, opts.site, opts.log);
+      const run = new FeedRun({
+        setup,
+        subscription: patterns && subscription(patterns),
+        state,
+        delivery,
+        log: opts.log,
+        stats,
+      });
       try {
-        const flow = new ArticleFlow({
-          spool: setup.spool,
-          parseThread,
-          storage: storageContext(setup),
-          activeFile: setup.config.activeFile,
-          read: {
-            maxBytes: setup.config.maxArticleBytes,
-            timeoutMs: setup.config.completeTimeoutMs,
-          },
-          snippetChars: setup.config.snippetChars,
-          log: opts.log,
-          // innd sends what the entry subscribes; the notifiers' own routes are asked before a body is read.
-          route: compileGate(setup.config.notifiers),
-          deliver: (article) => delivery.admit(article),
-          stats,
-        });
-        await pump(inbox, flow, setup, input, opts);
+        await pump(inbox, run, setup, input, opts);
       } finally {
-        void parseThread.close();
+        run.close();
         await closeDelivery(delivery, opts.log);
       }
     } finally {
@@ -171,12 +162,13 @@ function bufferInput(input: NodeJS.ReadableStream): BufferedInput {
 
 /**
  * Lines in, articles admitted: first what an earlier run left in the inbox, then what innd spooled
- * while no feed ran, then the channel until EOF or a stop signal. The inbox is emptied each time
- * nothing read is still on its way.
+ * while no feed ran, then (with catch-up in the background: what innd wrote into the pipe of a
+ * killed feed) the channel until EOF or a stop signal. The inbox is emptied each time nothing read
+ * is still on its way; the catch-up marks move past what was handled, periodically and at the end.
  */
 async function pump(
   inbox: FeedInbox,
-  flow: ArticleFlow,
+  run: FeedRun,
   setup: Setup,
   input: BufferedInput,
   opts: FeedOptions,
@@ -189,7 +181,7 @@ async function pump(
     const d = decodeFeedLine(line, pid);
     if (d.kind === "bad") return opts.log("warn", `skipped a line from innd: ${d.why}`);
     if (d.kind === "nothing") return;
-    const p = flow.handle(d.event).finally(() => {
+    const p = run.handle(d.event).finally(() => {
       working.delete(p);
       handled++;
       if (working.size === 0) inbox.settle(lines.tail);
@@ -217,18 +209,31 @@ async function pump(
     opts.log("info", `replaying ${spooled.data.length} byte(s) innd spooled while no feed ran`);
     take(spooled.data);
   }
+  // After the replays are handled, so that it does not read their articles again.
+  while (working.size > 0) await Promise.all(working);
+  const caughtUp = run.catchUp();
+  const progress = setInterval(
+    () => void run.saveProgress(),
+    setup.config.catchUp.intervalSeconds * 1000,
+  );
   opts.log("info", `ready: innd's channel feed (site ${opts.site}) → ${setup.config.stateDir}`);
   const stop = opts.stopSignal.then((sig) => {
     opts.log("info", `${sig}: finishing what was read`);
     input.stop();
   });
   void stop;
-  await input.drain((chunk) => {
-    inbox.append(chunk);
-    take(chunk);
-  });
-  while (working.size > 0) await Promise.all(working);
-  inbox.settle(lines.tail);
+  try {
+    await input.drain((chunk) => {
+      inbox.append(chunk);
+      take(chunk);
+    });
+    while (working.size > 0) await Promise.all(working);
+    inbox.settle(lines.tail);
+    await caughtUp;
+    await run.saveProgress();
+  } finally {
+    clearInterval(progress);
+  }
   opts.log("info", `end of innd's channel: ${handled} article line(s) handled this run`);
 }
 

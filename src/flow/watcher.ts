@@ -1,7 +1,6 @@
 import { unwatchFile, watchFile } from "node:fs";
 import { join } from "node:path";
 import type { Article } from "../article/article.js";
-import { compileGate } from "../notify/route.js";
 import { walkDepth } from "../sources/generate.js";
 import type { SourceChoice } from "../sources/registry.js";
 import type { Program } from "../sources/source.js";
@@ -18,7 +17,8 @@ import { InndBinaryWatch } from "./binary-watch.js";
 import { CatchUp, type CatchUpReason } from "./catchup.js";
 import type { Delivery } from "./delivery.js";
 import { DepthRaise } from "./depth-raise.js";
-import { ArticleFlow } from "./pipeline.js";
+import type { ArticleFlow } from "./pipeline.js";
+import { runFlow } from "./run-flow.js";
 import type { RunState } from "./run-state.js";
 import { inndWant, ownInndPids, programContext, type Setup, storageContext } from "./setup.js";
 import { SystemdStatus } from "./systemd-status.js";
@@ -66,16 +66,10 @@ export class Watcher {
     const storage = storageContext(setup);
     this.#systemd = new SystemdStatus(systemdNotifier(log), setup.spool);
     const inndPid = new InndPidFile(join(setup.inn.run, "innd.pid"));
-    this.#flow = new ArticleFlow({
-      spool: setup.spool,
+    this.#flow = runFlow(setup, {
       parseThread: this.#parseThread,
       storage,
-      activeFile: config.activeFile,
-      read: { maxBytes: config.maxArticleBytes, timeoutMs: config.completeTimeoutMs },
-      snippetChars: config.snippetChars,
       log,
-      // Every notifier's route, asked before an article's body is read (issue 22).
-      route: compileGate(config.notifiers),
       deliver: (article) => this.#admit(article),
       onLost: () => this.#catchUpNow("lost"),
       onShortfall: () => this.#raiseDepth("a path walk ran out of depth"),

@@ -1,3 +1,5 @@
+import { compileWildmat } from "./wildmat.js";
+
 /**
  * INN's newsfeeds file, as newsfeeds(5) says innd reads it: logical lines (a trailing backslash
  * joins the next, its leading whitespace dropped), `#` comments, `$NAME=value` variables (a `!` or
@@ -81,4 +83,28 @@ export function effectivePatterns(entries: readonly NewsfeedsEntry[], site: stri
 /** The entries that run `newsnotify feed` as a channel program. */
 export function newsnotifyFeeds(entries: readonly NewsfeedsEntry[]): NewsfeedsEntry[] {
   return entries.filter((e) => /(^|[\s/])newsnotify(\s.*)?\sfeed(\s|$)/.test(e.parameter));
+}
+
+/** Which articles innd feeds a site, as its patterns say (effectivePatterns). */
+export interface Subscription {
+  /** Some article filed in `group` could be fed: the rightmost pattern matching it is plain. */
+  wantsGroup(group: string): boolean;
+  /**
+   * innd feeds an article filed in `groups` (its Xref: the groups this server carries): some group
+   * is wanted and none is poisoned (`@`). Distributions, size flags and Path exclusions are not
+   * looked at: the feed's entry has none of them.
+   */
+  feeds(groups: readonly string[]): boolean;
+}
+
+/** Pure: a site's patterns (innd joins them back with commas) → its subscription. */
+export function subscription(patterns: readonly string[]): Subscription {
+  const w = compileWildmat(patterns.join(","));
+  return {
+    wantsGroup: (group) => w.test(group) === "match",
+    feeds: (groups) => {
+      const results = groups.map((g) => w.test(g));
+      return results.includes("match") && !results.includes("poison");
+    },
+  };
 }

@@ -4,10 +4,15 @@
  * test/helpers/storage-methods.ts), with newsfeeds and storage.conf restored afterwards, even on
  * failure.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newMessageId, postAsync } from "../helpers/inn.js";
-import { addFeed, type FeedSetup, restoreNewsfeeds } from "../helpers/newsfeeds.js";
+import {
+  addFeed,
+  type FeedSetup,
+  removeFeedFiles,
+  restoreNewsfeeds,
+} from "../helpers/newsfeeds.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 import {
   METHOD_GROUPS,
@@ -53,8 +58,11 @@ describe("the feed source with every storage method", () => {
   afterAll(async () => {
     restoreNewsfeeds();
     await rx?.close();
-    if (f) rmSync(f.dir, { recursive: true, force: true });
-    restoreStorageMethods();
+    try {
+      if (f) await removeFeedFiles(f);
+    } finally {
+      restoreStorageMethods();
+    }
   }, 120_000);
 
   it.each(CASES)("%s: notified once, read by its token", (name, group) => {

@@ -21,9 +21,11 @@ import {
   ctlinndFlush,
   type FeedSetup,
   feedPid,
+  removeFeedFiles,
   restoreNewsfeeds,
   SITE,
   spoolFileOf,
+  untilFeed,
 } from "../helpers/newsfeeds.js";
 import { type Receiver, startReceiver } from "../helpers/receiver.js";
 
@@ -32,14 +34,7 @@ const IN = "local.feedin";
 const OUT = "local.feedout";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits for `cond`, up to `ms`; throws with `what` and the feed's log. */
-async function until(cond: () => boolean, what: string, f: FeedSetup, ms = 60_000) {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (cond()) return;
-  const info = execFileSync(`${INNBIN}/ctlinnd`, ["feedinfo", SITE], { encoding: "utf8" });
-  throw new Error(
-    `${what}: not within ${ms} ms. innd says:\n${info}The feed said:\n${readFileSync(f.log, "utf8")}`,
-  );
-}
+const until = untilFeed;
 
 describe("newsnotify feed, innd's channel program", () => {
   let rx: Receiver;
@@ -84,7 +79,7 @@ describe("newsnotify feed, innd's channel program", () => {
     rmSync(f?.hold ?? "/nonexistent", { force: true });
     expect(restoreNewsfeeds()).toBe(true);
     await rx?.close();
-    if (f) rmSync(f.dir, { recursive: true, force: true });
+    if (f) await removeFeedFiles(f);
   }, 60_000);
 
   it("the newsfeeds entry is active in innd (ctlinnd feedinfo)", () => {

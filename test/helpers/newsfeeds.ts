@@ -128,3 +128,24 @@ export function feedPid(state: string): number | null {
 export function ctlinndFlush(site = SITE): void {
   ctlinnd("flush", site);
 }
+
+/** Waits for `cond`, up to `ms`; throws with `what`, innd's view of the feed and the feed's log. */
+export async function untilFeed(
+  cond: () => boolean,
+  what: string,
+  f: FeedSetup,
+  ms = 60_000,
+): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100)))
+    if (cond()) return;
+  const info = execFileSync(`${INNBIN}/ctlinnd`, ["feedinfo", SITE], { encoding: "utf8" });
+  throw new Error(
+    `${what}: not within ${ms} ms. innd says:\n${info}The feed said:\n${readFileSync(f.log, "utf8")}`,
+  );
+}
+
+/** Once the last feed is gone (it journals and saves its marks after innd lets it go), its files. */
+export async function removeFeedFiles(f: FeedSetup): Promise<void> {
+  await untilFeed(() => feedPid(f.state) === null, "the last feed gone", f);
+  rmSync(f.dir, { recursive: true, force: true });
+}

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { effectivePatterns, newsnotifyFeeds, parseNewsfeeds } from "../../../src/inn/newsfeeds.js";
+import {
+  effectivePatterns,
+  newsnotifyFeeds,
+  parseNewsfeeds,
+  subscription,
+} from "../../../src/inn/newsfeeds.js";
 
 /** Debian's inn2 newsfeeds (comments cut), with a newsnotify entry as docs/feed.md shows it. */
 const DEBIAN = `# comment
@@ -53,5 +58,41 @@ describe("parseNewsfeeds (newsfeeds(5))", () => {
   ])("%s runs the feed: %s", (parameter, yes) => {
     const e = parseNewsfeeds(`s!:*:Tc,Wnm:${parameter}`);
     expect(newsnotifyFeeds(e).length).toBe(yes ? 1 : 0);
+  });
+});
+
+/**
+ * newsfeeds(5): the rightmost matching pattern decides a group; an article is sent if any of its
+ * groups matches, unless one matches a poison (`@`) pattern, "even if it is crossposted to other
+ * groups that match"; a group matching a `!` pattern only does not count.
+ */
+describe("subscription: what innd feeds a site", () => {
+  const P = ["!*", "comp.*", "!comp.os.*", "comp.os.linux", "@comp.binaries.*"];
+  it.each([
+    { groups: ["comp.lang.c"], feeds: true },
+    { groups: ["comp.os.vms"], feeds: false },
+    { groups: ["comp.os.linux"], feeds: true },
+    { groups: ["comp.os.vms", "comp.lang.c"], feeds: true },
+    { groups: ["rec.arts", "comp.lang.c"], feeds: true },
+    { groups: ["rec.arts"], feeds: false },
+    { groups: ["comp.binaries.ibm"], feeds: false },
+    { groups: ["comp.lang.c", "comp.binaries.ibm"], feeds: false },
+    { groups: [], feeds: false },
+  ])("$groups: fed $feeds", ({ groups, feeds }) => {
+    expect(subscription(P).feeds(groups)).toBe(feeds);
+  });
+  it.each([
+    { group: "comp.lang.c", wanted: true },
+    { group: "comp.os.vms", wanted: false },
+    { group: "comp.os.linux", wanted: true },
+    { group: "comp.binaries.ibm", wanted: false },
+    { group: "rec.arts", wanted: false },
+  ])("group $group wanted: $wanted", ({ group, wanted }) => {
+    expect(subscription(P).wantsGroup(group)).toBe(wanted);
+  });
+  it("the ME entry's patterns come first: the site's own, after them, decide", () => {
+    const p = effectivePatterns(parseNewsfeeds("ME:!local.*::\nsite!:local.a:Tc,Wnm:x\n"), "site!");
+    expect(subscription(p).wantsGroup("local.a")).toBe(true);
+    expect(subscription(p).wantsGroup("local.b")).toBe(false);
   });
 });
