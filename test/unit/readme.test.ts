@@ -66,3 +66,11 @@ describe("README against the registries", () => {
     expect(helpLines("# HELP a_total Old text.\n")).toEqual(new Map([["a_total", "Old text."]]));
   });
 });
+
+describe("the README's headings", () => {
+  it("stand once each: a merge that brings a section back twice is caught", () => {
+    const headings = [...README.matchAll(/^#{2,3} (.*)$/gm)].map((m) => m[1] as string);
+    const twice = headings.filter((h, i) => headings.indexOf(h) !== i);
+    expect(twice).toEqual([]);
+  });
+});
