@@ -9,7 +9,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readWhenComplete } from "../../../src/storage/read.js";
+import { readHeadWhenWritten, readWhenComplete } from "../../../src/storage/read.js";
 
 const spool = realpathSync(mkdtempSync(join(tmpdir(), "newsnotify-spool-")));
 mkdirSync(join(spool, "local", "test"), { recursive: true });
@@ -65,5 +65,78 @@ describe("readWhenComplete", () => {
     await expect(readWhenComplete(path, spool, { ...opts, timeoutMs: 300 })).rejects.toThrow(
       message,
     );
+  });
+});
+
+describe("readHeadWhenWritten (routing's first read)", () => {
+  const HEAD = "Message-ID: <h@b>\r\nNewsgroups: local.test\r\n\r\n";
+  const slow = { maxBytes: 1 << 20, timeoutMs: 600_000, settleMs: 600_000 };
+
+  it.each([
+    // [what, file, first, raw expected (null: not ended), complete]
+    [
+      "header and body in the first read",
+      `${HEAD}body\r\n.\r\n`,
+      4096,
+      `${HEAD}body\r\n.\r\n`,
+      true,
+    ],
+    ["a body still being written: the header alone", `${HEAD}bo`, 4096, `${HEAD}bo`, false],
+    [
+      "a body past the first read: the header alone",
+      `${HEAD}${"b".repeat(9000)}`,
+      4096,
+      HEAD,
+      false,
+    ],
+    ["a header cut by the first read", `${HEAD}body\r\n.\r\n`, 20, null, false],
+    ["no empty line at all", "Message-ID: <h@b>\r\n", 4096, null, false],
+  ])("%s", async (_what, text, first, raw, complete) => {
+    const path = at(`head-${first}-${text.length}`);
+    writeFileSync(path, text, "latin1");
+    // No wait for a terminator or a settled size: a wait would take ten minutes here.
+    const r = await readHeadWhenWritten(path, spool, slow, first);
+    if (raw === null) expect(r).toBeNull();
+    else {
+      expect(r?.stored.raw.toString("latin1")).toBe(raw);
+      expect(r).toMatchObject({ ended: true, stored: { bytes: text.length, complete } });
+    }
+  });
+
+  it("waits while the file is empty", async () => {
+    writeFileSync(at("head-empty"), "");
+    setTimeout(() => appendFileSync(at("head-empty"), HEAD), 20);
+    const r = await readHeadWhenWritten(at("head-empty"), spool, slow, 4096);
+    expect(r?.stored.raw.toString()).toBe(HEAD);
+    expect(r?.stored.waitedMs).toBeGreaterThanOrEqual(10);
+  });
+
+  it("the copy it returns is the article's own, not the shared buffer", async () => {
+    writeFileSync(at("head-a"), `${HEAD}a`);
+    writeFileSync(at("head-b"), "Message-ID: <other@b>\r\n\r\nb");
+    const a = await readHeadWhenWritten(at("head-a"), spool, slow, 4096);
+    await readHeadWhenWritten(at("head-b"), spool, slow, 4096);
+    expect(a?.stored.raw.toString()).toBe(`${HEAD}a`);
+  });
+
+  it.each([
+    ["still empty", () => writeFileSync(at("h4"), ""), at("h4"), /still empty after 300 ms/],
+    [
+      "a symlink",
+      () => symlinkSync("/etc/hostname", at("h5")),
+      at("h5"),
+      /symbolic link; not followed/,
+    ],
+    [
+      "outside the spool",
+      () => writeFileSync(join(tmpdir(), "nn-outside-h6"), WIRE),
+      join(tmpdir(), "nn-outside-h6"),
+      /outside the spool/,
+    ],
+  ])("refuses %s", async (_name, make, path, message) => {
+    make();
+    await expect(
+      readHeadWhenWritten(path, spool, { ...opts, timeoutMs: 300 }, 4096),
+    ).rejects.toThrow(message);
   });
 });
