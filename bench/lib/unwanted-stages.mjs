@@ -54,8 +54,14 @@ export async function unwantedStages({ stage, dist, lines, spool, dir, wanted, r
     `unwanted (${n}) 1 line decode: JSON, regex, path (fileDecoder)`,
     () =>
       passes(async () => {
+        // As the supervisor takes them: an array at once, a promise awaited later.
         const decoder = fileDecoder();
-        for (const l of lines) await decoder.push(parseLine(l));
+        const pending = [];
+        for (const l of lines) {
+          const out = decoder.push(parseLine(l));
+          if (!Array.isArray(out)) pending.push(out);
+        }
+        await Promise.all(pending);
       }),
     per,
   );
