@@ -50,21 +50,37 @@ describe("readWhenComplete", () => {
     expect(r.raw.length).toBe(4096);
     expect(r).toMatchObject({ complete: true, truncated: true, bytes: 10_000 + WIRE.length });
   });
+});
 
+describe.each([
+  ["readWhenComplete", (path: string, o: typeof opts) => readWhenComplete(path, spool, o)],
+  [
+    "readHeadWhenWritten",
+    (path: string, o: typeof opts) => readHeadWhenWritten(path, spool, o, 4096),
+  ],
+])("%s", (name, read) => {
   it.each([
-    ["still empty", () => writeFileSync(at(4), ""), at(4), /still empty after 300 ms/],
-    ["a symlink", () => symlinkSync("/etc/hostname", at(5)), at(5), /symbolic link; not followed/],
+    [
+      "still empty",
+      () => writeFileSync(at(`${name}-4`), ""),
+      at(`${name}-4`),
+      /still empty after 300 ms/,
+    ],
+    [
+      "a symlink",
+      () => symlinkSync("/etc/hostname", at(`${name}-5`)),
+      at(`${name}-5`),
+      /symbolic link; not followed/,
+    ],
     [
       "outside the spool",
-      () => writeFileSync(join(tmpdir(), "nn-outside-6"), WIRE),
-      join(tmpdir(), "nn-outside-6"),
+      () => writeFileSync(join(tmpdir(), `nn-outside-${name}`), WIRE),
+      join(tmpdir(), `nn-outside-${name}`),
       /outside the spool/,
     ],
-  ])("refuses %s", async (_name, make, path, message) => {
+  ])("refuses %s", async (_what, make, path, message) => {
     make();
-    await expect(readWhenComplete(path, spool, { ...opts, timeoutMs: 300 })).rejects.toThrow(
-      message,
-    );
+    await expect(read(path, { ...opts, timeoutMs: 300 })).rejects.toThrow(message);
   });
 });
 
@@ -117,26 +133,5 @@ describe("readHeadWhenWritten (routing's first read)", () => {
     const a = await readHeadWhenWritten(at("head-a"), spool, slow, 4096);
     await readHeadWhenWritten(at("head-b"), spool, slow, 4096);
     expect(a?.stored.raw.toString()).toBe(`${HEAD}a`);
-  });
-
-  it.each([
-    ["still empty", () => writeFileSync(at("h4"), ""), at("h4"), /still empty after 300 ms/],
-    [
-      "a symlink",
-      () => symlinkSync("/etc/hostname", at("h5")),
-      at("h5"),
-      /symbolic link; not followed/,
-    ],
-    [
-      "outside the spool",
-      () => writeFileSync(join(tmpdir(), "nn-outside-h6"), WIRE),
-      join(tmpdir(), "nn-outside-h6"),
-      /outside the spool/,
-    ],
-  ])("refuses %s", async (_name, make, path, message) => {
-    make();
-    await expect(
-      readHeadWhenWritten(path, spool, { ...opts, timeoutMs: 300 }, 4096),
-    ).rejects.toThrow(message);
   });
 });
