@@ -11,8 +11,9 @@
  * group, and with rows for the binaries alone and for reading only the header block (what routing
  * before reading would cost), per article of the subset named.
  *
- * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH] [--only REGEX] [--feed busy]
+ * USAGE: node bench/micro.mjs [--articles 2000] [--dist PATH] [--only REGEX] [--feed busy] [--repeat K]
  *   --only REGEX   run only the stages whose name matches (e.g. under `node --cpu-prof`)
+ *   --repeat K     busy feed: run the unwanted article's rows K times over (1; more samples per row)
  *   --feed F       uniform (default: 0.8–3 KB text posts in one group, every one wanted) or busy
  *   --seed N       the busy mix's seed (1)
  */
@@ -32,10 +33,12 @@ import { readFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { GROUP, makeArticle } from "./lib/articles.mjs";
 import { busyArticle, describeMix, MIX_DEFAULTS, planMix, WANTED_GROUP } from "./lib/mix.mjs";
+import { unwantedStages } from "./lib/unwanted-stages.mjs";
 
 const { values: a } = parseArgs({
   options: {
@@ -44,8 +47,10 @@ const { values: a } = parseArgs({
     only: { type: "string" },
     feed: { type: "string", default: "uniform" },
     seed: { type: "string", default: String(MIX_DEFAULTS.seed) },
+    repeat: { type: "string", default: "1" },
   },
 });
+const REPEAT = Math.max(1, Number(a.repeat));
 const N = Number(a.articles);
 if (a.feed !== "uniform" && a.feed !== "busy") {
   process.stderr.write(`micro: --feed: expected uniform or busy, got ${JSON.stringify(a.feed)}\n`);
@@ -57,6 +62,12 @@ const mix = { ...MIX_DEFAULTS, seed: Number(a.seed) };
 const WANTED = busy ? WANTED_GROUP : GROUP;
 const dist = (/** @type {string} */ p) => import(pathToFileURL(join(a.dist, p)).href);
 
+/** The main thread's GC pauses (ms), summed as V8 reports them: the GC column of each row. */
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ["gc"] });
+
 /**
  * Runs `fn` and prints CPU and wall per article (of `per` articles: a subset's rows divide by its size).
  * @param {string} name @param {() => Promise<void> | void} fn
@@ -65,13 +76,17 @@ async function stage(name, fn, per = N) {
   if (a.only && !new RegExp(a.only).test(name)) return;
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadMs();
+  const gc0 = gcMs;
   const t0 = performance.now();
   await fn();
   const wall = performance.now() - t0;
+  // The observer's entries arrive some turns later: let them in before reading the sum.
+  await new Promise((r) => setTimeout(r, 20));
   const cpu = process.cpuUsage(cpu0);
   const main = mainThreadMs() - main0;
   const ms = (cpu.user + cpu.system) / 1000;
-  const row = `${name.padEnd(56)} ${(ms / per).toFixed(3).padStart(8)} ${(main / per).toFixed(3).padStart(9)} ${(wall / per).toFixed(3).padStart(9)}`;
+  const gc = gcMs - gc0;
+  const row = `${name.padEnd(56)} ${(ms / per).toFixed(3).padStart(8)} ${(main / per).toFixed(3).padStart(9)} ${(wall / per).toFixed(3).padStart(9)} ${(gc / per).toFixed(3).padStart(7)}`;
   process.stdout.write(`${row}\n`);
 }
 
@@ -177,7 +192,9 @@ try {
     });
     readHeaderBlock(p);
   }
-  process.stdout.write(`${N} articles; per article:${" ".repeat(28)}CPU ms  main thr   wall ms\n`);
+  process.stdout.write(
+    `${N} articles; per article:${" ".repeat(28)}CPU ms  main thr   wall ms   GC ms\n`,
+  );
   await stage("line decode: trace line → event (JSON.parse + regex)", async () => {
     const asm = new Assembler();
     for (const l of lines) asm.push(parseLine(l));
@@ -350,6 +367,15 @@ try {
         () => flowRun(1, thread, unwanted),
         unwanted.length,
       );
+      await unwantedStages({
+        stage,
+        dist,
+        lines: unwanted,
+        spool,
+        dir,
+        wanted: WANTED,
+        repeat: REPEAT,
+      });
     }
     // The request and the journal for the articles the route sends: what a wanted article costs.
     const wantedArticles = articles.filter((art) => route(art).send);

@@ -283,7 +283,9 @@ export class ArticleFlow {
       this.#filed(head);
       return null;
     }
-    const whole = stored.raw.length >= Math.min(stored.bytes, this.o.read.maxBytes);
+    // The first read may hold all of a short article, but only a complete one is the article.
+    const whole =
+      stored.complete && stored.raw.length >= Math.min(stored.bytes, this.o.read.maxBytes);
     if (whole) return stored;
     return readStored(ref, {
       ...this.#load,

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { Assembler, type TraceEvent } from "./assemble.js";
 import type { TraceRecord } from "./protocol.js";
 import { candidatePaths, type ResolveIO } from "./resolve.js";
@@ -13,8 +14,9 @@ export function fileDecoder(io?: ResolveIO): Decoder {
     push: (record: TraceRecord) => {
       const events = assembler.push(record);
       if (events.length === 0) return [];
-      // A created path needs /proc (innd's mounts, cwd): only those events wait for I/O.
-      if (!events.some((e) => e.kind === "walk" || e.kind === "open")) return events.flatMap(plain);
+      // A created path needs /proc (innd's mounts, cwd): only those events wait for I/O. innd
+      // files by absolute path, so nearly every line is decoded here and now, with no promise.
+      if (!events.some(needsIO)) return events.flatMap(plain);
       return Promise.all(events.map((e) => decode(e, io))).then((all) => all.flat());
     },
     flush: () => assembler.flush().flatMap(plain),
@@ -30,6 +32,11 @@ async function decode(ev: TraceEvent, io: ResolveIO | undefined): Promise<Source
   return out;
 }
 
+/** A kprobe walk (against innd's mounts) or an open relative to a directory (its /proc link). */
+function needsIO(ev: TraceEvent): boolean {
+  return ev.kind === "walk" || (ev.kind === "open" && !ev.path.startsWith("/"));
+}
+
 /** The events that need no I/O. */
 function plain(ev: TraceEvent): SourceEvent[] {
   switch (ev.kind) {
@@ -41,9 +48,11 @@ function plain(ev: TraceEvent): SourceEvent[] {
       return [{ kind: "lost", count: ev.count }];
     case "message":
       return [{ kind: "problem", text: `bpftrace: ${ev.text}` }];
+    case "open":
+      // An absolute path, as candidatePaths gives it.
+      return [{ kind: "file", paths: [posix.normalize(ev.path)], pid: ev.pid }];
     case "attached":
     case "walk":
-    case "open":
       return [];
   }
 }

@@ -10,7 +10,13 @@ import {
 } from "../article/parse.js";
 import type { StoredRef } from "./method.js";
 import type { ParseThread } from "./parse-thread.js";
-import { type ReadOptions, readWhenComplete, type StoredArticle } from "./read.js";
+import {
+  type HeadRead,
+  type ReadOptions,
+  readHeadWhenWritten,
+  readWhenComplete,
+  type StoredArticle,
+} from "./read.js";
 
 export interface LoadOptions {
   spool: string;
@@ -47,36 +53,36 @@ export async function readStored(ref: StoredRef, o: LoadOptions): Promise<Stored
   };
 }
 
-/** The first read of an article's file for routing: the header of nearly every article, and the whole of most text posts. */
-export const HEAD_BYTES = 16 * 1024;
+/**
+ * The first read of an article's file for routing: the header block of nearly every article (most
+ * are under 2 KiB), and the whole of the shortest posts.
+ */
+export const HEAD_BYTES = 4 * 1024;
 /** The most read of a header block for routing: one that runs on is routed by what these bytes say. */
 export const HEADER_BOUND = 64 * 1024;
 
-export interface StoredHead {
-  /** The article's first bytes (all of it when `raw.length` is its `bytes`). */
-  stored: StoredArticle;
-  /** Whether its header block ended (an empty line) within them. */
-  ended: boolean;
-}
+/** An article's first bytes (all of it when `stored.raw.length` is its `bytes`), and whether its header block ended within them. */
+export type StoredHead = HeadRead;
 
 /**
- * Reads what routing needs: an article's header block, at most HEADER_BOUND bytes of it (waiting
- * for the file to be complete as readStored does). An article with no file of its own comes whole:
- * INN's sm reads it whole anyway, and a second run would read it twice.
+ * Reads what routing needs: an article's header block, at most HEADER_BOUND bytes of it. First one
+ * read of HEAD_BYTES, enough once the header has ended in it; else (a longer header, or one innd
+ * is still writing) up to the bound, waiting for the file to be complete as readStored does. An
+ * article with no file of its own comes whole: INN's sm reads it whole anyway, and a second run
+ * would read it twice.
  */
 export async function readHead(ref: StoredRef, o: LoadOptions): Promise<StoredHead> {
-  const upTo = (n: number, stored = false): LoadOptions => ({
-    ...o,
-    read: { ...o.read, maxBytes: Math.min(n, o.read.maxBytes), ...(stored ? { stored } : {}) },
-  });
-  let stored = await readStored(ref, ref.path === null ? o : upTo(HEAD_BYTES));
-  let ended = headerEnd(stored.raw) >= 0;
-  if (!ended && stored.raw.length < Math.min(stored.bytes, HEADER_BOUND, o.read.maxBytes)) {
-    // A header longer than the first read: once more, up to the bound (complete by now).
-    stored = await readStored(ref, upTo(HEADER_BOUND, stored.complete));
-    ended = headerEnd(stored.raw) >= 0;
+  if (ref.path === null) {
+    const stored = await readStored(ref, o);
+    return { stored, ended: headerEnd(stored.raw) >= 0 };
   }
-  return { stored, ended };
+  const first = await readHeadWhenWritten(ref.path, o.spool, o.read, HEAD_BYTES);
+  if (first) return first;
+  const stored = await readStored(ref, {
+    ...o,
+    read: { ...o.read, maxBytes: Math.min(HEADER_BOUND, o.read.maxBytes) },
+  });
+  return { stored, ended: headerEnd(stored.raw) >= 0 };
 }
 
 type Stored = Pick<StoredArticle, "raw" | "bytes" | "truncated">;

@@ -9,6 +9,7 @@ import {
 } from "node:fs";
 import { basename, dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { headerEnd } from "../article/parse.js";
 
 export interface ReadOptions {
   /** Read at most this many bytes of a huge article. */
@@ -60,18 +61,8 @@ export async function readWhenComplete(
 ): Promise<StoredArticle> {
   const settleMs = opts.settleMs ?? 250;
   const started = Date.now();
-  let fd: number;
+  const fd = openInSpool(path, spool);
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ELOOP") throw e;
-    throw new Error(`is a symbolic link; not followed (only files inside the spool are read)`);
-  }
-  try {
-    const real = openedPath(fd, path);
-    if (!real.startsWith(`${spool}/`)) {
-      throw new Error(`resolves outside the spool ${spool} (${real})`);
-    }
     let lastSize = -1;
     let sizeSince = started;
     /** The whole file as read at lastSize (one read per size seen, not one per poll). */
@@ -116,6 +107,95 @@ export async function readWhenComplete(
   } finally {
     closeSync(fd);
   }
+}
+
+/** A routing read's outcome: its first bytes, and whether the header block ended within them. */
+export interface HeadRead {
+  stored: StoredArticle;
+  ended: boolean;
+}
+
+/** Where a routing read lands (one article at a time, copied out before any await): no allocation per article. */
+const scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * Reads the header block of an article file that innd has just created, in one read of its first
+ * `first` bytes, for routing: once an empty line ends the header within them, the header is
+ * written, whatever the body's state (innd may still be writing it), so there is no wait for the
+ * terminator and no look at the file's end. `stored.raw` is a copy of those bytes, the whole
+ * article when they hold all of it (`complete` then says whether it ended as innd ends one).
+ * Waits (as readWhenComplete does) only while the file is empty. Null when the header did not end
+ * within the first read (a longer header, or a file still being written): the caller reads it
+ * bounded, waiting for a complete file. Same checks as readWhenComplete.
+ */
+export async function readHeadWhenWritten(
+  path: string,
+  spool: string,
+  opts: ReadOptions,
+  first: number,
+): Promise<HeadRead | null> {
+  const started = Date.now();
+  const fd = openInSpool(path, spool);
+  try {
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error(`not a regular file`);
+      const waitedMs = Date.now() - started;
+      if (st.size > 0) {
+        const want = Math.min(st.size, first, opts.maxBytes, scratch.length);
+        const got = readSync(fd, scratch, 0, want, 0);
+        if (opts.counted) {
+          opts.counted.bytes += got;
+          opts.counted.reads++;
+        }
+        const read = scratch.subarray(0, got);
+        const end = headerEnd(read);
+        if (end < 0) return null;
+        const whole = got === st.size;
+        const complete =
+          whole && got >= WIRE_END.length && read.subarray(-WIRE_END.length).equals(WIRE_END);
+        return {
+          stored: {
+            // The header with its empty line (headerEnd points at that line's start).
+            raw: Buffer.from(whole ? read : read.subarray(0, end + (read[end] === 13 ? 2 : 1))),
+            bytes: st.size,
+            truncated: false,
+            complete,
+            waitedMs,
+          },
+          ended: true,
+        };
+      }
+      if (waitedMs >= opts.timeoutMs) throw new Error(`still empty after ${opts.timeoutMs} ms`);
+      await sleep(delay);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens an article file for reading: not through a symbolic link, and only when its real directory
+ * is inside `spool`. Throws with the reason otherwise.
+ */
+function openInSpool(path: string, spool: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ELOOP") throw e;
+    throw new Error(`is a symbolic link; not followed (only files inside the spool are read)`);
+  }
+  try {
+    const real = openedPath(fd, path);
+    if (!real.startsWith(`${spool}/`)) {
+      throw new Error(`resolves outside the spool ${spool} (${real})`);
+    }
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return fd;
 }
 
 /**
