@@ -44,4 +44,9 @@ export interface Article {
    * "snippet" when the body was not read at all (a parse over its time or memory budget).
    */
   truncatedFields: string[];
+  /**
+   * Set on newsnotify's own notices (maxBacklog's summary, delivery/overflow.ts), never on a news
+   * article: no route applies to it, it is for the notifier whose queue made it.
+   */
+  notice?: true;
 }

@@ -1,4 +1,13 @@
 import type { Article } from "../article/article.js";
+import {
+  isSummaryId,
+  OVERFLOW_WHY,
+  type OverflowPlan,
+  type Pending,
+  planOverflow,
+  SUPERSEDED_WHY,
+  summaryArticle,
+} from "./overflow.js";
 import type { Backlog, DeliveryQueue, Work } from "./work.js";
 
 /**
@@ -78,6 +87,32 @@ export class LocalQueue implements DeliveryQueue {
       this.#unlease(target, ids);
       this.#wake(target);
     }
+  }
+
+  async overflow(target: string, cap: number): Promise<OverflowPlan | null> {
+    const all = this.store.count(target);
+    if (all <= cap) return null;
+    const leased = this.#leasedOf(target);
+    let count = 0;
+    const oldest: Pending[] = [];
+    const summaries: string[] = [];
+    for (const [id, since] of this.store.entries(target)) {
+      if (isSummaryId(id)) {
+        if (!leased.has(id)) summaries.push(id);
+        continue;
+      }
+      count++;
+      // No more can be dropped than the entries above the cap.
+      if (oldest.length < all - cap) oldest.push({ id, since });
+    }
+    const plan = planOverflow({ cap, count, oldest, summaries });
+    if (!plan) return null;
+    for (const id of plan.drop) await this.store.drop(target, id, OVERFLOW_WHY);
+    for (const id of plan.supersede) await this.store.drop(target, id, SUPERSEDED_WHY);
+    this.#unlease(target, plan.drop);
+    await this.store.admit([target], summaryArticle(target, plan, cap));
+    this.#wake(target);
+    return plan;
   }
 
   async backlog(): Promise<Map<string, Backlog>> {
