@@ -45,8 +45,9 @@ export interface Article {
    */
   truncatedFields: string[];
   /**
-   * Set on newsnotify's own notices (maxBacklog's summary, delivery/overflow.ts), never on a news
-   * article: no route applies to it, it is for the notifier whose queue made it.
+   * Set on newsnotify's own notices, never on a news article: maxBacklog's summary
+   * (delivery/overflow.ts), with how many were dropped since when. No route applies to it: it is
+   * for the notifier whose queue made it.
    */
-  notice?: true;
+  notice?: { dropped: number; since: number };
 }

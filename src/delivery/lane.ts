@@ -143,7 +143,9 @@ export class Lane {
     this.notifier.overflowed?.(plan.drop.length);
     // A dropped entry being sent (or retried) now is given up: the newest are what is kept.
     for (const id of plan.drop) this.#inflight.get(id)?.abort(new Error("dropped by maxBacklog"));
-    if (plan.supersede.length === 0) {
+    // The summary being sent (or retried) was rewritten: claimed again, it goes with the new count.
+    this.#inflight.get(plan.summaryId)?.abort(new Error("summary rewritten by maxBacklog"));
+    if (!plan.rewrite) {
       this.log(
         `${this.notifier.label}: more than maxBacklog ${cap} waiting: the oldest are dropped, ` +
           "one message will say how many",

@@ -2,10 +2,10 @@ import type { Article } from "../article/article.js";
 import {
   isSummaryId,
   OVERFLOW_WHY,
+  type OverflowInput,
   type OverflowPlan,
   type Pending,
   planOverflow,
-  SUPERSEDED_WHY,
   summaryArticle,
 } from "./overflow.js";
 import type { Backlog, DeliveryQueue, Work } from "./work.js";
@@ -22,6 +22,8 @@ export interface PendingStore {
   count(target: string): number;
   targets(): string[];
   read(target: string, messageId: string): Article;
+  /** Rewrites a pending entry's article, keeping its place (maxBacklog's summary). */
+  replace(target: string, article: Article): Promise<void>;
   /** Writes what is buffered now: an entry is written before it is claimed (and sent). */
   flush(): void;
   doneMany(target: string, messageIds: readonly string[]): Promise<void>;
@@ -92,25 +94,26 @@ export class LocalQueue implements DeliveryQueue {
   async overflow(target: string, cap: number): Promise<OverflowPlan | null> {
     const all = this.store.count(target);
     if (all <= cap) return null;
-    const leased = this.#leasedOf(target);
     let count = 0;
     const oldest: Pending[] = [];
-    const summaries: string[] = [];
+    let summary: OverflowInput["summary"] = null;
     for (const [id, since] of this.store.entries(target)) {
       if (isSummaryId(id)) {
-        if (!leased.has(id)) summaries.push(id);
+        const notice = this.store.read(target, id).notice;
+        if (notice) summary = { id, notice };
         continue;
       }
       count++;
       // No more can be dropped than the entries above the cap.
       if (oldest.length < all - cap) oldest.push({ id, since });
     }
-    const plan = planOverflow({ cap, count, oldest, summaries });
+    const plan = planOverflow(target, { cap, count, oldest, summary });
     if (!plan) return null;
     for (const id of plan.drop) await this.store.drop(target, id, OVERFLOW_WHY);
-    for (const id of plan.supersede) await this.store.drop(target, id, SUPERSEDED_WHY);
     this.#unlease(target, plan.drop);
-    await this.store.admit([target], summaryArticle(target, plan, cap));
+    const article = summaryArticle(plan, cap);
+    if (plan.rewrite) await this.store.replace(target, article);
+    else await this.store.admit([target], article);
     this.#wake(target);
     return plan;
   }

@@ -5,9 +5,9 @@
  * refused article, and the summary is itself a pending entry of that target (a notice article), so
  * a restart brings back neither the dropped nor a lost summary.
  *
- * An episode lasts until its summary is claimed for sending: until then each further overflow
- * replaces the pending summary with one counting both, so the notifier gets one message per
- * episode, not one per dropped article.
+ * An episode lasts until its summary has been sent: until then each further overflow rewrites the
+ * pending summary in place (same Message-ID, same place in the queue) to count both, so the
+ * notifier gets one message per episode, not one per dropped article.
  */
 import { createHash } from "node:crypto";
 import type { Article } from "../article/article.js";
@@ -18,78 +18,59 @@ export interface Pending {
   since: number;
 }
 
+/** What a summary article carries of its episode (Article.notice). */
+export interface Dropped {
+  dropped: number;
+  since: number;
+}
+
 export interface OverflowInput {
   cap: number;
   /** Pending articles of the target (summaries not counted), claimed or not. */
   count: number;
   /** The oldest of them, oldest first: at least `count - cap`. */
   oldest: readonly Pending[];
-  /** Message-IDs of the target's pending summaries nobody has claimed (the episode's, if any). */
-  summaries: readonly string[];
+  /** The target's pending summary (claimed or not): this episode's, if one is under way. */
+  summary: { id: string; notice: Dropped } | null;
 }
 
-export interface OverflowPlan {
+export interface OverflowPlan extends Dropped {
   /** Articles to mark dropped, oldest first. */
   drop: string[];
-  /** Earlier summaries of this episode, replaced by the new one (marked dropped too). */
-  supersede: string[];
-  /** The episode so far: how many were dropped, and since when the oldest of them waited. */
-  dropped: number;
-  since: number;
-  /** Names the episode (from its first dropped Message-ID): two episodes never share a summary id. */
-  episode: string;
+  /** The summary's Message-ID, one per episode (per target). */
+  summaryId: string;
+  /** True when that summary is pending already: it is rewritten in place, not enqueued. */
+  rewrite: boolean;
 }
 
 /** Why an entry dropped by the cap is marked so (status shows it as any drop's reason). */
 export const OVERFLOW_WHY = "maxBacklog: over the cap, oldest dropped";
-export const SUPERSEDED_WHY = "maxBacklog: summary replaced by a newer one";
 
-const DOMAIN = "maxbacklog.newsnotify.invalid";
-const SUMMARY_ID =
-  /^<dropped\.(\d+)\.(\d+)\.([0-9a-f]{8})\.[A-Za-z0-9-]*@maxbacklog\.newsnotify\.invalid>$/;
+const SUMMARY_ID = /^<dropped\.[0-9a-f]{12}\.[A-Za-z0-9-]*@maxbacklog\.newsnotify\.invalid>$/;
 
-/** The plan for a target over its cap, or null when it is within it. */
-export function planOverflow(input: OverflowInput): OverflowPlan | null {
+/** The plan for `target` over its cap, or null when it is within it. */
+export function planOverflow(target: string, input: OverflowInput): OverflowPlan | null {
   const excess = input.count - input.cap;
   if (excess <= 0) return null;
   const drop = input.oldest.slice(0, excess);
-  if (drop.length === 0) return null;
-  let dropped = drop.length;
-  let since = drop.reduce((min, p) => Math.min(min, p.since), Number.POSITIVE_INFINITY);
-  let episode = createHash("sha256")
-    .update(drop[0]?.id ?? "")
-    .digest("hex")
-    .slice(0, 8);
-  const supersede: string[] = [];
-  for (const id of input.summaries) {
-    const earlier = parseSummaryId(id);
-    if (!earlier) continue;
-    supersede.push(id);
-    dropped += earlier.dropped;
-    since = Math.min(since, earlier.since);
-    episode = earlier.episode;
-  }
-  return { drop: drop.map((p) => p.id), supersede, dropped, since, episode };
+  const [first] = drop;
+  if (!first) return null;
+  const since = drop.reduce((min, p) => Math.min(min, p.since), first.since);
+  const earlier = input.summary;
+  return {
+    drop: drop.map((p) => p.id),
+    dropped: drop.length + (earlier?.notice.dropped ?? 0),
+    since: Math.min(since, earlier?.notice.since ?? since),
+    // Named after the episode's first dropped article: never the same as an earlier episode's.
+    summaryId: earlier?.id ?? summaryId(target, first.id),
+    rewrite: earlier !== null,
+  };
 }
 
-/**
- * The summary's Message-ID: it carries the episode's count, start and name, so a queue that finds
- * a pending one (after a restart too) can count on from it; the target's name keeps two targets'
- * summaries apart where articles are shared by Message-ID (PostgreSQL).
- */
-export function summaryId(
-  target: string,
-  plan: Pick<OverflowPlan, "dropped" | "since" | "episode">,
-): string {
-  const name = target.replace(/[^A-Za-z0-9]/g, "-");
-  return `<dropped.${plan.dropped}.${plan.since}.${plan.episode}.${name}@${DOMAIN}>`;
-}
-
-export function parseSummaryId(
-  id: string,
-): { dropped: number; since: number; episode: string } | null {
-  const m = SUMMARY_ID.exec(id);
-  return m ? { dropped: Number(m[1]), since: Number(m[2]), episode: m[3] as string } : null;
+/** A summary's Message-ID: per target (articles are shared by Message-ID in PostgreSQL). */
+export function summaryId(target: string, firstDropped: string): string {
+  const episode = createHash("sha256").update(firstDropped).digest("hex").slice(0, 12);
+  return `<dropped.${episode}.${target.replace(/[^A-Za-z0-9]/g, "-")}@maxbacklog.newsnotify.invalid>`;
 }
 
 export function isSummaryId(id: string): boolean {
@@ -100,15 +81,11 @@ export function isSummaryId(id: string): boolean {
  * The notice a notifier gets once per overflow episode. Only counts and times: no article's
  * content. It is sent like an article, so each notifier formats and escapes it as it does any.
  */
-export function summaryArticle(
-  target: string,
-  plan: Pick<OverflowPlan, "dropped" | "since" | "episode">,
-  cap: number,
-): Article {
+export function summaryArticle(plan: OverflowPlan, cap: number): Article {
   const from = new Date(plan.since).toISOString();
   const subject = `newsnotify: ${plan.dropped} notification(s) dropped since ${from} (maxBacklog ${cap})`;
   return {
-    messageId: summaryId(target, plan),
+    messageId: plan.summaryId,
     newsgroups: [],
     from: { name: "newsnotify", address: "" },
     subject,
@@ -129,6 +106,6 @@ export function summaryArticle(
     truncated: false,
     token: null,
     truncatedFields: [],
-    notice: true,
+    notice: { dropped: plan.dropped, since: plan.since },
   };
 }

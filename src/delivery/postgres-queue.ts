@@ -249,8 +249,7 @@ export class PostgresQueue implements DeliveryQueue {
   async overflow(target: string, cap: number): Promise<OverflowPlan | null> {
     const plan = await this.#transaction((c) => overflowRows(c, target, cap, this.o.node));
     const b = this.#backlog.get(target);
-    if (plan && b)
-      b.pending = Math.max(0, b.pending - plan.drop.length - plan.supersede.length + 1);
+    if (plan && b) b.pending = Math.max(0, b.pending - plan.drop.length + (plan.rewrite ? 0 : 1));
     if (plan) this.#wake(target);
     return plan;
   }

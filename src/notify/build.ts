@@ -117,7 +117,7 @@ export class Routed implements Notifier {
 
   /** Its route's articles, and newsnotify's notices to it (a maxBacklog summary is routed to it). */
   #wants(article: Article): boolean {
-    return article.notice === true || this.route(article).send;
+    return article.notice !== undefined || this.route(article).send;
   }
 }
 
