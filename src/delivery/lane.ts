@@ -36,6 +36,11 @@ export class Lane {
   /** The maxBacklog check in progress, and whether another wake asked for one meanwhile. */
   #trimming: Promise<void> | null = null;
   #trimAgain = false;
+  /**
+   * When the last failed attempt's retry is due: a batch cut short by maxBacklog does not restart
+   * the backoff, so a target that is down is not tried once per article that arrives.
+   */
+  #notBefore = 0;
   /** Articles one request may carry. */
   readonly #most: number;
   readonly #gatherer: Gatherer;
@@ -199,12 +204,15 @@ export class Lane {
       this.#taken -= items.length;
       // Until the queue has it (a shared one may be unreachable for a while): a done lost here
       // would let the lease run out and the article go out again.
+      if (how === "done") this.#notBefore = 0;
       if (how === "done") await this.#persist("done", () => this.queue.done(items));
       else
         for (const w of items)
           await this.#persist("drop", () => this.queue.dropped(w, how.dropped));
     };
     try {
+      const wait = this.#notBefore - Date.now();
+      if (wait > 0 && !(await sleep(wait, signal))) return !this.signal.aborted;
       // Cut short by maxBacklog (not by close()): the worker goes on with the next claim.
       return (
         (await deliverBatch(batch, (items) => this.#attempt(items, signal), settle)) ||
@@ -259,7 +267,10 @@ export class Lane {
       retry: this.retry,
       log: this.log,
       signal,
-      failed: (retryAt) => this.queue.failed(batch, retryAt),
+      failed: (retryAt) => {
+        this.#notBefore = retryAt;
+        return this.queue.failed(batch, retryAt);
+      },
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { Article } from "../article/article.js";
 import {
+  type Dropped,
   isSummaryId,
   OVERFLOW_WHY,
   type OverflowInput,
@@ -42,6 +43,8 @@ export class LocalQueue implements DeliveryQueue {
   /** Claimed entries per target. */
   readonly #leased = new Map<string, Set<string>>();
   readonly #listeners = new Set<(target: string) => void>();
+  /** Each target's summary as last written (overflow.ts), so a check need not read it back. */
+  readonly #summaries = new Map<string, { id: string; notice: Dropped }>();
 
   /** `ownsStore: false`: close() leaves the store open (a watcher's journal is its state's to close). */
   constructor(
@@ -99,7 +102,8 @@ export class LocalQueue implements DeliveryQueue {
     let summary: OverflowInput["summary"] = null;
     for (const [id, since] of this.store.entries(target)) {
       if (isSummaryId(id)) {
-        const notice = this.store.read(target, id).notice;
+        const known = this.#summaries.get(target);
+        const notice = known?.id === id ? known.notice : this.store.read(target, id).notice;
         if (notice) summary = { id, notice };
         continue;
       }
@@ -112,6 +116,10 @@ export class LocalQueue implements DeliveryQueue {
     for (const id of plan.drop) await this.store.drop(target, id, OVERFLOW_WHY);
     this.#unlease(target, plan.drop);
     const article = summaryArticle(plan, cap);
+    this.#summaries.set(target, {
+      id: plan.summaryId,
+      notice: { dropped: plan.dropped, since: plan.since },
+    });
     if (plan.rewrite) await this.store.replace(target, article);
     else await this.store.admit([target], article);
     this.#wake(target);
