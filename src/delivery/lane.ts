@@ -37,8 +37,8 @@ export class Lane {
   #trimming: Promise<void> | null = null;
   #trimAgain = false;
   /**
-   * When the last failed attempt's retry is due: a batch cut short by maxBacklog does not restart
-   * the backoff, so a target that is down is not tried once per article that arrives.
+   * With maxBacklog, when the last failed attempt's retry is due: a batch cut short by a drop does
+   * not restart the backoff, so a target that is down is not tried once per article that arrives.
    */
   #notBefore = 0;
   /** Articles one request may carry. */
@@ -204,9 +204,10 @@ export class Lane {
       this.#taken -= items.length;
       // Until the queue has it (a shared one may be unreachable for a while): a done lost here
       // would let the lease run out and the article go out again.
-      if (how === "done") this.#notBefore = 0;
-      if (how === "done") await this.#persist("done", () => this.queue.done(items));
-      else
+      if (how === "done") {
+        this.#notBefore = 0;
+        await this.#persist("done", () => this.queue.done(items));
+      } else
         for (const w of items)
           await this.#persist("drop", () => this.queue.dropped(w, how.dropped));
     };
@@ -268,7 +269,8 @@ export class Lane {
       log: this.log,
       signal,
       failed: (retryAt) => {
-        this.#notBefore = retryAt;
+        // Only a cut batch waits for it: without maxBacklog, workers keep their own backoff.
+        if (this.notifier.maxBacklog !== undefined) this.#notBefore = retryAt;
         return this.queue.failed(batch, retryAt);
       },
     });
