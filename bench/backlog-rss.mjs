@@ -2,13 +2,15 @@
 /**
  * backlog-rss: node's resident memory with a large backlog for a notifier whose receiver is down.
  *
- * USAGE: node --expose-gc bench/backlog-rss.mjs [--articles 100000] [--dist PATH]
+ * USAGE: node --expose-gc bench/backlog-rss.mjs [--articles 100000] [--max-backlog N] [--dist PATH]
  *
  * Parses N generated articles (0.8-3 KB, snippet 300) and enqueues each, as watch does, for a
  * webhook on a port nobody listens on: every one stays pending, the lane retrying the first with
  * backoff. Prints RSS and heap after a full GC every N/5 articles, then closes the journal, opens
  * it again (the replay of a restart) and prints them once more. No root needed. `--dist` takes
- * another build (an older one is wired as it was: dispatch() and JournaledNotifier).
+ * another build (an older one is wired as it was: dispatch() and JournaledNotifier). The journal's
+ * bytes per pending entry are printed too; `--max-backlog N` gives the webhook that cap (the oldest
+ * dropped, one summary), to see it bound memory and the journal.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import { makeArticle } from "./lib/articles.mjs";
 const { values: a } = parseArgs({
   options: {
     articles: { type: "string", default: "100000" },
+    "max-backlog": { type: "string" },
     dist: { type: "string", default: new URL("../dist", import.meta.url).pathname },
   },
 });
@@ -53,6 +56,8 @@ async function open(/** @type {string} */ dir) {
   const box = await Outbox.open(dir);
   // Port 9 (discard) on loopback: nothing listens, every attempt fails with ECONNREFUSED.
   const hook = new WebhookNotifier({ url: "http://127.0.0.1:9/down" });
+  const cap = a["max-backlog"];
+  if (cap !== undefined) Object.assign(hook, { maxBacklog: Number(cap) });
   const log = () => {};
   if (local) {
     const { RecordedNotifier } = await dist("delivery/recorded.js");
@@ -106,7 +111,10 @@ try {
     if ((i + 1) % (N / 5) === 0) await report(`${i + 1} pending`);
   }
   const size = statSync(join(dir, "outbox.jsonl")).size;
-  process.stdout.write(`journal: ${mb(size)} MB; pending: ${run.box.pendingCount()}\n`);
+  const pending = run.box.pendingCount();
+  process.stdout.write(
+    `journal: ${mb(size)} MB; pending: ${pending}; ${Math.round(size / N)} bytes per article enqueued\n`,
+  );
   await run.close();
   run = await open(dir);
   await report(`after a restart (replayed ${run.box.pendingCount()})`);

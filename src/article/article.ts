@@ -44,4 +44,10 @@ export interface Article {
    * "snippet" when the body was not read at all (a parse over its time or memory budget).
    */
   truncatedFields: string[];
+  /**
+   * Set on newsnotify's own notices, never on a news article: maxBacklog's summary
+   * (delivery/overflow.ts), with how many were dropped since when. No route applies to it: it is
+   * for the notifier whose queue made it.
+   */
+  notice?: { dropped: number; since: number };
 }

@@ -11,6 +11,7 @@ import { errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 import { printable } from "../util/printable.js";
 import type { PendingStore } from "./local-queue.js";
+import type { OverflowPlan } from "./overflow.js";
 import type { ClusterRows } from "./postgres-queue.js";
 import type { Backlog, DeliveryQueue, Work } from "./work.js";
 
@@ -136,6 +137,18 @@ export class ClusterQueue implements DeliveryQueue {
 
   async release(work: readonly Work[]): Promise<void> {
     await this.#sharedQueue().release(this.#there(work));
+  }
+
+  /**
+   * maxBacklog over the shared queue, where every node's entries of the target are: the cap is the
+   * site's. What waits in this journal unforwarded (PostgreSQL unreachable) is not capped here; it
+   * is once forwarded.
+   */
+  async overflow(target: string, cap: number): Promise<OverflowPlan | null> {
+    const s = this.#shared;
+    const name = s?.names.get(target);
+    if (!s || name === undefined) return null;
+    return s.queue.overflow(name, cap);
   }
 
   /** Per local target: what waits here to be forwarded plus what the shared queue holds. */

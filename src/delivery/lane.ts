@@ -4,11 +4,15 @@ import { sleep } from "../notify/pace.js";
 import { errorMessage } from "../util/errors.js";
 import { printable } from "../util/printable.js";
 import { batchLimit, deliverBatch, Gatherer, type Settled } from "./batch.js";
+import type { OverflowPlan } from "./overflow.js";
 import { attemptUntilDone, type Outcome, type RetryPolicy } from "./retry.js";
 import { type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
 /** A notifier this far behind gets a log line (and again at ten times as many). */
 export const BACKLOG_WARNING = 1000;
+
+/** What a lane delivers to: a notifier, counting the entries its maxBacklog dropped (recorded.ts). */
+export type LaneNotifier = Notifier & { overflowed?(count: number): void };
 
 /**
  * One notifier's delivery workers, pulling its work from the delivery queue: one worker (strict
@@ -27,12 +31,22 @@ export class Lane {
   /** The backlog that makes the next warning (1,000, then 10,000, ...; reset once caught up). */
   #warnAt = BACKLOG_WARNING;
   readonly #running = new Set<Promise<void>>();
+  /** With maxBacklog: the claimed entries being sent, and what aborts their attempt if dropped. */
+  readonly #inflight = new Map<string, AbortController>();
+  /** The maxBacklog check in progress, and whether another wake asked for one meanwhile. */
+  #trimming: Promise<void> | null = null;
+  #trimAgain = false;
+  /**
+   * With maxBacklog, when the last failed attempt's retry is due: a batch cut short by a drop does
+   * not restart the backoff, so a target that is down is not tried once per article that arrives.
+   */
+  #notBefore = 0;
   /** Articles one request may carry. */
   readonly #most: number;
   readonly #gatherer: Gatherer;
 
   constructor(
-    readonly notifier: Notifier,
+    readonly notifier: LaneNotifier,
     readonly target: string,
     readonly queue: DeliveryQueue,
     readonly retry: RetryPolicy,
@@ -53,11 +67,16 @@ export class Lane {
   wake(): void {
     if (this.signal.aborted) return;
     this.#again = true;
+    const cap = this.notifier.maxBacklog;
+    if (cap !== undefined && this.size > cap) this.#trim(cap);
     if (this.size >= this.#warnAt) {
       this.log(
         `${this.notifier.label}: ${this.size} notifications waiting: delivering slower than articles ` +
           "arrive (the target is down or slow, or its rate limit is below the feed's pace; route " +
-          "fewer groups to it?); none is dropped, the outbox keeps them",
+          "fewer groups to it?); " +
+          (cap === undefined
+            ? "none is dropped, the outbox keeps them (maxBacklog caps it)"
+            : `past maxBacklog ${cap} the oldest are dropped`),
       );
       this.#warnAt *= 10;
     }
@@ -94,7 +113,49 @@ export class Lane {
   }
 
   async stopped(): Promise<void> {
-    while (this.#running.size > 0) await Promise.all(this.#running);
+    while (this.#running.size > 0 || this.#trimming)
+      await Promise.all([...this.#running, this.#trimming]);
+  }
+
+  /** Applies maxBacklog in the queue, one check at a time (a wake meanwhile asks for another). */
+  #trim(cap: number): void {
+    if (this.#trimming) {
+      this.#trimAgain = true;
+      return;
+    }
+    this.#trimming = (async () => {
+      do {
+        this.#trimAgain = false;
+        if (this.signal.aborted) return;
+        let plan: OverflowPlan | null;
+        try {
+          plan = await this.queue.overflow(this.target, cap);
+        } catch (e) {
+          // The next wake tries again; nothing was dropped that the queue did not record.
+          this.log(
+            `${this.notifier.label}: maxBacklog check failed: ${printable(errorMessage(e))}`,
+          );
+          return;
+        }
+        if (plan) this.#overflowed(plan, cap);
+      } while (this.#trimAgain);
+    })().finally(() => {
+      this.#trimming = null;
+    });
+  }
+
+  #overflowed(plan: OverflowPlan, cap: number): void {
+    this.notifier.overflowed?.(plan.drop.length);
+    // A dropped entry being sent (or retried) now is given up: the newest are what is kept.
+    for (const id of plan.drop) this.#inflight.get(id)?.abort(new Error("dropped by maxBacklog"));
+    // The summary being sent (or retried) was rewritten: claimed again, it goes with the new count.
+    this.#inflight.get(plan.summaryId)?.abort(new Error("summary rewritten by maxBacklog"));
+    if (!plan.rewrite) {
+      this.log(
+        `${this.notifier.label}: more than maxBacklog ${cap} waiting: the oldest are dropped, ` +
+          "one message will say how many",
+      );
+    }
   }
 
   async #work(): Promise<void> {
@@ -131,19 +192,35 @@ export class Lane {
   async #deliver(batch: readonly Work[]): Promise<boolean> {
     this.#taken += batch.length;
     const open = new Set(batch);
+    // Only with maxBacklog: a dropped entry's attempt is aborted without stopping the lane.
+    let signal = this.signal;
+    if (this.notifier.maxBacklog !== undefined) {
+      const cut = new AbortController();
+      for (const w of batch) this.#inflight.set(w.messageId, cut);
+      signal = AbortSignal.any([this.signal, cut.signal]);
+    }
     const settle = async (items: readonly Work[], how: Settled) => {
       for (const w of items) open.delete(w);
       this.#taken -= items.length;
       // Until the queue has it (a shared one may be unreachable for a while): a done lost here
       // would let the lease run out and the article go out again.
-      if (how === "done") await this.#persist("done", () => this.queue.done(items));
-      else
+      if (how === "done") {
+        this.#notBefore = 0;
+        await this.#persist("done", () => this.queue.done(items));
+      } else
         for (const w of items)
           await this.#persist("drop", () => this.queue.dropped(w, how.dropped));
     };
     try {
-      return await deliverBatch(batch, (items) => this.#attempt(items), settle);
+      const wait = this.#notBefore - Date.now();
+      if (wait > 0 && !(await sleep(wait, signal))) return !this.signal.aborted;
+      // Cut short by maxBacklog (not by close()): the worker goes on with the next claim.
+      return (
+        (await deliverBatch(batch, (items) => this.#attempt(items, signal), settle)) ||
+        !this.signal.aborted
+      );
     } finally {
+      for (const w of batch) this.#inflight.delete(w.messageId);
       if (open.size > 0) {
         // Stopped by close(): given back untouched (the queue keeps them for the next start).
         this.#taken -= open.size;
@@ -175,7 +252,7 @@ export class Lane {
   }
 
   /** One request (send, or sendBatch for several), retried as the policy says. */
-  #attempt(batch: readonly Work[]): Promise<Outcome> {
+  #attempt(batch: readonly Work[], signal: AbortSignal): Promise<Outcome> {
     const [first] = batch;
     if (!first) return Promise.resolve("done");
     const several = batch.length > 1;
@@ -183,15 +260,19 @@ export class Lane {
     const articles: readonly Article[] = batch.map((w) => w.article);
     const send = several
       ? async () => {
-          await this.notifier.sendBatch?.(articles, this.signal);
+          await this.notifier.sendBatch?.(articles, signal);
         }
-      : () => this.notifier.send(first.article, this.signal);
+      : () => this.notifier.send(first.article, signal);
     return attemptUntilDone(send, what, several, {
       label: this.notifier.label,
       retry: this.retry,
       log: this.log,
-      signal: this.signal,
-      failed: (retryAt) => this.queue.failed(batch, retryAt),
+      signal,
+      failed: (retryAt) => {
+        // Only a cut batch waits for it: without maxBacklog, workers keep their own backoff.
+        if (this.notifier.maxBacklog !== undefined) this.#notBefore = retryAt;
+        return this.queue.failed(batch, retryAt);
+      },
     });
   }
 }

@@ -1,4 +1,14 @@
 import type { Article } from "../article/article.js";
+import {
+  type Dropped,
+  isSummaryId,
+  OVERFLOW_WHY,
+  type OverflowInput,
+  type OverflowPlan,
+  type Pending,
+  planOverflow,
+  summaryArticle,
+} from "./overflow.js";
 import type { Backlog, DeliveryQueue, Work } from "./work.js";
 
 /**
@@ -13,6 +23,8 @@ export interface PendingStore {
   count(target: string): number;
   targets(): string[];
   read(target: string, messageId: string): Article;
+  /** Rewrites a pending entry's article, keeping its place (maxBacklog's summary). */
+  replace(target: string, article: Article): Promise<void>;
   /** Writes what is buffered now: an entry is written before it is claimed (and sent). */
   flush(): void;
   doneMany(target: string, messageIds: readonly string[]): Promise<void>;
@@ -31,6 +43,8 @@ export class LocalQueue implements DeliveryQueue {
   /** Claimed entries per target. */
   readonly #leased = new Map<string, Set<string>>();
   readonly #listeners = new Set<(target: string) => void>();
+  /** Each target's summary as last written (overflow.ts), so a check need not read it back. */
+  readonly #summaries = new Map<string, { id: string; notice: Dropped }>();
 
   /** `ownsStore: false`: close() leaves the store open (a watcher's journal is its state's to close). */
   constructor(
@@ -78,6 +92,38 @@ export class LocalQueue implements DeliveryQueue {
       this.#unlease(target, ids);
       this.#wake(target);
     }
+  }
+
+  async overflow(target: string, cap: number): Promise<OverflowPlan | null> {
+    const all = this.store.count(target);
+    if (all <= cap) return null;
+    let count = 0;
+    const oldest: Pending[] = [];
+    let summary: OverflowInput["summary"] = null;
+    for (const [id, since] of this.store.entries(target)) {
+      if (isSummaryId(id)) {
+        const known = this.#summaries.get(target);
+        const notice = known?.id === id ? known.notice : this.store.read(target, id).notice;
+        if (notice) summary = { id, notice };
+        continue;
+      }
+      count++;
+      // No more can be dropped than the entries above the cap.
+      if (oldest.length < all - cap) oldest.push({ id, since });
+    }
+    const plan = planOverflow(target, { cap, count, oldest, summary });
+    if (!plan) return null;
+    for (const id of plan.drop) await this.store.drop(target, id, OVERFLOW_WHY);
+    this.#unlease(target, plan.drop);
+    const article = summaryArticle(plan, cap);
+    this.#summaries.set(target, {
+      id: plan.summaryId,
+      notice: { dropped: plan.dropped, since: plan.since },
+    });
+    if (plan.rewrite) await this.store.replace(target, article);
+    else await this.store.admit([target], article);
+    this.#wake(target);
+    return plan;
   }
 
   async backlog(): Promise<Map<string, Backlog>> {

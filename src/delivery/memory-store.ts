@@ -44,6 +44,12 @@ export class MemoryStore implements PendingStore {
     return slot.article;
   }
 
+  async replace(target: string, article: Article): Promise<void> {
+    const slot = this.#pending.get(target)?.get(article.messageId);
+    if (!slot) throw new Error(`memory queue: ${target} has no pending ${article.messageId}`);
+    slot.article = article;
+  }
+
   flush(): void {}
 
   async doneMany(target: string, messageIds: readonly string[]): Promise<void> {

@@ -10,6 +10,8 @@ import pg from "pg";
 import type { Article } from "../article/article.js";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
+import type { OverflowPlan } from "./overflow.js";
+import { overflowRows } from "./postgres-overflow.js";
 import { migrate } from "./postgres-schema.js";
 import { type Backlog, type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
@@ -241,6 +243,15 @@ export class PostgresQueue implements DeliveryQueue {
         [target, ids, this.o.node],
       ),
     );
+  }
+
+  /** maxBacklog over the shared table (postgres-overflow.ts). */
+  async overflow(target: string, cap: number): Promise<OverflowPlan | null> {
+    const plan = await this.#transaction((c) => overflowRows(c, target, cap, this.o.node));
+    const b = this.#backlog.get(target);
+    if (plan && b) b.pending = Math.max(0, b.pending - plan.drop.length + (plan.rewrite ? 0 : 1));
+    if (plan) this.#wake(target);
+    return plan;
   }
 
   async backlog(): Promise<Map<string, Backlog>> {

@@ -38,6 +38,15 @@ export class RecordedNotifier implements Notifier {
     return this.inner.digestEveryMs;
   }
 
+  get maxBacklog(): number | undefined {
+    return this.inner.maxBacklog;
+  }
+
+  /** Entries the queue dropped past maxBacklog: counted with the other drops. */
+  overflowed(count: number): void {
+    this.record?.overflowed(this.target, count);
+  }
+
   preview(article: Article): unknown {
     return this.inner.preview(article);
   }

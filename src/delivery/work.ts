@@ -6,6 +6,7 @@
  * (targets.ts).
  */
 import type { Article } from "../article/article.js";
+import type { OverflowPlan } from "./overflow.js";
 
 /** One article owed to one target, claimed by a worker. */
 export interface Work {
@@ -49,6 +50,12 @@ export interface DeliveryQueue {
   dropped(work: Work, why: string): Promise<void>;
   /** Gives claimed entries back untouched (a stop): due again at once. */
   release(work: readonly Work[]): Promise<void>;
+  /**
+   * maxBacklog: when `target` has more than `cap` articles pending (claimed or not), marks the
+   * oldest dropped and enqueues the episode's one summary for it in place of an unclaimed earlier
+   * one (overflow.ts), durably; resolves with what was done, or null when within the cap.
+   */
+  overflow(target: string, cap: number): Promise<OverflowPlan | null>;
   /** The backlog per target (pending, claimed or not). */
   backlog(): Promise<Map<string, Backlog>>;
   /**

@@ -27,7 +27,7 @@ export function metricFamilies(s: StatsSnapshot): Family[] {
     },
     {
       name: "newsnotify_notifications_dropped_total",
-      help: "Notifications given up on (refused for good by the target).",
+      help: "Notifications given up on (refused for good by the target, or dropped past maxBacklog).",
       type: "counter",
       samples: s.notifiers.map((n) => ({ labels: per(n), value: n.dropped })),
     },

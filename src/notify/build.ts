@@ -22,7 +22,13 @@ export function buildNotifiers(cfg: NotifierConfig[], io: NotifierIo = {}): Noti
   const paces = cfg.map(paceOf);
   for (const pace of paces) pacerFor(pace);
   return cfg.map(
-    (entry, i) => new Routed(buildNotifier(entry, io), compileRoute(entry), pacerFor(paces[i])),
+    (entry, i) =>
+      new Routed(
+        buildNotifier(entry, io),
+        compileRoute(entry),
+        pacerFor(paces[i]),
+        entry.maxBacklog,
+      ),
   );
 }
 
@@ -73,6 +79,7 @@ export class Routed implements Notifier {
     readonly inner: Notifier,
     readonly route: Route,
     readonly pacer: Pacer | undefined,
+    readonly maxBacklog?: number,
   ) {
     this.label = inner.label;
     this.digestEveryMs = inner.digestEveryMs;
@@ -85,7 +92,7 @@ export class Routed implements Notifier {
   }
 
   async send(article: Article, signal?: AbortSignal): Promise<void> {
-    if (!this.route(article).send) return;
+    if (!this.#wants(article)) return;
     if (this.pacer && !(await this.pacer.wait(signal ?? NEVER))) {
       throw signal?.reason ?? new Error("aborted");
     }
@@ -100,12 +107,17 @@ export class Routed implements Notifier {
       for (const article of articles) await this.send(article, signal);
       return;
     }
-    const wanted = articles.filter((a) => this.route(a).send);
+    const wanted = articles.filter((a) => this.#wants(a));
     if (wanted.length === 0) return;
     if (this.pacer && !(await this.pacer.wait(signal ?? NEVER))) {
       throw signal?.reason ?? new Error("aborted");
     }
     await batch(wanted, signal);
+  }
+
+  /** Its route's articles, and newsnotify's notices to it (a maxBacklog summary is routed to it). */
+  #wants(article: Article): boolean {
+    return article.notice !== undefined || this.route(article).send;
   }
 }
 

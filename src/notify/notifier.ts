@@ -25,6 +25,11 @@ export interface Notifier {
    * one message (see notify/digest.ts).
    */
   readonly digestEveryMs?: number;
+  /**
+   * maxBacklog: past this many pending, the delivery queue drops the oldest and sends one summary
+   * (delivery/overflow.ts). Undefined: no cap.
+   */
+  readonly maxBacklog?: number;
   /** The exact payload `send` would deliver (JSON-able), for dry runs. */
   preview(article: Article): unknown;
   send(article: Article, signal?: AbortSignal): Promise<void>;

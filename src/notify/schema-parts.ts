@@ -69,7 +69,7 @@ const controlSchema = z
       "control messages alone (cancels only when listed). Default none.",
   );
 
-/** Which articles a notifier gets; every type has these. */
+/** Which articles a notifier gets, and how many may wait for it; every type has these. */
 export const routing = {
   groups: checked(wildmatProblem)
     .optional()
@@ -81,6 +81,15 @@ export const routing = {
   control: controlSchema.optional(),
   junk: z.boolean().optional().describe("Also articles innd filed in junk; default false."),
   digest: digestSchema.optional(),
+  maxBacklog: z
+    .int()
+    .min(1)
+    .max(100_000_000)
+    .optional()
+    .describe(
+      "At most this many notifications wait for this notifier: past it the oldest are dropped and " +
+        "one message says how many (delivery/overflow.ts). Default: no cap, none dropped.",
+    ),
 };
 
 export const http = {

@@ -227,6 +227,20 @@ export class Outbox {
     return fresh;
   }
 
+  /**
+   * Rewrites a pending entry's article in place (its place in the queue and its admission time
+   * stay): a new "add" line, which replay and compaction take over the old one.
+   */
+  async replace(target: string, article: Article): Promise<void> {
+    const slots = this.#pending.get(target);
+    const slot = slots?.get(article.messageId);
+    if (!slots || !slot) throw new Error(`outbox: ${target} has no pending ${article.messageId}`);
+    const off = this.#append({ op: "add", target, article, since: slot.since });
+    slots.set(article.messageId, { since: slot.since, off, len: this.#end - off - 1 });
+    if (this.#recent.has(article.messageId)) this.#recent.set(article.messageId, article);
+    await new Promise<void>((resolve) => this.#written.push(resolve));
+  }
+
   /** Resolves once every line so far is on disk: one fdatasync serves all who wait meanwhile. */
   sync(): Promise<void> {
     return this.#sync();

@@ -14,6 +14,8 @@ export interface DeliveryRecorder {
   delivered(target: string, messageIds: readonly string[]): void;
   /** One failed attempt; `dropped` when the article is given up on (refused for good). */
   failed(target: string, message: string, dropped: number): void;
+  /** Pending entries dropped because the backlog went past the notifier's maxBacklog. */
+  overflowed(target: string, count: number): void;
 }
 
 export interface Stamp {
@@ -27,7 +29,7 @@ export interface NotifierStats {
   delivered: number;
   /** Failed attempts (each retry that fails counts). */
   failed: number;
-  /** Articles given up on (refused for good). */
+  /** Articles given up on (refused for good, or dropped past maxBacklog). */
   dropped: number;
   lastDelivered: (Stamp & { messageId: string }) | null;
   lastError: (Stamp & { message: string }) | null;
@@ -180,6 +182,11 @@ export class Stats implements DeliveryRecorder {
     n.dropped += dropped;
     n.lastError = { message, at: now };
     n.failingSince ??= now;
+    this.#changes++;
+  }
+
+  overflowed(target: string, count: number): void {
+    this.#notifier(target).dropped += count;
     this.#changes++;
   }
 

@@ -48,7 +48,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
+/** `port`: a fixed one (a receiver that was down comes up where the notifier sends); default any. */
+export async function startReceiver(port = 0): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const replies: Reply[] = [];
   const waiters = new Set<() => void>();
@@ -85,11 +86,11 @@ export async function startReceiver(): Promise<Receiver> {
       timers.add(timer);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const { port: bound } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     reply: (...more) => {
       replies.push(...more);

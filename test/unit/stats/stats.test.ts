@@ -25,6 +25,16 @@ describe("Stats", () => {
     });
   });
 
+  it("drops past maxBacklog count with the refused ones, and are no failed attempt", () => {
+    const s = new Stats(clock().now);
+    s.configure([{ target: "t1", label: "webhook http://127.0.0.1/h" }]);
+    s.failed("t1", "HTTP 400", 1);
+    s.overflowed("t1", 7);
+    const [n] = s.snapshot().notifiers;
+    expect(n?.dropped).toBe(8);
+    expect(n?.failed).toBe(1);
+  });
+
   it("measures latency from the event to the acceptance, in the right buckets", () => {
     const c = clock();
     const s = new Stats(c.now);
