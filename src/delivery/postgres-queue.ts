@@ -10,6 +10,7 @@ import pg from "pg";
 import type { Article } from "../article/article.js";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
+import { LeaseRenewal } from "./lease-renewal.js";
 import { migrate } from "./postgres-schema.js";
 import { type Backlog, type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
@@ -102,6 +103,8 @@ export class PostgresQueue implements DeliveryQueue {
   #closed = false;
   /** The last error talking to PostgreSQL, for status and /metrics; null once it answers again. */
   lastError: { message: string; at: number } | null = null;
+  /** Renews the leases of claims whose sends are running (lease-renewal.ts). */
+  readonly #renewal: LeaseRenewal;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -110,7 +113,13 @@ export class PostgresQueue implements DeliveryQueue {
     readonly targetKey: Buffer,
     /** This node's targets as targetsFor named them. */
     readonly targets: readonly string[],
-  ) {}
+  ) {
+    this.#renewal = new LeaseRenewal({
+      leaseMs: o.leaseMs ?? LEASE_MS,
+      renew: (held) => this.#renew(held),
+      ...(o.log ? { log: o.log } : {}),
+    });
+  }
 
   /**
    * Connects, creates or migrates the schema and starts polling. Wrong credentials, no such
@@ -202,7 +211,7 @@ export class PostgresQueue implements DeliveryQueue {
       );
       return r.rows;
     });
-    return rows
+    const work = rows
       .sort((a, b) => Number(a.id) - Number(b.id))
       .map((row) => ({
         target,
@@ -210,6 +219,8 @@ export class PostgresQueue implements DeliveryQueue {
         article: row.article,
         since: row.since.getTime(),
       }));
+    this.#renewal.hold(work);
+    return work;
   }
 
   async done(work: readonly Work[]): Promise<void> {
@@ -217,6 +228,8 @@ export class PostgresQueue implements DeliveryQueue {
   }
 
   async failed(work: readonly Work[], retryAt: number): Promise<void> {
+    // Still this worker's (it tries again at retryAt, in process): renewal goes on, and never
+    // shortens the hold this sets (see #renew).
     // The retry time is the watcher's; the lease is on the database's clock: only the wait moves.
     const waitMs = Math.max(0, retryAt - Date.now());
     await this.#each(work, (target, ids) =>
@@ -234,6 +247,7 @@ export class PostgresQueue implements DeliveryQueue {
   }
 
   async release(work: readonly Work[]): Promise<void> {
+    this.#renewal.letGo(work);
     await this.#each(work, (target, ids) =>
       this.#query(
         `UPDATE newsnotify_deliveries SET due_at = now(), leased_by = NULL
@@ -263,6 +277,7 @@ export class PostgresQueue implements DeliveryQueue {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    this.#renewal.close();
     this.#listeners.clear();
     await this.pool.end();
   }
@@ -291,6 +306,7 @@ export class PostgresQueue implements DeliveryQueue {
   }
 
   async #finish(work: readonly Work[], state: "done" | "dropped", why: string | null) {
+    this.#renewal.letGo(work);
     await this.#each(work, (target, ids) =>
       this.#query(
         `UPDATE newsnotify_deliveries
@@ -303,6 +319,27 @@ export class PostgresQueue implements DeliveryQueue {
       const b = this.#backlog.get(w.target);
       if (b && b.pending > 0) b.pending--;
     }
+  }
+
+  /**
+   * Extends the leases this node still holds to a whole lease from now (on the database's clock;
+   * a failed attempt's longer hold until its retry time is kept); returns
+   * the ones it no longer holds (another node claimed them after this one stalled past the lease,
+   * or they were finished).
+   */
+  async #renew(held: readonly Work[]): Promise<Work[]> {
+    const kept = new Set<string>();
+    await this.#each(held, async (target, ids) => {
+      const r = await this.#query<{ message_id: string }>(
+        `UPDATE newsnotify_deliveries
+            SET due_at = greatest(due_at, now() + $3 * interval '1 millisecond')
+          WHERE target = $1 AND message_id = ANY($2) AND state = 'pending' AND leased_by = $4
+          RETURNING message_id`,
+        [target, ids, this.o.leaseMs ?? LEASE_MS, this.o.node],
+      );
+      for (const row of r.rows) kept.add(`${target}\u0000${row.message_id}`);
+    });
+    return held.filter((w) => !kept.has(`${w.target}\u0000${w.messageId}`));
   }
 
   async #each(

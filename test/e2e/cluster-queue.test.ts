@@ -97,6 +97,73 @@ describe("PostgresQueue", () => {
     await b.close();
   });
 
+  it("a live claimer renews its lease while the send runs: nobody else gets it past the lease", async () => {
+    const url = database();
+    const logs: string[] = [];
+    const opts = { url, pollMs: 100, leaseMs: 600 };
+    const a = await PostgresQueue.open({ ...opts, node: "news1", log: (_l, m) => logs.push(m) });
+    const b = await PostgresQueue.open({ ...opts, node: "news2" });
+    await a.enqueue(makeArticle({ messageId: "<long@x>" }), ["t"]);
+    const held = await a.claim("t", 10, 600);
+    const t0 = Date.now();
+    // Three leases long: renewed every 200 ms meanwhile.
+    while (Date.now() - t0 < 1800) {
+      expect(await b.claim("t", 10, 600)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await a.done(held);
+    expect(await b.claim("t", 10, 600)).toEqual([]);
+    expect(logs.filter((m) => /lease/.test(m))).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
+  it("a claimer that finds its lease taken (it stalled past it) says so and stops renewing it", async () => {
+    const url = database();
+    const logs: string[] = [];
+    const opts = { url, pollMs: 100, leaseMs: 600 };
+    const a = await PostgresQueue.open({ ...opts, node: "news1", log: (_l, m) => logs.push(m) });
+    const b = await PostgresQueue.open({ ...opts, node: "news2" });
+    await a.enqueue(makeArticle({ messageId: "<stalled@x>" }), ["t"]);
+    await a.claim("t", 10, 600);
+    // As if news1 had stalled past its lease: expired, and news2 claims it.
+    pg.psql("UPDATE newsnotify_deliveries SET due_at = now() - interval '1 second'", dbName(url));
+    const taken = await b.claim("t", 10, 60_000);
+    expect(taken.map((w) => w.messageId)).toEqual(["<stalled@x>"]);
+    await until(() => logs.some((m) => /lost the lease/.test(m)), "news1 noticing");
+    expect(logs.filter((m) => /lost the lease/.test(m))).toEqual([
+      expect.stringMatching(/lost the lease on 1 notification\(s\) being sent \(<stalled@x>\)/),
+    ]);
+    // news2's lease stands: news1's renewals did not take it back.
+    expect(
+      pg.psql(
+        "SELECT leased_by || ' ' || (due_at > now() + interval '30 seconds') FROM newsnotify_deliveries",
+        dbName(url),
+      ),
+    ).toBe("news2 true");
+    await a.close();
+    await b.close();
+  });
+
+  it("a failed attempt's hold until its retry time is not shortened by renewals", async () => {
+    const url = database();
+    const a = await PostgresQueue.open({ url, pollMs: 100, node: "news1", leaseMs: 600 });
+    const b = await PostgresQueue.open({ url, pollMs: 100, node: "news2", leaseMs: 600 });
+    await a.enqueue(makeArticle({ messageId: "<retry@x>" }), ["t"]);
+    const w = await a.claim("t", 1, 600);
+    await a.failed(w, Date.now() + 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await b.claim("t", 1, 600)).toEqual([]);
+    expect(
+      pg.psql(
+        "SELECT due_at > now() + interval '50 seconds' FROM newsnotify_deliveries",
+        dbName(url),
+      ),
+    ).toBe("t");
+    await a.close();
+    await b.close();
+  });
+
   it("failed(retryAt) keeps the claim until then; release gives it back at once", async () => {
     const url = database();
     const [a, b] = await Promise.all([open(url, "news1"), open(url, "news2")]);
