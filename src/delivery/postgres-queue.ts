@@ -11,6 +11,7 @@ import type { Article } from "../article/article.js";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
 import { LeaseRenewal } from "./lease-renewal.js";
+import { type Pruned, prune, RETENTION_MS } from "./postgres-prune.js";
 import { migrate } from "./postgres-schema.js";
 import { type Backlog, type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
@@ -34,6 +35,12 @@ export interface PostgresQueueOptions {
    * with every heartbeat from the first on (config drift shows in status).
    */
   targetsFor?: (clusterKey: Buffer) => readonly string[];
+  /** Finished rows are pruned this long after they finished (default a week: postgres-prune.ts). */
+  retentionMs?: number;
+  /** How often this node tries to prune (default an hour; one node at a time does). */
+  pruneEveryMs?: number;
+  /** Rows deleted per transaction when pruning (default 1000). */
+  pruneBatch?: number;
 }
 
 /** A PostgreSQL problem at open: `fatal` when waiting will not fix it (credentials, foreign tables). */
@@ -100,6 +107,7 @@ export class PostgresQueue implements DeliveryQueue {
   /** The backlog as last read (per target), for size() and backlog(). */
   #backlog = new Map<string, Backlog>();
   #timer: NodeJS.Timeout | null = null;
+  #pruneTimer: NodeJS.Timeout | null = null;
   #closed = false;
   /** The last error talking to PostgreSQL, for status and /metrics; null once it answers again. */
   lastError: { message: string; at: number } | null = null;
@@ -160,6 +168,7 @@ export class PostgresQueue implements DeliveryQueue {
     await queue.#poll();
     queue.#timer = setInterval(() => void queue.#poll(), o.pollMs ?? 1000);
     queue.#timer.unref();
+    queue.#schedulePruning();
     return queue;
   }
 
@@ -277,9 +286,42 @@ export class PostgresQueue implements DeliveryQueue {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
     this.#renewal.close();
     this.#listeners.clear();
     await this.pool.end();
+  }
+
+  /**
+   * Deletes what finished longer ago than the retention (postgres-prune.ts); null when another
+   * node is pruning now.
+   */
+  prune(): Promise<Pruned | null> {
+    return this.#withClient(
+      (c) =>
+        prune(c, {
+          retentionMs: this.o.retentionMs ?? RETENTION_MS,
+          ...(this.o.pruneBatch ? { batch: this.o.pruneBatch } : {}),
+        }),
+      // Destroyed on any error: its session may still hold the advisory lock.
+      async (e) => (e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+
+  #schedulePruning(): void {
+    this.#pruneTimer = setInterval(() => {
+      this.prune()
+        .then((p) => {
+          if (p && p.deliveries + p.articles > 0) {
+            this.o.log?.(
+              "info",
+              `pruned ${p.deliveries} finished notification(s) and ${p.articles} article(s) from PostgreSQL`,
+            );
+          }
+        })
+        .catch(() => {});
+    }, this.o.pruneEveryMs ?? 3600_000);
+    this.#pruneTimer.unref();
   }
 
   /** Nodes, leases and backlog as the database has them now (for status and /metrics). */
@@ -390,7 +432,30 @@ export class PostgresQueue implements DeliveryQueue {
     }
   }
 
-  async #transaction<T>(run: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  #transaction<T>(run: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#withClient(
+      async (c) => {
+        await c.query("BEGIN");
+        const out = await run(c);
+        await c.query("COMMIT");
+        return out;
+      },
+      (_e, c) =>
+        c.query("ROLLBACK").then(
+          () => undefined,
+          (x: Error) => x,
+        ),
+    );
+  }
+
+  /**
+   * Runs `run` on a client of the pool. `broken` says, after a failure, whether the client must be
+   * destroyed rather than given back (the error to destroy it with), e.g. when ROLLBACK failed.
+   */
+  async #withClient<T>(
+    run: (c: pg.PoolClient) => Promise<T>,
+    broken: (e: unknown, c: pg.PoolClient) => Promise<Error | undefined>,
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -402,23 +467,18 @@ export class PostgresQueue implements DeliveryQueue {
     // listener it would crash the watcher; the query in progress rejects anyway.
     const ignore = () => {};
     client.on("error", ignore);
-    let broken: Error | undefined;
+    let destroy: Error | undefined;
     try {
-      await client.query("BEGIN");
       const out = await run(client);
-      await client.query("COMMIT");
       this.lastError = null;
       return out;
     } catch (e) {
-      await client.query("ROLLBACK").catch((x: Error) => {
-        broken = x;
-      });
+      destroy = await broken(e, client);
       this.#failedWith(e);
       throw e;
     } finally {
       client.off("error", ignore);
-      // A client whose connection broke is destroyed, not given back to the pool.
-      client.release(broken);
+      client.release(destroy);
     }
   }
 

@@ -208,7 +208,7 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     const { url, db } = database();
     const both = [node("news1", { postgres: url }), node("news2", { postgres: url })];
     await ready(...both);
-    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("2");
+    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("3");
     expect(pg.psql("SELECT count(*) FROM newsnotify_schema", db)).toBe("1");
     expect(pg.psql("SELECT count(*) FROM newsnotify_cluster", db)).toBe("1");
     const ids = await postMany(5, "race-");
