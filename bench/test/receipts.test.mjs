@@ -43,6 +43,13 @@ test("newsnotify's config carries the mode, and batch only when asked", () => {
   assert.match(busy, /^ {2}- type: webhook\n {4}url: .*\n {4}groups: "busy.wanted"$/m);
 });
 
+test("newsnotify's config takes more top-level YAML after the notifiers (the cluster bench's cluster:)", () => {
+  const c = { spool: "/s", activeFile: "/a", stateDir: "/st", url: "http://127.0.0.1:1/hook" };
+  const yaml = benchConfig({ ...c, mode: "auto", batch: 1, extra: "cluster:\n  node: news2\n" });
+  assert.match(yaml, /\n {4}url: http:\S+\ncluster:\n {2}node: news2\n$/);
+  assert.doesNotMatch(benchConfig({ ...c, mode: "auto", batch: 1 }), /cluster/);
+});
+
 test("an HTTP receiver thread stamps each body on arrival and hands it over whole", async () => {
   const s = stamper({ kind: "http" });
   /** @type {{at: number, body: Uint8Array}[]} */

@@ -71,7 +71,15 @@ export function clusterSchema(env: NodeJS.ProcessEnv = process.env) {
       .max(3600)
       .default(120)
       .describe(
-        "How long a claim is held before another node may deliver it (longer than a notifier's slowest send).",
+        "How long a claim is held without a word from its node before another node may deliver it (renewed while a send runs).",
+      ),
+    retentionDays: z
+      .int()
+      .min(1)
+      .max(3650)
+      .default(7)
+      .describe(
+        "How long finished notifications stay in PostgreSQL: a Message-ID seen again within it (a lagging server catching up) is not notified again.",
       ),
   });
 }

@@ -13,7 +13,9 @@ import type { DeliveryQueue } from "./work.js";
 
 /** What of the config chooses the queue (config/schema.ts's Config has these keys). */
 export interface QueueConfig {
-  cluster?: { postgres: string; node: string; leaseSeconds: number } | undefined;
+  cluster?:
+    | { postgres: string; node: string; leaseSeconds: number; retentionDays?: number }
+    | undefined;
   notifiers: readonly unknown[];
 }
 
@@ -59,6 +61,7 @@ export async function openQueue(
         // Named by the cluster's key, so that the same notifier entry is one target on every node.
         targetsFor: (key) => targetKeys(config.notifiers, key),
         leaseMs: cluster.leaseSeconds * 1000,
+        ...(cluster.retentionDays ? { retentionMs: cluster.retentionDays * 24 * 3600_000 } : {}),
       });
       const names = q.targets;
       const byLocal = new Map<string, string>();

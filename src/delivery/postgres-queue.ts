@@ -10,8 +10,10 @@ import pg from "pg";
 import type { Article } from "../article/article.js";
 import { EnvironmentError, errorMessage } from "../util/errors.js";
 import type { Log } from "../util/log.js";
+import { LeaseRenewal } from "./lease-renewal.js";
 import type { OverflowPlan } from "./overflow.js";
 import { overflowRows } from "./postgres-overflow.js";
+import { type Pruned, prune, RETENTION_MS } from "./postgres-prune.js";
 import { migrate } from "./postgres-schema.js";
 import { type Backlog, type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
@@ -35,6 +37,12 @@ export interface PostgresQueueOptions {
    * with every heartbeat from the first on (config drift shows in status).
    */
   targetsFor?: (clusterKey: Buffer) => readonly string[];
+  /** Finished rows are pruned this long after they finished (default a week: postgres-prune.ts). */
+  retentionMs?: number;
+  /** How often this node tries to prune (default an hour; one node at a time does). */
+  pruneEveryMs?: number;
+  /** Rows deleted per transaction when pruning (default 1000). */
+  pruneBatch?: number;
 }
 
 /** A PostgreSQL problem at open: `fatal` when waiting will not fix it (credentials, foreign tables). */
@@ -101,9 +109,12 @@ export class PostgresQueue implements DeliveryQueue {
   /** The backlog as last read (per target), for size() and backlog(). */
   #backlog = new Map<string, Backlog>();
   #timer: NodeJS.Timeout | null = null;
+  #pruneTimer: NodeJS.Timeout | null = null;
   #closed = false;
   /** The last error talking to PostgreSQL, for status and /metrics; null once it answers again. */
   lastError: { message: string; at: number } | null = null;
+  /** Renews the leases of claims whose sends are running (lease-renewal.ts). */
+  readonly #renewal: LeaseRenewal;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -112,7 +123,13 @@ export class PostgresQueue implements DeliveryQueue {
     readonly targetKey: Buffer,
     /** This node's targets as targetsFor named them. */
     readonly targets: readonly string[],
-  ) {}
+  ) {
+    this.#renewal = new LeaseRenewal({
+      leaseMs: o.leaseMs ?? LEASE_MS,
+      renew: (held) => this.#renew(held),
+      ...(o.log ? { log: o.log } : {}),
+    });
+  }
 
   /**
    * Connects, creates or migrates the schema and starts polling. Wrong credentials, no such
@@ -153,6 +170,7 @@ export class PostgresQueue implements DeliveryQueue {
     await queue.#poll();
     queue.#timer = setInterval(() => void queue.#poll(), o.pollMs ?? 1000);
     queue.#timer.unref();
+    queue.#schedulePruning();
     return queue;
   }
 
@@ -204,7 +222,7 @@ export class PostgresQueue implements DeliveryQueue {
       );
       return r.rows;
     });
-    return rows
+    const work = rows
       .sort((a, b) => Number(a.id) - Number(b.id))
       .map((row) => ({
         target,
@@ -212,6 +230,8 @@ export class PostgresQueue implements DeliveryQueue {
         article: row.article,
         since: row.since.getTime(),
       }));
+    this.#renewal.hold(work);
+    return work;
   }
 
   async done(work: readonly Work[]): Promise<void> {
@@ -219,6 +239,8 @@ export class PostgresQueue implements DeliveryQueue {
   }
 
   async failed(work: readonly Work[], retryAt: number): Promise<void> {
+    // Still this worker's (it tries again at retryAt, in process): renewal goes on, and never
+    // shortens the hold this sets (see #renew).
     // The retry time is the watcher's; the lease is on the database's clock: only the wait moves.
     const waitMs = Math.max(0, retryAt - Date.now());
     await this.#each(work, (target, ids) =>
@@ -236,6 +258,7 @@ export class PostgresQueue implements DeliveryQueue {
   }
 
   async release(work: readonly Work[]): Promise<void> {
+    this.#renewal.letGo(work);
     await this.#each(work, (target, ids) =>
       this.#query(
         `UPDATE newsnotify_deliveries SET due_at = now(), leased_by = NULL
@@ -274,8 +297,42 @@ export class PostgresQueue implements DeliveryQueue {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    this.#renewal.close();
     this.#listeners.clear();
     await this.pool.end();
+  }
+
+  /**
+   * Deletes what finished longer ago than the retention (postgres-prune.ts); null when another
+   * node is pruning now.
+   */
+  prune(): Promise<Pruned | null> {
+    return this.#withClient(
+      (c) =>
+        prune(c, {
+          retentionMs: this.o.retentionMs ?? RETENTION_MS,
+          ...(this.o.pruneBatch ? { batch: this.o.pruneBatch } : {}),
+        }),
+      // Destroyed on any error: its session may still hold the advisory lock.
+      async (e) => (e instanceof Error ? e : new Error(String(e))),
+    );
+  }
+
+  #schedulePruning(): void {
+    this.#pruneTimer = setInterval(() => {
+      this.prune()
+        .then((p) => {
+          if (p && p.deliveries + p.articles > 0) {
+            this.o.log?.(
+              "info",
+              `pruned ${p.deliveries} finished notification(s) and ${p.articles} article(s) from PostgreSQL`,
+            );
+          }
+        })
+        .catch(() => {});
+    }, this.o.pruneEveryMs ?? 3600_000);
+    this.#pruneTimer.unref();
   }
 
   /** Nodes, leases and backlog as the database has them now (for status and /metrics). */
@@ -302,6 +359,7 @@ export class PostgresQueue implements DeliveryQueue {
   }
 
   async #finish(work: readonly Work[], state: "done" | "dropped", why: string | null) {
+    this.#renewal.letGo(work);
     await this.#each(work, (target, ids) =>
       this.#query(
         `UPDATE newsnotify_deliveries
@@ -314,6 +372,27 @@ export class PostgresQueue implements DeliveryQueue {
       const b = this.#backlog.get(w.target);
       if (b && b.pending > 0) b.pending--;
     }
+  }
+
+  /**
+   * Extends the leases this node still holds to a whole lease from now (on the database's clock;
+   * a failed attempt's longer hold until its retry time is kept); returns
+   * the ones it no longer holds (another node claimed them after this one stalled past the lease,
+   * or they were finished).
+   */
+  async #renew(held: readonly Work[]): Promise<Work[]> {
+    const kept = new Set<string>();
+    await this.#each(held, async (target, ids) => {
+      const r = await this.#query<{ message_id: string }>(
+        `UPDATE newsnotify_deliveries
+            SET due_at = greatest(due_at, now() + $3 * interval '1 millisecond')
+          WHERE target = $1 AND message_id = ANY($2) AND state = 'pending' AND leased_by = $4
+          RETURNING message_id`,
+        [target, ids, this.o.leaseMs ?? LEASE_MS, this.o.node],
+      );
+      for (const row of r.rows) kept.add(`${target}\u0000${row.message_id}`);
+    });
+    return held.filter((w) => !kept.has(`${w.target}\u0000${w.messageId}`));
   }
 
   async #each(
@@ -364,7 +443,30 @@ export class PostgresQueue implements DeliveryQueue {
     }
   }
 
-  async #transaction<T>(run: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  #transaction<T>(run: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#withClient(
+      async (c) => {
+        await c.query("BEGIN");
+        const out = await run(c);
+        await c.query("COMMIT");
+        return out;
+      },
+      (_e, c) =>
+        c.query("ROLLBACK").then(
+          () => undefined,
+          (x: Error) => x,
+        ),
+    );
+  }
+
+  /**
+   * Runs `run` on a client of the pool. `broken` says, after a failure, whether the client must be
+   * destroyed rather than given back (the error to destroy it with), e.g. when ROLLBACK failed.
+   */
+  async #withClient<T>(
+    run: (c: pg.PoolClient) => Promise<T>,
+    broken: (e: unknown, c: pg.PoolClient) => Promise<Error | undefined>,
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -376,23 +478,18 @@ export class PostgresQueue implements DeliveryQueue {
     // listener it would crash the watcher; the query in progress rejects anyway.
     const ignore = () => {};
     client.on("error", ignore);
-    let broken: Error | undefined;
+    let destroy: Error | undefined;
     try {
-      await client.query("BEGIN");
       const out = await run(client);
-      await client.query("COMMIT");
       this.lastError = null;
       return out;
     } catch (e) {
-      await client.query("ROLLBACK").catch((x: Error) => {
-        broken = x;
-      });
+      destroy = await broken(e, client);
       this.#failedWith(e);
       throw e;
     } finally {
       client.off("error", ignore);
-      // A client whose connection broke is destroyed, not given back to the pool.
-      client.release(broken);
+      client.release(destroy);
     }
   }
 

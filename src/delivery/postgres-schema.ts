@@ -49,6 +49,12 @@ const MIGRATIONS: readonly string[] = [
      id integer PRIMARY KEY CHECK (id = 1),
      target_key text NOT NULL
    );`,
+  // Pruning (postgres-prune.ts): finished rows by age, and an article's deliveries by Message-ID
+  // (the primary key leads with the target).
+  `CREATE INDEX newsnotify_deliveries_finished ON newsnotify_deliveries (finished_at)
+     WHERE state <> 'pending';
+   CREATE INDEX newsnotify_deliveries_message ON newsnotify_deliveries (message_id);
+   CREATE INDEX newsnotify_articles_enqueued ON newsnotify_articles (enqueued_at);`,
 ];
 
 /** The schema version this build writes. */

@@ -2,9 +2,12 @@
  * The delivery queue on a real PostgreSQL 15 (started by the test): two queue instances in one
  * process play two watchers sharing it.
  */
+
+import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Article } from "../../src/article/article.js";
 import { Dispatcher } from "../../src/delivery/dispatcher.js";
+import { PRUNE_LOCK } from "../../src/delivery/postgres-prune.js";
 import { PostgresQueue } from "../../src/delivery/postgres-queue.js";
 import type { Notifier } from "../../src/notify/notifier.js";
 import { EnvironmentError } from "../../src/util/errors.js";
@@ -97,6 +100,73 @@ describe("PostgresQueue", () => {
     await b.close();
   });
 
+  it("a live claimer renews its lease while the send runs: nobody else gets it past the lease", async () => {
+    const url = database();
+    const logs: string[] = [];
+    const opts = { url, pollMs: 100, leaseMs: 600 };
+    const a = await PostgresQueue.open({ ...opts, node: "news1", log: (_l, m) => logs.push(m) });
+    const b = await PostgresQueue.open({ ...opts, node: "news2" });
+    await a.enqueue(makeArticle({ messageId: "<long@x>" }), ["t"]);
+    const held = await a.claim("t", 10, 600);
+    const t0 = Date.now();
+    // Three leases long: renewed every 200 ms meanwhile.
+    while (Date.now() - t0 < 1800) {
+      expect(await b.claim("t", 10, 600)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await a.done(held);
+    expect(await b.claim("t", 10, 600)).toEqual([]);
+    expect(logs.filter((m) => /lease/.test(m))).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
+  it("a claimer that finds its lease taken (it stalled past it) says so and stops renewing it", async () => {
+    const url = database();
+    const logs: string[] = [];
+    const opts = { url, pollMs: 100, leaseMs: 600 };
+    const a = await PostgresQueue.open({ ...opts, node: "news1", log: (_l, m) => logs.push(m) });
+    const b = await PostgresQueue.open({ ...opts, node: "news2" });
+    await a.enqueue(makeArticle({ messageId: "<stalled@x>" }), ["t"]);
+    await a.claim("t", 10, 600);
+    // As if news1 had stalled past its lease: expired, and news2 claims it.
+    pg.psql("UPDATE newsnotify_deliveries SET due_at = now() - interval '1 second'", dbName(url));
+    const taken = await b.claim("t", 10, 60_000);
+    expect(taken.map((w) => w.messageId)).toEqual(["<stalled@x>"]);
+    await until(() => logs.some((m) => /lost the lease/.test(m)), "news1 noticing");
+    expect(logs.filter((m) => /lost the lease/.test(m))).toEqual([
+      expect.stringMatching(/lost the lease on 1 notification\(s\) being sent \(<stalled@x>\)/),
+    ]);
+    // news2's lease stands: news1's renewals did not take it back.
+    expect(
+      pg.psql(
+        "SELECT leased_by || ' ' || (due_at > now() + interval '30 seconds') FROM newsnotify_deliveries",
+        dbName(url),
+      ),
+    ).toBe("news2 true");
+    await a.close();
+    await b.close();
+  });
+
+  it("a failed attempt's hold until its retry time is not shortened by renewals", async () => {
+    const url = database();
+    const a = await PostgresQueue.open({ url, pollMs: 100, node: "news1", leaseMs: 600 });
+    const b = await PostgresQueue.open({ url, pollMs: 100, node: "news2", leaseMs: 600 });
+    await a.enqueue(makeArticle({ messageId: "<retry@x>" }), ["t"]);
+    const w = await a.claim("t", 1, 600);
+    await a.failed(w, Date.now() + 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await b.claim("t", 1, 600)).toEqual([]);
+    expect(
+      pg.psql(
+        "SELECT due_at > now() + interval '50 seconds' FROM newsnotify_deliveries",
+        dbName(url),
+      ),
+    ).toBe("t");
+    await a.close();
+    await b.close();
+  });
+
   it("failed(retryAt) keeps the claim until then; release gives it back at once", async () => {
     const url = database();
     const [a, b] = await Promise.all([open(url, "news1"), open(url, "news2")]);
@@ -116,7 +186,7 @@ describe("PostgresQueue", () => {
     const url = database();
     const queues = await Promise.all([1, 2, 3, 4].map((i) => open(url, `news${i}`)));
     const db = dbName(url);
-    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("2");
+    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("3");
     expect(pg.psql("SELECT count(*) FROM newsnotify_schema", db)).toBe("1");
     // One target key for the cluster, the same on every node (targets are named alike everywhere).
     expect(pg.psql("SELECT count(*) FROM newsnotify_cluster", db)).toBe("1");
@@ -202,5 +272,98 @@ describe("PostgresQueue, PostgreSQL restarted", () => {
     const work = await q.claim("t", 10, 60_000);
     expect(work.map((w) => w.messageId)).toEqual(["<r1@x>", "<r2@x>"]);
     await q.close();
+  });
+});
+
+describe("PostgresQueue, pruning finished rows", () => {
+  const RETENTION_MS = 1500;
+  const openShort = (url: string, node: string, pruneBatch?: number) =>
+    PostgresQueue.open({
+      url,
+      node,
+      pollMs: 100,
+      retentionMs: RETENTION_MS,
+      ...(pruneBatch ? { pruneBatch } : {}),
+    });
+  const count = (url: string, table: string) =>
+    Number(pg.psql(`SELECT count(*) FROM newsnotify_${table}`, dbName(url)));
+  /** Waits until every finished row is older than the retention, on the database's clock. */
+  const pastRetention = (url: string) =>
+    until(
+      () =>
+        pg.psql(
+          `SELECT coalesce(bool_and(finished_at < now() - interval '${RETENTION_MS} milliseconds'), true)
+             FROM newsnotify_deliveries WHERE state <> 'pending'`,
+          dbName(url),
+        ) === "t",
+      "the retention to pass",
+    );
+
+  it("a Message-ID seen again within the retention is a no-op; pruned after it, it is new", async () => {
+    const url = database();
+    const a = await openShort(url, "news1");
+    const art = makeArticle({ messageId: "<late@x>" });
+    expect(await a.enqueue(art, ["t"])).toEqual(["t"]);
+    await a.done(await a.claim("t", 1, 60_000));
+    // Within the retention: kept, and the late sighting (another server catching up) is a no-op.
+    expect(await a.prune()).toEqual({ deliveries: 0, articles: 0, batches: 2 });
+    expect(await a.enqueue(art, ["t"])).toEqual([]);
+    expect(await a.claim("t", 1, 60_000)).toEqual([]);
+    await pastRetention(url);
+    expect(await a.prune()).toMatchObject({ deliveries: 1, articles: 1 });
+    expect(count(url, "deliveries")).toBe(0);
+    expect(count(url, "articles")).toBe(0);
+    // Beyond the retention the Message-ID is forgotten: seen again, it is notified again.
+    expect(await a.enqueue(art, ["t"])).toEqual(["t"]);
+    await a.close();
+  });
+
+  it("prunes done and dropped rows in batches, never a pending one, and keeps an article a pending delivery needs", async () => {
+    const url = database();
+    const a = await openShort(url, "news1", 2);
+    for (let i = 0; i < 5; i++) await a.enqueue(makeArticle({ messageId: `<p${i}@x>` }), ["t"]);
+    await a.enqueue(makeArticle({ messageId: "<dropped@x>" }), ["t", "u"]);
+    await a.enqueue(makeArticle({ messageId: "<waits@x>" }), ["t", "u"]);
+    const work = await a.claim("t", 7, 60_000);
+    expect(work).toHaveLength(7);
+    await a.done(work.filter((w) => w.messageId !== "<dropped@x>"));
+    const [dropped] = work.filter((w) => w.messageId === "<dropped@x>");
+    if (!dropped) throw new Error("no <dropped@x> claimed");
+    await a.dropped(dropped, "refused");
+    await a.done(await a.claim("u", 1, 60_000)); // <dropped@x> for u, the older one
+    await pastRetention(url);
+    const p = await a.prune();
+    // 7 finished rows of t and 1 of u, 2 a transaction (5 of them, the last one short); 6
+    // articles, then one left with a pending delivery (<waits@x> for u).
+    expect(p).toEqual({ deliveries: 8, articles: 6, batches: 5 + 4 });
+    expect(
+      pg.psql(
+        "SELECT message_id || ' ' || target || ' ' || state FROM newsnotify_deliveries",
+        dbName(url),
+      ),
+    ).toMatch(/^<waits@x> \S+ pending$/);
+    expect(
+      pg.psql("SELECT string_agg(message_id, ',') FROM newsnotify_articles", dbName(url)),
+    ).toBe("<waits@x>");
+    expect((await a.claim("u", 1, 60_000)).map((w) => w.messageId)).toEqual(["<waits@x>"]);
+    await a.close();
+  });
+
+  it("one node at a time: while another holds the pruning lock, a node skips its turn", async () => {
+    const url = database();
+    const a = await openShort(url, "news1");
+    await a.enqueue(makeArticle({ messageId: "<one@x>" }), ["t"]);
+    await a.done(await a.claim("t", 1, 60_000));
+    await pastRetention(url);
+    // Another node pruning now: its session holds the lock.
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    await other.query("SELECT pg_advisory_lock($1)", [PRUNE_LOCK]);
+    expect(await a.prune()).toBeNull();
+    expect(count(url, "deliveries")).toBe(1);
+    await other.query("SELECT pg_advisory_unlock($1)", [PRUNE_LOCK]);
+    await other.end();
+    expect(await a.prune()).toMatchObject({ deliveries: 1, articles: 1 });
+    await a.close();
   });
 });

@@ -55,6 +55,8 @@ interface NodeOptions {
   leaseSeconds?: number;
   /** Extra top-level YAML (e.g. metrics). */
   extra?: string;
+  /** The webhook's request timeout (ms; the notifier's default otherwise). */
+  timeoutMs?: number;
 }
 
 /** Starts a watcher on `file` (not waiting for it to be ready). */
@@ -78,6 +80,7 @@ function config(name: string, o: NodeOptions): string {
     `stateDir: ${join(dir, "state")}\n` +
       `cluster:\n  postgres: ${o.postgres}\n  node: ${name}\n  leaseSeconds: ${o.leaseSeconds ?? 30}\n` +
       `notifiers:\n  - type: webhook\n    url: ${rx.url}/hook\n` +
+      (o.timeoutMs ? `    timeoutMs: ${o.timeoutMs}\n` : "") +
       (o.extra ?? ""),
   );
   return file;
@@ -205,7 +208,7 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     const { url, db } = database();
     const both = [node("news1", { postgres: url }), node("news2", { postgres: url })];
     await ready(...both);
-    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("2");
+    expect(pg.psql("SELECT version FROM newsnotify_schema", db)).toBe("3");
     expect(pg.psql("SELECT count(*) FROM newsnotify_schema", db)).toBe("1");
     expect(pg.psql("SELECT count(*) FROM newsnotify_cluster", db)).toBe("1");
     const ids = await postMany(5, "race-");
@@ -281,6 +284,25 @@ describe("cluster mode: two watchers, one PostgreSQL, one notification per artic
     expect(f.keysPerArticleAboveOne).toBe(0);
     expect(a.proc.exitCode).toBeNull();
     expect(b.proc.exitCode).toBeNull();
+  }, 300_000);
+
+  it("sends longer than the lease: the leases are renewed while they run, so no other node sends them again", async () => {
+    // Each request is held 12 s against a 5 s lease (the webhook waits up to 30 s for an answer):
+    // without renewal the other node claims the expired rows and sends them a second time.
+    rx = await startReceiver();
+    rx.reply(...Array.from({ length: 50 }, () => ({ status: 200, delayMs: 12_000 })));
+    const { url, db } = database();
+    const o = { postgres: url, leaseSeconds: 5, timeoutMs: 30_000 };
+    const a = node("news1", o);
+    const b = node("news2", o);
+    await ready(a, b);
+    const ids = await postMany(10, "long-");
+    const f = await settled(db, ids);
+    const requests = rx.requests.filter((r) => r.status === 200).length;
+    console.log(`sends of 12 s against a 5 s lease: ${requests} request(s)`, JSON.stringify(f));
+    expect(f).toEqual({ posted: 10, delivered: 10, duplicated: 0, keysPerArticleAboveOne: 0 });
+    expect(requests).toBe(10);
+    for (const w of [a, b]) expect(w.log.join("\n")).not.toMatch(/lost the lease/);
   }, 300_000);
 
   it("PostgreSQL restarted mid-run: articles seen meanwhile wait in the journals, then go once", async () => {

@@ -30,7 +30,7 @@ export function shimNodeArgs(bin) {
  * Pure: newsnotify's config for the bench. `mode` goes to its `mode:` key as given; `groups`, a
  * wildmat, narrows the webhook's subscription (the busy feed).
  * @param {{mode: string, spool: string, activeFile: string, stateDir: string, url: string,
- *   batch: number, groups?: string}} c
+ *   batch: number, groups?: string, extra?: string}} c  extra: more top-level YAML (cluster:)
  */
 export function benchConfig(c) {
   return (
@@ -38,7 +38,8 @@ export function benchConfig(c) {
     `mode: ${c.mode}\nspool: ${c.spool}\nactiveFile: ${c.activeFile}\nstateDir: ${c.stateDir}\n` +
     `notifiers:\n  - type: webhook\n    url: ${c.url}\n` +
     (c.batch > 1 ? `    batch: ${c.batch}\n` : "") +
-    (c.groups ? `    groups: ${JSON.stringify(c.groups)}\n` : "")
+    (c.groups ? `    groups: ${JSON.stringify(c.groups)}\n` : "") +
+    (c.extra ?? "")
   );
 }
 
@@ -60,7 +61,8 @@ export function messageIdsOf(body) {
 /**
  * @param {{spool: string, activeFile: string, env: NodeJS.ProcessEnv, dir: string,
  *   log: (line: string) => void, nodeArgs?: string[], bin?: string, batch?: number,
- *   mode?: string, groups?: string}} o
+ *   mode?: string, groups?: string, extraConfig?: string, url?: string}} o  url: a receiver
+ *   shared with other watchers (bench/cluster.mjs counts its receipts), instead of one of its own
  */
 export function newsnotifyContender(o) {
   const receipts = new Receipts();
@@ -95,13 +97,16 @@ export function newsnotifyContender(o) {
     keyKind: /** @type {const} */ ("messageId"),
     receipts,
     async start() {
-      // The receiver runs in its own thread, which stamps each body on arrival; JSON is parsed here.
-      const r = stamper({ kind: "http" });
-      receiver = r;
-      r.events.on("body", (/** @type {{at: number, body: Uint8Array}} */ m) => {
-        for (const id of messageIdsOf(m.body)) receipts.add(id, m.at);
-      });
-      const { port } = await r.ready;
+      let url = o.url;
+      if (!url) {
+        // The receiver runs in its own thread, which stamps each body on arrival; JSON is parsed here.
+        const r = stamper({ kind: "http" });
+        receiver = r;
+        r.events.on("body", (/** @type {{at: number, body: Uint8Array}} */ m) => {
+          for (const id of messageIdsOf(m.body)) receipts.add(id, m.at);
+        });
+        url = `http://127.0.0.1:${(await r.ready).port}/hook`;
+      }
       // Neither under o.dir: that belongs to news (the private innd's), and as root newsnotify refuses
       // a config file or a state directory that another user could change or swap
       // (src/config/file-trust.ts, src/state/dir.ts).
@@ -116,9 +121,10 @@ export function newsnotifyContender(o) {
           spool: o.spool,
           activeFile: o.activeFile,
           stateDir,
-          url: `http://127.0.0.1:${port}/hook`,
+          url,
           batch: o.batch ?? 1,
           groups: o.groups,
+          extra: o.extraConfig,
         }),
       );
 

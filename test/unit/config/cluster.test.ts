@@ -48,6 +48,8 @@ describe("cluster schema", () => {
     [{ postgres: "postgresql://db/nn", node: "news 1" }, "expected a node name"],
     [{ postgres: "postgresql://db/nn", nodes: "x" }, "nodes"],
     [{ postgres: "postgresql://db/nn", leaseSeconds: 1 }, "leaseSeconds"],
+    [{ postgres: "postgresql://db/nn", retentionDays: 0 }, "retentionDays"],
+    [{ postgres: "postgresql://db/nn", retentionDays: 1.5 }, "retentionDays"],
     [{}, "postgres"],
   ])("refuses %j", (input, message) => {
     const r = schema.safeParse(input);
@@ -75,6 +77,7 @@ describe("cluster in the config file", () => {
       postgres: "postgresql://nn@db.example/nn",
       node: "news2",
       leaseSeconds: 120,
+      retentionDays: 7,
     });
   });
   it("a malformed URL is a config error (exit 2) naming the key", async () => {
