@@ -61,9 +61,6 @@ export const HEAD_BYTES = 4 * 1024;
 /** The most read of a header block for routing: one that runs on is routed by what these bytes say. */
 export const HEADER_BOUND = 64 * 1024;
 
-/** An article's first bytes (all of it when `stored.raw.length` is its `bytes`), and whether its header block ended within them. */
-export type StoredHead = HeadRead;
-
 /**
  * Reads what routing needs: an article's header block, at most HEADER_BOUND bytes of it. First one
  * read of HEAD_BYTES, enough once the header has ended in it; else (a longer header, or one innd
@@ -71,7 +68,7 @@ export type StoredHead = HeadRead;
  * article with no file of its own comes whole: INN's sm reads it whole anyway, and a second run
  * would read it twice.
  */
-export async function readHead(ref: StoredRef, o: LoadOptions): Promise<StoredHead> {
+export async function readHead(ref: StoredRef, o: LoadOptions): Promise<HeadRead> {
   if (ref.path === null) {
     const stored = await readStored(ref, o);
     return { stored, ended: headerEnd(stored.raw) >= 0 };
