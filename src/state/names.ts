@@ -8,6 +8,8 @@ export const STATE_FILES = {
   feedInbox: "feed-inbox.txt",
   /** The running watcher's pid lock (lock.ts). */
   lock: "watch.pid",
+  /** Held for the moment a stale lock is removed, so two starters cannot both take it (lock.ts). */
+  lockTakeover: "watch.pid.takeover",
   /** What `status` reads (status.ts). */
   status: "status.json",
   /** The key behind the notifiers' target ids (target-key.ts). */
