@@ -26,6 +26,8 @@
  *   --profile DIR  run newsnotify under `node --cpu-prof`, profiles written to DIR at exit
  *   --bin PATH     another build's bin/newsnotify (e.g. a patched copy), instead of this checkout's
  *   --batch N      newsnotify's webhook sends up to N waiting articles per request (default 1)
+ *   --without-feed-source  leave newsnotify's feed source out (three contenders, as before issue
+ *                  25): on 2 cores its CPU in a burst slows the others, newsnotify watch included
  *   --raw FILE     also write every article's creation and receipt times (JSON lines) to FILE
  *                  (FILE.runK for run K when --runs > 1)
  *   --feed F       uniform (default): text posts of 0.8–3 KB in one group, every one notified;
@@ -140,13 +142,16 @@ async function measure(run, bpfStats) {
 
   const channel = await channelContender(mix ? { pattern: WANTED_GROUP } : {});
   cleanups.push(() => channel.stop());
-  const feedSource = await feedContender(mix ? { pattern: WANTED_GROUP } : {});
-  cleanups.push(() => feedSource.stop());
+  // Left out on request: on 2 cores a fourth contender's CPU slows the others in a burst.
+  const feedSource = params.feedSource
+    ? await feedContender(mix ? { pattern: WANTED_GROUP } : {})
+    : null;
+  if (feedSource) cleanups.push(() => feedSource.stop());
   say(`run ${run}/${params.runs}: private innd (${params.storage}) in ${root}`);
   const inn = await startInn({
     root,
     port: await freePort(),
-    newsfeedsExtra: channel.newsfeedsEntry + feedSource.newsfeedsEntry,
+    newsfeedsExtra: channel.newsfeedsEntry + (feedSource?.newsfeedsEntry ?? ""),
     historySize: Math.max(20_000, 4 * params.articles),
     storage: params.storage,
     // CNFS: room for every article of the run (about 2 KB each, or the mix's sizes) with a margin;
@@ -211,12 +216,17 @@ async function measure(run, bpfStats) {
   });
   cleanups.push(() => newsnotify.stop());
   /** @type {any[]} */
-  const contenders = [newsnotify, ...(inotify ? [inotify] : []), channel, feedSource];
+  const contenders = [
+    newsnotify,
+    ...(inotify ? [inotify] : []),
+    channel,
+    ...(feedSource ? [feedSource] : []),
+  ];
   const startup = {
     inotifywait: inotify ? await inotify.start() : null,
     newsnotify: await newsnotify.start(), // alone, so its start-up time is not shared with others
     channel: await channel.start(),
-    feed: await feedSource.start(),
+    feed: feedSource ? await feedSource.start() : null,
     creationClockMs: clock.startupMs,
   };
   say(`attached: newsnotify ready in ${Math.round(startup.newsnotify.toReadyMs)} ms`);
@@ -244,7 +254,7 @@ async function measure(run, bpfStats) {
     newsnotify: newsnotify.pids(),
     ...(inotify ? { inotifywait: inotify.pids() } : {}),
     channel: channel.pids(),
-    feed: feedSource.pids(),
+    ...(feedSource ? { feed: feedSource.pids() } : {}),
   });
   // Other people's bpftrace (their watchers trace every innd, ours included): a noise indicator.
   const foreignBpftrace = () =>
@@ -334,8 +344,7 @@ async function measure(run, bpfStats) {
     clock: clock.messages(),
   };
   // Stopping a receiver delivers every receipt it stamped before the analysis reads them.
-  for (const c of [newsnotify, ...(inotify ? [inotify] : []), channel, feedSource, clock])
-    await c.stop();
+  for (const c of [...contenders, clock]) await c.stop();
 
   const filed =
     "byInode" in clock

@@ -90,6 +90,7 @@ export function parseOptions(argv, defaultOut = "bench/results") {
         raw: { type: "string" },
         out: { type: "string", default: defaultOut },
         feed: { type: "string", default: "uniform" },
+        "without-feed-source": { type: "boolean", default: false },
         "want-share": { type: "string" },
         "binary-share": { type: "string" },
         "crosspost-share": { type: "string" },
@@ -137,6 +138,7 @@ export function parseOptions(argv, defaultOut = "bench/results") {
     batch: Number(a.batch),
     feed: /** @type {(typeof FEEDS)[number]} */ (a.feed),
     ...(a.feed === "busy" ? { mix: mixOf(a) } : {}),
+    feedSource: !a["without-feed-source"],
   };
   return {
     params,
@@ -178,9 +180,9 @@ function mixOf(a) {
 
 /**
  * burst-N or paced-R-N (busy-N, busy-paced-R-N for the busy feed), then what differs from the
- * defaults: -batchN, -<mode>, -<storage>.
+ * defaults: -batchN, -<mode>, -<storage>, -nofeedsource.
  * @param {{articles: number, rate: number, batch: number, mode: string, storage: string,
- *   feed?: string}} p
+ *   feed?: string, feedSource?: boolean}} p
  */
 export function defaultLabel(p) {
   return (
@@ -192,6 +194,7 @@ export function defaultLabel(p) {
         : `burst-${p.articles}`) +
     (p.batch > 1 ? `-batch${p.batch}` : "") +
     (p.mode !== "auto" ? `-${p.mode}` : "") +
-    (p.storage !== "tradspool" ? `-${p.storage}` : "")
+    (p.storage !== "tradspool" ? `-${p.storage}` : "") +
+    (p.feedSource === false ? "-nofeedsource" : "")
   );
 }

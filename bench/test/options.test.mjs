@@ -16,6 +16,7 @@ test("defaults: 2,000 articles in a burst, 3 runs, mode auto, tradspool", () => 
     bin: null,
     batch: 1,
     feed: "uniform",
+    feedSource: true,
   });
   assert.equal(o.label, "burst-2000");
   assert.equal(o.out, "/r");
@@ -29,6 +30,7 @@ test("options are parsed, and the label says what differs from the defaults", ()
   assert.equal(o.params.runs, 2);
   assert.equal(o.params.mode, "tracepoint");
   assert.equal(o.label, "burst-500-tracepoint-timehash");
+  assert.equal(parseOptions(["--without-feed-source"], "/r").label, "burst-2000-nofeedsource");
   assert.equal(
     defaultLabel({ articles: 2000, rate: 100, batch: 100, mode: "uprobe", storage: "cnfs" }),
     "paced-100-2000-batch100-uprobe-cnfs",

@@ -56,7 +56,17 @@ export async function feedContender({ pattern = "bench.*", bin = BIN } = {}) {
       return null;
     }
   };
-  const argv = [process.execPath, ...shimNodeArgs(bin), bin, "feed", "-c", config];
+  // --site: the entry's name below, so the feed finds its patterns (catch-up) and innd's spool file.
+  const argv = [
+    process.execPath,
+    ...shimNodeArgs(bin),
+    bin,
+    "feed",
+    "-c",
+    config,
+    "--site",
+    "newsnotify-feed!",
+  ];
 
   return {
     name: "feed",
