@@ -187,6 +187,8 @@ class BatchNotifier implements Notifier {
   readonly requests: string[][] = [];
   /** Requests begun (the 1 ms of "network" not yet over). */
   started = 0;
+  /** While set, a request waits for it before its 1 ms of "network". */
+  gate: Promise<void> | null = null;
   constructor(
     readonly maxBatch: number,
     readonly refuse = new Set<string>(),
@@ -200,6 +202,7 @@ class BatchNotifier implements Notifier {
   }
   async sendBatch(articles: readonly Article[]): Promise<void> {
     this.started++;
+    if (this.gate) await this.gate;
     await new Promise((resolve) => setTimeout(resolve, 1));
     if (this.failures > 0) {
       this.failures--;
@@ -231,12 +234,21 @@ describe("Dispatcher with a batching notifier", () => {
   test("under load, requests gather what arrives for GATHER_MS; a lone article goes at once", async () => {
     const notifier = new BatchNotifier(100);
     const dispatcher = new Dispatcher([notifier], { log: () => {}, retry: FAST });
+    // The first request is held in flight until the test lets it go: how long three event-loop
+    // turns take under load then decides nothing (a turn longer than GATHER_MS split the three).
+    let release = () => {};
+    notifier.gate = new Promise<void>((r) => {
+      release = r;
+    });
     for (let i = 0; i < 5; i++) dispatcher.dispatch(makeArticle());
-    // Three more, one per event-loop turn, while the first request is in flight or just done.
+    while (notifier.started < 1) await new Promise((r) => setImmediate(r));
+    // Three more, one per event-loop turn, while the first request is in flight.
     for (let i = 0; i < 3; i++) {
       await new Promise((r) => setImmediate(r));
       dispatcher.dispatch(makeArticle());
     }
+    notifier.gate = null;
+    release();
     expect(await dispatcher.drain(2000)).toBe(0);
     expect(notifier.requests.map((r) => r.length)).toEqual([5, 3]);
     await new Promise((r) => setTimeout(r, GATHER_MS * 3)); // at least that long: load is over
