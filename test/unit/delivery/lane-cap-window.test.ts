@@ -10,37 +10,8 @@ import { LocalQueue } from "../../../src/delivery/local-queue.js";
 import { MemoryStore } from "../../../src/delivery/memory-store.js";
 import { isSummaryId, type OverflowPlan } from "../../../src/delivery/overflow.js";
 import type { Notifier } from "../../../src/notify/notifier.js";
-import type { Timers } from "../../../src/util/timers.js";
 import { makeArticle } from "../notify/article-factory.js";
-
-/** A clock that moves only when told, and the timers it fires then. */
-class ManualTimers implements Timers {
-  #now = 1_000_000;
-  readonly #due = new Set<{ at: number; fn: () => void }>();
-
-  now(): number {
-    return this.#now;
-  }
-
-  after(ms: number, fn: () => void): () => void {
-    const t = { at: this.#now + ms, fn };
-    this.#due.add(t);
-    return () => this.#due.delete(t);
-  }
-
-  get pending(): number {
-    return this.#due.size;
-  }
-
-  advance(ms: number): void {
-    this.#now += ms;
-    for (const t of [...this.#due].sort((a, b) => a.at - b.at)) {
-      if (t.at > this.#now) continue;
-      this.#due.delete(t);
-      t.fn();
-    }
-  }
-}
+import { FakeTimers } from "./fake-timers.js";
 
 /** The local queue in memory, counting the lane's maxBacklog checks. */
 class CountingQueue extends LocalQueue {
@@ -72,7 +43,7 @@ async function turns(n = 20): Promise<void> {
 const CAP = 10;
 
 function setUp() {
-  const timers = new ManualTimers();
+  const timers = new FakeTimers();
   const queue = new CountingQueue(new MemoryStore());
   const abort = new AbortController();
   const lines: string[] = [];
@@ -114,7 +85,7 @@ describe("a lane's maxBacklog check in a burst", () => {
     // Between checks the backlog may exceed the cap by what arrived in the window.
     expect(articles().length).toBeGreaterThan(CAP);
 
-    timers.advance(CAP_WINDOW_MS);
+    await timers.advance(timers.t + CAP_WINDOW_MS);
     await turns();
     expect(articles()).toEqual(Array.from({ length: CAP }, (_, i) => `<${991 + i}@x>`));
     expect(summaries()).toEqual([1000 - CAP]);
@@ -131,22 +102,22 @@ describe("a lane's maxBacklog check in a burst", () => {
     expect(summaries()).toEqual([1]);
     await burst(queue, 5, CAP + 2);
     expect(queue.checks).toBe(1);
-    timers.advance(CAP_WINDOW_MS - 1);
+    await timers.advance(timers.t + CAP_WINDOW_MS - 1);
     await turns();
     expect(queue.checks).toBe(1);
-    timers.advance(1);
+    await timers.advance(timers.t + 1);
     await turns();
     expect(queue.checks).toBe(2);
     expect(articles()).toHaveLength(CAP);
     expect(summaries()).toEqual([6]);
     // Nothing arrived since: no timer left, and a quiet lane is not checked again.
     await turns();
-    timers.advance(10 * CAP_WINDOW_MS);
+    await timers.advance(timers.t + 10 * CAP_WINDOW_MS);
     await turns();
     expect(queue.checks).toBeLessThanOrEqual(3);
-    expect(timers.pending).toBe(0);
+    expect(timers.armed().length).toBe(0);
     // A wake a window after the last check is checked at once again.
-    timers.advance(CAP_WINDOW_MS);
+    await timers.advance(timers.t + CAP_WINDOW_MS);
     const before = queue.checks;
     await burst(queue, 1, 100);
     expect(queue.checks).toBe(before + 1);
@@ -158,13 +129,13 @@ describe("a lane's maxBacklog check in a burst", () => {
   it("an abort cancels a pending window's check, and stopped() does not wait for it", async () => {
     const { timers, queue, abort, lane } = setUp();
     await burst(queue, CAP + 5);
-    expect(timers.pending).toBe(1);
+    expect(timers.armed().length).toBe(1);
     abort.abort();
-    expect(timers.pending).toBe(0);
+    expect(timers.armed().length).toBe(0);
     // The clock never moves: stopped() resolves on the workers alone.
     await lane.stopped();
     const checks = queue.checks;
-    timers.advance(CAP_WINDOW_MS);
+    await timers.advance(timers.t + CAP_WINDOW_MS);
     await turns();
     expect(queue.checks).toBe(checks);
   });
