@@ -142,7 +142,7 @@ export class Lane {
     try {
       plan = await this.queue.overflow(this.target, cap);
     } catch (e) {
-      // The next wake tries again; nothing was dropped that the queue did not record.
+      // A later wake tries again (a window on); nothing was dropped that the queue did not record.
       this.log(`${this.notifier.label}: maxBacklog check failed: ${printable(errorMessage(e))}`);
       return;
     }
