@@ -3,13 +3,24 @@ import type { Notifier } from "../notify/notifier.js";
 import { sleep } from "../notify/pace.js";
 import { errorMessage } from "../util/errors.js";
 import { printable } from "../util/printable.js";
+import { realTimers, type Timers } from "../util/timers.js";
 import { batchLimit, deliverBatch, Gatherer, type Settled } from "./batch.js";
 import type { OverflowPlan } from "./overflow.js";
 import { attemptUntilDone, type Outcome, type RetryPolicy } from "./retry.js";
+import { SpacedRuns } from "./spaced-runs.js";
 import { type DeliveryQueue, LEASE_MS, type Work } from "./work.js";
 
 /** A notifier this far behind gets a log line (and again at ten times as many). */
 export const BACKLOG_WARNING = 1000;
+
+/**
+ * With maxBacklog, the shortest time between two checks of the cap while a burst runs (the first
+ * runs at once). Each check scans the target's backlog, writes a drop per entry over the cap and
+ * rewrites the summary: run per article, that cost is paid most when the feed is busiest. A
+ * quarter second keeps checks to four a second whatever the pace, while what may pile up past the
+ * cap meanwhile stays what arrives in 250 ms (250 articles at 1,000 a second).
+ */
+export const CAP_WINDOW_MS = 250;
 
 /** What a lane delivers to: a notifier, counting the entries its maxBacklog dropped (recorded.ts). */
 export type LaneNotifier = Notifier & { overflowed?(count: number): void };
@@ -33,9 +44,8 @@ export class Lane {
   readonly #running = new Set<Promise<void>>();
   /** With maxBacklog: the claimed entries being sent, and what aborts their attempt if dropped. */
   readonly #inflight = new Map<string, AbortController>();
-  /** The maxBacklog check in progress, and whether another wake asked for one meanwhile. */
-  #trimming: Promise<void> | null = null;
-  #trimAgain = false;
+  /** maxBacklog's checks: one at a time, at most one per CAP_WINDOW_MS. */
+  readonly #trims: SpacedRuns;
   /**
    * With maxBacklog, when the last failed attempt's retry is due: a batch cut short by a drop does
    * not restart the backoff, so a target that is down is not tried once per article that arrives.
@@ -53,9 +63,11 @@ export class Lane {
     readonly log: (line: string) => void,
     readonly signal: AbortSignal,
     readonly changed: () => void,
+    timers: Timers = realTimers,
   ) {
     this.#most = batchLimit(notifier);
     this.#gatherer = new Gatherer(this.#most, signal, notifier.digestEveryMs);
+    this.#trims = new SpacedRuns(() => this.#trim(), CAP_WINDOW_MS, timers, signal);
   }
 
   /** Pending for this notifier, claimed or not (as far as this process knows). */
@@ -68,7 +80,8 @@ export class Lane {
     if (this.signal.aborted) return;
     this.#again = true;
     const cap = this.notifier.maxBacklog;
-    if (cap !== undefined && this.size > cap) this.#trim(cap);
+    // Between checks the backlog may exceed the cap by what arrives in the window.
+    if (cap !== undefined && this.size > cap) this.#trims.request();
     if (this.size >= this.#warnAt) {
       this.log(
         `${this.notifier.label}: ${this.size} notifications waiting: delivering slower than articles ` +
@@ -113,35 +126,27 @@ export class Lane {
   }
 
   async stopped(): Promise<void> {
-    while (this.#running.size > 0 || this.#trimming)
-      await Promise.all([...this.#running, this.#trimming]);
+    // Not a check waiting for its window: the abort that stops the lane cancelled it.
+    while (this.#running.size > 0 || this.#trims.running)
+      await Promise.all([...this.#running, this.#trims.running]);
   }
 
-  /** Applies maxBacklog in the queue, one check at a time (a wake meanwhile asks for another). */
-  #trim(cap: number): void {
-    if (this.#trimming) {
-      this.#trimAgain = true;
+  /**
+   * Applies maxBacklog in the queue: what is pending now past the cap, oldest first, is dropped
+   * (the newest `cap` kept).
+   */
+  async #trim(): Promise<void> {
+    const cap = this.notifier.maxBacklog;
+    if (cap === undefined || this.signal.aborted) return;
+    let plan: OverflowPlan | null;
+    try {
+      plan = await this.queue.overflow(this.target, cap);
+    } catch (e) {
+      // A later wake tries again (a window on); nothing was dropped that the queue did not record.
+      this.log(`${this.notifier.label}: maxBacklog check failed: ${printable(errorMessage(e))}`);
       return;
     }
-    this.#trimming = (async () => {
-      do {
-        this.#trimAgain = false;
-        if (this.signal.aborted) return;
-        let plan: OverflowPlan | null;
-        try {
-          plan = await this.queue.overflow(this.target, cap);
-        } catch (e) {
-          // The next wake tries again; nothing was dropped that the queue did not record.
-          this.log(
-            `${this.notifier.label}: maxBacklog check failed: ${printable(errorMessage(e))}`,
-          );
-          return;
-        }
-        if (plan) this.#overflowed(plan, cap);
-      } while (this.#trimAgain);
-    })().finally(() => {
-      this.#trimming = null;
-    });
+    if (plan) this.#overflowed(plan, cap);
   }
 
   #overflowed(plan: OverflowPlan, cap: number): void {

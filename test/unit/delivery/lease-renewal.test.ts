@@ -5,40 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { LeaseRenewal } from "../../../src/delivery/lease-renewal.js";
 import type { Work } from "../../../src/delivery/work.js";
-import type { Timers } from "../../../src/util/timers.js";
 import { makeArticle } from "../notify/article-factory.js";
-
-/** Timers whose clock moves only when the test says. */
-class FakeTimers implements Timers {
-  t = 0;
-  pending: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  now = () => this.t;
-  after = (ms: number, fn: () => void) => {
-    const entry = { at: this.t + ms, fn, cancelled: false };
-    this.pending.push(entry);
-    return () => {
-      entry.cancelled = true;
-    };
-  };
-  /** The times of timers still armed. */
-  armed(): number[] {
-    return this.pending.filter((p) => !p.cancelled).map((p) => p.at);
-  }
-  /** Moves the clock to `to`, firing what falls due, and lets the renewals' promises settle. */
-  async advance(to: number): Promise<void> {
-    for (;;) {
-      const next = this.pending
-        .filter((p) => !p.cancelled && p.at <= to)
-        .sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.t = next.at;
-      next.cancelled = true;
-      next.fn();
-      for (let i = 0; i < 10; i++) await Promise.resolve();
-    }
-    this.t = to;
-  }
-}
+import { FakeTimers } from "./fake-timers.js";
 
 const work = (id: string, target = "t"): Work => ({
   target,
