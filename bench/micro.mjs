@@ -104,6 +104,7 @@ function threadMs() {
       const stat = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime and stime, in clock ticks: USER_HZ, 100 on Linux (getconf CLK_TCK).
       const ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100;
       const k = t === String(process.pid) ? "main" : `${name}/${t}`;
       out.set(k, (out.get(k) ?? 0) + ms);
