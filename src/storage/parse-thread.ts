@@ -52,7 +52,8 @@ interface Job {
  * Articles are handed over as they come, not one round trip after another: in a burst the thread
  * finds the next article waiting when it answers one, instead of going to sleep and being woken
  * (a futex and an eventfd on each side) for every article. Those given to a thread that dies are
- * given to the next one, except the one it died on.
+ * given to the next one, except the one it died on. How many wait in the thread is the caller's
+ * number in flight (the flow reads and parses at most 16 at once): each waits there as a copy.
  */
 export class ParseThread {
   #worker: Worker | null = null;
