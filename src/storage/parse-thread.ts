@@ -32,17 +32,36 @@ export type ParseOutcome =
   /** The parse ran out of its budget or the thread died: why, for a log line. */
   | { kind: "over-budget"; reason: string };
 
+/** An article handed to the thread and not answered yet. */
+interface Job {
+  id: number;
+  /** The caller's bytes, kept so that a new thread can be given them again. */
+  raw: Uint8Array;
+  opts: ParseOptions;
+  resolve: (outcome: ParseOutcome) => void;
+}
+
 /**
  * Parses articles in one long-lived worker thread with a time and heap budget, so that an article
  * the parser cannot cope with costs that article's body, never the watcher: the main thread keeps
  * reading bpftrace, delivering and answering signals while the thread works. A thread that runs
  * over its time is terminated, and one that runs out of heap dies; the next article starts a new
- * one. One article at a time: the budget is that article's alone.
+ * one. The thread parses one article at a time, in the order given, and the budget is that
+ * article's alone: its clock starts when the article before it is answered.
+ *
+ * Articles are handed over as they come, not one round trip after another: in a burst the thread
+ * finds the next article waiting when it answers one, instead of going to sleep and being woken
+ * (a futex and an eventfd on each side) for every article. Those given to a thread that dies are
+ * given to the next one, except the one it died on. How many wait in the thread is the caller's
+ * number in flight (the flow reads and parses at most 16 at once): each waits there as a copy.
  */
 export class ParseThread {
   #worker: Worker | null = null;
   #online: Promise<void> | null = null;
-  #tail: Promise<unknown> = Promise.resolve();
+  /** Handed to the running thread (or waiting for it to start), oldest first: the first is parsing. */
+  #jobs: Job[] = [];
+  /** The first job's time budget: one timer, re-armed for each article. */
+  #timer: NodeJS.Timeout | null = null;
   #ids = 0;
   #closed = false;
 
@@ -54,97 +73,126 @@ export class ParseThread {
 
   /** Parses `raw` (copied to the thread: the caller keeps its bytes). Never rejects. */
   parse(raw: Uint8Array, opts: ParseOptions): Promise<ParseOutcome> {
-    const run = this.#tail.then(() => this.#parse(raw, opts));
-    this.#tail = run;
-    return run;
-  }
-
-  /** Stops the thread; parse() after this fails every article as over budget. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    const worker = this.#worker;
-    this.#worker = null;
-    if (worker) await worker.terminate();
-  }
-
-  async #parse(raw: Uint8Array, opts: ParseOptions): Promise<ParseOutcome> {
-    if (this.#closed) return { kind: "over-budget", reason: "parse thread closed" };
-    let worker: Worker;
-    try {
-      worker = await this.#start();
-    } catch (e) {
-      this.#stop();
-      return { kind: "over-budget", reason: `parse thread did not start: ${String(e)}` };
-    }
-    const id = ++this.#ids;
+    if (this.#closed) return Promise.resolve(CLOSED);
     return new Promise<ParseOutcome>((resolve) => {
-      const done = (outcome: ParseOutcome, stop: boolean) => {
-        clearTimeout(timer);
-        worker.unref();
-        worker.off("message", onMessage);
-        worker.off("error", onError);
-        worker.off("exit", onExit);
-        if (stop) this.#stop();
-        resolve(outcome);
-      };
-      const onMessage = (reply: ParseReply) => {
-        if (reply.id !== id) return;
-        if ("article" in reply) done({ kind: "parsed", article: reply.article }, false);
-        else if ("unparsable" in reply)
-          done({ kind: "unparsable", reason: reply.unparsable }, false);
-        else done({ kind: "over-budget", reason: `parser failed: ${reply.failed}` }, false);
-      };
-      const onError = (e: Error & { code?: string }) =>
-        done(
-          {
-            kind: "over-budget",
-            reason:
-              e.code === "ERR_WORKER_OUT_OF_MEMORY"
-                ? `over its ${this.budget.heapMb} MB heap budget`
-                : `parse thread failed: ${e.message}`,
-          },
-          true,
-        );
-      const onExit = (code: number) =>
-        done({ kind: "over-budget", reason: `parse thread exited (code ${code})` }, true);
-      const timer = setTimeout(
-        () =>
-          done(
-            { kind: "over-budget", reason: `over its ${this.budget.timeMs} ms time budget` },
-            true,
-          ),
-        this.budget.timeMs,
-      );
-      worker.on("message", onMessage);
-      worker.on("error", onError);
-      worker.on("exit", onExit);
-      // A copy of the view alone (a Buffer may be a slice of a far larger ArrayBuffer, all of which
-      // would be cloned), handed over rather than cloned again.
-      const bytes = Uint8Array.prototype.slice.call(raw);
-      worker.ref();
-      worker.postMessage({ id, raw: bytes, opts } satisfies ParseRequest, [bytes.buffer]);
+      const job: Job = { id: ++this.#ids, raw, opts, resolve };
+      this.#jobs.push(job);
+      if (this.#worker && this.#online === null) {
+        if (this.#jobs.length === 1) this.#arm();
+        this.#post(this.#worker, job);
+      } else this.#start();
     });
   }
 
-  /** The running thread, or a new one once it is up (its start-up is not the article's time). */
-  async #start(): Promise<Worker> {
-    if (!this.#worker) {
-      const worker = new Worker(this.entry, {
-        resourceLimits: { maxOldGenerationSizeMb: this.budget.heapMb },
-      });
-      this.#worker = worker;
-      // Kept running (ref'd) while it starts and while it parses; an idle thread must not.
-      this.#online = once(worker, "online").then(() => void worker.unref());
-    }
-    await this.#online;
-    return this.#worker as Worker;
+  /** Stops the thread; parse() after this (and any article not answered yet) is over budget. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#drop();
+    for (const job of this.#jobs.splice(0)) job.resolve(CLOSED);
+    if (worker) await worker.terminate();
   }
 
-  /** Drops the thread (terminated if still running); the next article starts another. */
-  #stop(): void {
-    const worker = this.#worker;
+  /** Starts a thread if none is running or starting; once it is up, it gets every waiting job. */
+  #start(): void {
+    if (this.#worker) return;
+    let worker: Worker;
+    try {
+      worker = new Worker(this.entry, {
+        resourceLimits: { maxOldGenerationSizeMb: this.budget.heapMb },
+      });
+    } catch (e) {
+      this.#fail(`parse thread did not start: ${String(e)}`);
+      return;
+    }
+    this.#worker = worker;
+    worker.on("message", (reply: ParseReply) => this.#answered(worker, reply));
+    worker.on("error", (e: Error & { code?: string }) =>
+      this.#died(
+        worker,
+        e.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? `over its ${this.budget.heapMb} MB heap budget`
+          : `parse thread failed: ${e.message}`,
+      ),
+    );
+    worker.on("exit", (code: number) => this.#died(worker, `parse thread exited (code ${code})`));
+    // Its start-up is not the first article's time: the clock starts once it is online.
+    const online = once(worker, "online").then(
+      () => {
+        if (this.#worker !== worker) return;
+        this.#online = null;
+        this.#arm();
+        for (const job of this.#jobs) this.#post(worker, job);
+        if (this.#jobs.length === 0) worker.unref();
+      },
+      () => {},
+    );
+    this.#online = online;
+  }
+
+  #post(worker: Worker, job: Job): void {
+    // A copy of the view alone (a Buffer may be a slice of a far larger ArrayBuffer, all of which
+    // would be cloned), handed over rather than cloned again.
+    const bytes = Uint8Array.prototype.slice.call(job.raw);
+    worker.ref();
+    worker.postMessage({ id: job.id, raw: bytes, opts: job.opts } satisfies ParseRequest, [
+      bytes.buffer,
+    ]);
+  }
+
+  #answered(worker: Worker, reply: ParseReply): void {
+    if (worker !== this.#worker) return;
+    const job = this.#jobs[0];
+    if (!job || reply.id !== job.id) return;
+    this.#jobs.shift();
+    if ("article" in reply) job.resolve({ kind: "parsed", article: reply.article });
+    else if ("unparsable" in reply) job.resolve({ kind: "unparsable", reason: reply.unparsable });
+    else job.resolve({ kind: "over-budget", reason: `parser failed: ${reply.failed}` });
+    this.#arm();
+    // An idle thread must not keep the process running.
+    if (this.#jobs.length === 0) worker.unref();
+  }
+
+  /** The thread died or overran (on the first job): that job is over budget, the rest go to a new one. */
+  #died(worker: Worker, reason: string): void {
+    if (worker !== this.#worker) return;
+    this.#drop();
+    void worker.terminate();
+    this.#jobs.shift()?.resolve({ kind: "over-budget", reason });
+    if (this.#jobs.length > 0) this.#start();
+  }
+
+  /** No thread can be had: every waiting job is over budget. */
+  #fail(reason: string): void {
+    this.#drop();
+    for (const job of this.#jobs.splice(0)) job.resolve({ kind: "over-budget", reason });
+  }
+
+  /**
+   * (Re)starts the first job's clock: one unref'd timer for the thread's life, refreshed per
+   * article rather than made anew. Left to fire while nothing waits (it then does nothing).
+   */
+  #arm(): void {
+    if (this.#jobs.length === 0 || this.#online !== null) return;
+    if (this.#timer) {
+      this.#timer.refresh();
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      const worker = this.#worker;
+      if (worker && this.#online === null && this.#jobs.length > 0)
+        this.#died(worker, `over its ${this.budget.timeMs} ms time budget`);
+    }, this.budget.timeMs);
+    this.#timer.unref();
+  }
+
+  /** Forgets the running thread and stops the clock (the caller terminates the thread). */
+  #drop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#worker = null;
     this.#online = null;
-    if (worker) void worker.terminate();
   }
 }
+
+const CLOSED: ParseOutcome = { kind: "over-budget", reason: "parse thread closed" };

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { Worker } from "node:worker_threads";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseStoredInThread } from "../../../src/storage/load.js";
 import { ParseThread } from "../../../src/storage/parse-thread.js";
 
@@ -7,7 +8,10 @@ const opts = { path: null, group: "g", number: 1 };
 const bytes = (s: string) => Buffer.from(s, "latin1");
 let thread: ParseThread;
 
-afterEach(() => thread.close());
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await thread.close();
+});
 
 describe("ParseThread", { timeout: 60_000 }, () => {
   it("one warm thread parses article after article", async () => {
@@ -18,6 +22,47 @@ describe("ParseThread", { timeout: 60_000 }, () => {
       "<b>",
       "<c>",
     ]);
+  });
+
+  it("hands articles over as they come: the thread finds the next one waiting, not one round trip later", async () => {
+    thread = new ParseThread({ timeMs: 30_000, heapMb: 64 }, fake);
+    const posted = vi.spyOn(Worker.prototype, "postMessage");
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    let firstDone = false;
+    const first = thread.parse(bytes("GATED"), { ...opts, gate } as typeof opts).then((o) => {
+      firstDone = true;
+      return o;
+    });
+    const rest = ["b", "c"].map((id) => thread.parse(bytes(id), opts));
+    // All three are with the thread while it is still parsing the first.
+    await vi.waitFor(() => expect(posted).toHaveBeenCalledTimes(3));
+    expect(firstDone).toBe(false);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    const outcomes = await Promise.all([first, ...rest]);
+    expect(outcomes.map((o) => o.kind === "parsed" && o.article.messageId)).toEqual([
+      "<GATED>",
+      "<b>",
+      "<c>",
+    ]);
+  });
+
+  it("the next article's clock starts when the one before it is answered", async () => {
+    // Each of the two takes most of the budget; handed over together, the second still fits in its own.
+    thread = new ParseThread({ timeMs: 3000, heapMb: 64 }, fake);
+    const gates = [0, 1].map(() => new Int32Array(new SharedArrayBuffer(4)));
+    const [a, b] = gates.map((gate) =>
+      thread.parse(bytes("GATED"), { ...opts, gate } as typeof opts),
+    );
+    const release = (gate: Int32Array) => {
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+    };
+    const [g0, g1] = gates as [Int32Array, Int32Array];
+    setTimeout(() => release(g0), 2000);
+    await expect(a).resolves.toMatchObject({ kind: "parsed" });
+    setTimeout(() => release(g1), 2000);
+    await expect(b).resolves.toMatchObject({ kind: "parsed" });
   });
 
   it.each([
