@@ -7,7 +7,6 @@ import type { ClusterView } from "../stats/stats.js";
 import type { Log } from "../util/log.js";
 import { ClusterQueue } from "./cluster-queue.js";
 import { LocalQueue, type PendingStore } from "./local-queue.js";
-import { PostgresError, PostgresQueue, redact } from "./postgres-queue.js";
 import { targetKeys } from "./targets.js";
 import type { DeliveryQueue } from "./work.js";
 
@@ -42,6 +41,9 @@ export async function openQueue(
 ): Promise<DeliveryQueue> {
   const cluster = config.cluster;
   if (!cluster) return new LocalQueue(journal, { ownsStore: false });
+  // Loaded only in cluster mode: node-postgres alone is about 6 MB of a watcher's resident memory
+  // once ready, which a site without `cluster:` should not pay (issue 22: start small).
+  const { PostgresError, PostgresQueue, redact } = await import("./postgres-queue.js");
   const ordered = new Set<string>();
   const queue = await ClusterQueue.start({
     journal,
