@@ -10,14 +10,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostileArticles } from "../../../fixtures/hostile/corpus.mjs";
 import { PARSE_BUDGET, ParseThread } from "../../../src/storage/parse-thread.js";
-import { parseThreadEntry } from "../../helpers/parse-thread.js";
+import { bundleEntry } from "../../helpers/bundle.js";
 
 const opts = { path: null, group: "local.test", number: 1, snippetChars: 300 };
 let thread: ParseThread;
-let entry: Awaited<ReturnType<typeof parseThreadEntry>>;
+let entry: Awaited<ReturnType<typeof bundleEntry>>;
 
 beforeAll(async () => {
-  entry = await parseThreadEntry();
+  // A worker thread cannot load TypeScript: its entry bundled from the sources under test.
+  entry = await bundleEntry("src/storage/parse-thread-main.ts");
   thread = new ParseThread({ ...PARSE_BUDGET, timeMs: 30_000 }, entry.url);
 });
 afterAll(async () => {
